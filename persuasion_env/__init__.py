@@ -1,0 +1,33 @@
+"""persuasion_env: Bayesian persuasion with learning agents.
+
+Environments (Gymnasium and PettingZoo), exact solvers (LP, MILP, DP) and tournaments for the
+repeated sender-receiver game with learning receivers and for the query-budget
+simulation-oracle game.
+"""
+
+from persuasion_env.game import PersuasionGame
+from persuasion_env.registration import register_envs
+from persuasion_env.solvers import (
+    CommitmentSolution,
+    full_disclosure_value,
+    full_information_value,
+    no_information_value,
+    solve_commitment,
+)
+
+# --- oracle game exports (issue 7) ---
+# --- end oracle game exports ---
+
+register_envs()
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CommitmentSolution",
+    "PersuasionGame",
+    "full_disclosure_value",
+    "full_information_value",
+    "no_information_value",
+    "solve_commitment",
+    "register_envs",
+]

@@ -1,0 +1,1 @@
+"""PettingZoo multi-agent versions of the persuasion environments."""

@@ -1,0 +1,28 @@
+"""Registration of the ``persuasion/`` environment ids with Gymnasium.
+
+Importing :mod:`persuasion_env` calls :func:`register_envs`, after which
+``gymnasium.make("persuasion/<Name>-v0")`` works. Entry points are strings, so the env
+modules (and their dependencies) are imported only when an env is made.
+"""
+
+from __future__ import annotations
+
+import gymnasium
+
+#: (id, entry point, default max_episode_steps or None)
+ENV_SPECS: tuple[tuple[str, str, int | None], ...] = (
+    ("persuasion/OracleQuery-v0", "persuasion_env.envs.oracle_query:OracleQueryEnv", None),
+)
+
+
+def register_envs() -> None:
+    """Register every ``persuasion/`` id (idempotent)."""
+    for env_id, entry_point, max_steps in ENV_SPECS:
+        if env_id in gymnasium.registry:
+            continue
+        gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)
+
+
+def env_ids() -> list[str]:
+    """The registered ``persuasion/`` ids, sorted."""
+    return sorted(env_id for env_id, _, _ in ENV_SPECS)

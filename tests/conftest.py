@@ -1,0 +1,13 @@
+"""Shared pytest configuration: headless plotting and hypothesis profiles."""
+
+import os
+
+import matplotlib
+from hypothesis import settings
+
+matplotlib.use("Agg")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+settings.register_profile("default", deadline=None, max_examples=60)
+settings.register_profile("ci", deadline=None, max_examples=60, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
