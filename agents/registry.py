@@ -21,6 +21,11 @@ _AGENT_MODULES: tuple[str, ...] = (
     "agents.queriers",
 )
 
+#: Agents whose module imports a heavy library (torch, SB3): imported only when built by name.
+_LAZY_AGENTS: dict[tuple[str, str], str] = {
+    ("sender", "tablenet"): "agents.senders.tablenet",
+}
+
 _REGISTRY: dict[str, dict[str, type]] = {"sender": {}, "receiver": {}}
 _LOADED = False
 
@@ -54,15 +59,26 @@ def _load() -> None:
     _LOADED = True
 
 
-def _make(side: str, name: str, kwargs: dict[str, Any]) -> Any:
+def _names(side: str) -> list[str]:
+    lazy = [name for (lazy_side, name) in _LAZY_AGENTS if lazy_side == side]
+    return sorted(set(_REGISTRY[side]) | set(lazy))
+
+
+def _lookup(side: str, name: str) -> type:
     if not isinstance(name, str):
         raise TypeError(f"{side} name must be a string, got {type(name).__name__}")
     _load()
+    if name not in _REGISTRY[side] and (side, name) in _LAZY_AGENTS:
+        importlib.import_module(_LAZY_AGENTS[(side, name)])
     try:
-        cls = _REGISTRY[side][name]
+        return _REGISTRY[side][name]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY[side]))
+        known = ", ".join(_names(side))
         raise ValueError(f"unknown {side} {name!r}; known {side}s: {known}") from None
+
+
+def _make(side: str, name: str, kwargs: dict[str, Any]) -> Any:
+    cls = _lookup(side, name)
     signature = inspect.signature(cls)
     accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
     if not accepts_any:
@@ -89,12 +105,7 @@ def agent_class(side: str, name: str) -> type:
     """The registered class of ``side`` ("sender" or "receiver") called ``name``."""
     if side not in _REGISTRY:
         raise ValueError(f"side must be 'sender' or 'receiver', got {side!r}")
-    _load()
-    try:
-        return _REGISTRY[side][name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY[side]))
-        raise ValueError(f"unknown {side} {name!r}; known {side}s: {known}") from None
+    return _lookup(side, name)
 
 
 def list_agents(side: str | None = None) -> dict[str, list[str]] | list[str]:
@@ -106,19 +117,26 @@ def list_agents(side: str | None = None) -> dict[str, list[str]] | list[str]:
     """
     _load()
     if side is None:
-        return {"senders": sorted(_REGISTRY["sender"]), "receivers": sorted(_REGISTRY["receiver"])}
+        return {"senders": _names("sender"), "receivers": _names("receiver")}
     if side not in _REGISTRY:
         raise ValueError(f"side must be 'sender', 'receiver' or None, got {side!r}")
-    return sorted(_REGISTRY[side])
+    return _names(side)
 
 
 def describe_agents() -> list[dict[str, Any]]:
-    """One dict of metadata per registered agent (name, side, description, flags)."""
+    """One dict of metadata per registered agent (name, side, description, flags).
+
+    Imports the lazily loaded agent modules (and so torch) to read their metadata.
+    """
     _load()
     rows = []
     for side in ("sender", "receiver"):
-        for name in sorted(_REGISTRY[side]):
-            cls = _REGISTRY[side][name]
+        for name in _names(side):
+            try:
+                cls = _lookup(side, name)
+            except ImportError as exc:  # an optional dependency is missing
+                rows.append({"name": name, "side": side, "description": f"(unavailable: {exc})"})
+                continue
             rows.append(
                 {
                     "name": name,

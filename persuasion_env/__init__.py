@@ -5,6 +5,7 @@ repeated sender-receiver game with learning receivers and for the query-budget
 simulation-oracle game.
 """
 
+from persuasion_env.engine import SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registration import register_envs
 from persuasion_env.solvers import (
@@ -25,6 +26,8 @@ __version__ = "0.1.0"
 __all__ = [
     "CommitmentSolution",
     "PersuasionGame",
+    "SimulationResult",
+    "simulate",
     "full_disclosure_value",
     "full_information_value",
     "no_information_value",

@@ -94,3 +94,12 @@ def test_envs_lists_ids(capsys):
 def test_demo_runs(capsys):
     code, out, _ = run_cli(capsys, "demo")
     assert code == 0 and "prosecutor" in out
+
+
+def test_agents_lists_senders_and_receivers_with_descriptions(capsys):
+    code, out, _ = run_cli(capsys, "agents", "--json")
+    assert code == 0
+    rows = {(r["side"], r["name"]): r for r in json.loads(out)["agents"]}
+    assert ("sender", "info_q") in rows and ("receiver", "q_learning") in rows
+    code, out, _ = run_cli(capsys, "agents")
+    assert "info_q" in out and "Info-Q" in out

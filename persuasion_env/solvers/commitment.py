@@ -23,6 +23,7 @@ solves the full LP in one go (the reference formulation used in the tests and be
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
@@ -41,6 +42,7 @@ __all__ = [
     "CommitmentSolution",
     "SolverTimeLimitWarning",
     "solve_commitment",
+    "cached_solve_commitment",
     "no_information_value",
     "full_disclosure_value",
     "full_information_value",
@@ -206,6 +208,21 @@ def solve_commitment(
             solution = _pad_messages(solution, n_messages)
     else:
         solution = _solve_milp(game, n_messages, margin, time_limit, node_limit)
+    return solution
+
+
+@functools.lru_cache(maxsize=512)
+def cached_solve_commitment(
+    game: PersuasionGame, n_messages: int | None = None, margin: float = 0.0
+) -> CommitmentSolution:
+    """:func:`solve_commitment` memoised per (game, n_messages, margin).
+
+    Engines, agents and tournaments ask for the same game's optimum many times; the arrays
+    of the shared result are read-only.
+    """
+    solution = solve_commitment(game, n_messages=n_messages, margin=margin)
+    for array in (solution.scheme, solution.recommended_action):
+        array.setflags(write=False)
     return solution
 
 

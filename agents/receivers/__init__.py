@@ -1,0 +1,12 @@
+"""Receivers: rational (see the scheme) and learning (see only messages and payoffs)."""
+
+from agents.receivers.explicit import BestResponseReceiver, QuantalReceiver
+from agents.receivers.learning import HedgeReceiver, QLearningReceiver, ReinforceReceiver
+
+__all__ = [
+    "BestResponseReceiver",
+    "HedgeReceiver",
+    "QLearningReceiver",
+    "QuantalReceiver",
+    "ReinforceReceiver",
+]

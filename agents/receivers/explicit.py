@@ -1,0 +1,81 @@
+"""Receivers who see the scheme (explicit commitment, MODEL.md A4.1-A4.2)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents._sampling import sample_rows
+from agents.base import GameView, Receiver
+from agents.registry import register
+from persuasion_env import bayes
+from persuasion_env._validation import check_positive
+
+
+class _SchemeReader(Receiver):
+    """Shared machinery: keep a response table ``(B, M, A)`` computed from the scheme."""
+
+    level = "explicit"
+    needs_scheme = True
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        # Until a scheme is shown the receiver acts on its prior (an uninformative scheme).
+        uninformative = np.ones((runs, view.n_states, view.n_messages)) / view.n_messages
+        self.observe_scheme(uninformative)
+
+    def _response(self, schemes: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def observe_scheme(self, schemes: np.ndarray) -> None:
+        view = self._require_reset()
+        schemes = np.asarray(schemes, dtype=np.float64)
+        expected = (self.runs, view.n_states, view.n_messages)
+        if schemes.shape != expected:
+            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
+        self._table = self._response(schemes)
+
+    def policy(self) -> np.ndarray:
+        return self._table.copy()
+
+
+@register
+class BestResponseReceiver(_SchemeReader):
+    """Bayesian best response to the scheme (A1), ties broken in the sender's favour."""
+
+    name = "best_response"
+    full_information = True  # u1 is used only for A1's tie rule (the sender-preferred tie)
+    description = "Rational receiver: sees the scheme, plays the Bayesian best response"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def _response(self, schemes: np.ndarray) -> np.ndarray:
+        game = self.view.game
+        actions = bayes.best_response(
+            game.prior, schemes, game.receiver_utility, game.sender_utility
+        )
+        self._actions = actions  # (B, M)
+        return bayes.one_hot(actions, game.n_actions)
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        return self._actions[np.arange(self.runs), messages]
+
+
+@register
+class QuantalReceiver(_SchemeReader):
+    """Logit quantal response ``softmax(lam * E[u2 | m])`` to the scheme (A4.2)."""
+
+    name = "quantal"
+    description = "Boundedly rational receiver: sees the scheme, logit quantal response (lam)"
+    _param_names = ("lam",)
+
+    def __init__(self, lam: float = 20.0) -> None:
+        super().__init__()
+        self.lam = check_positive(lam, "lam")
+
+    def _response(self, schemes: np.ndarray) -> np.ndarray:
+        view = self.view
+        return bayes.quantal_response(view.prior, schemes, view.utility, self.lam)
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        return sample_rows(self._table[np.arange(self.runs), messages], self.rng)

@@ -1,0 +1,27 @@
+"""Senders: scheme-level (commit to a scheme) and per-round learners.
+
+``tablenet`` (torch) lives in :mod:`agents.senders.tablenet` and is imported only when it is
+built by name, so that importing the other agents never imports torch.
+"""
+
+from agents.senders.baselines import InfoPolicySender, InfoQSender, ModelRSender
+from agents.senders.schemes import (
+    FixedSchemeSender,
+    FullDisclosureSender,
+    LPOptimalSender,
+    NoInformationSender,
+    RandomSchemeSender,
+    SchemeSender,
+)
+
+__all__ = [
+    "FixedSchemeSender",
+    "FullDisclosureSender",
+    "InfoPolicySender",
+    "InfoQSender",
+    "LPOptimalSender",
+    "ModelRSender",
+    "NoInformationSender",
+    "RandomSchemeSender",
+    "SchemeSender",
+]

@@ -1,0 +1,157 @@
+"""Scheme-level senders: they commit to a whole scheme ``pi[s, m]`` and draw messages from it.
+
+``lp_optimal`` is the exact benchmark (it is given the whole game); the others are reference
+points: full disclosure, no information, a fixed scheme of your choice, a random scheme.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.base import GameView, Sender
+from agents.registry import register
+from persuasion_env._validation import check_int, check_positive, check_stochastic_rows
+from persuasion_env.game import PersuasionGame
+from persuasion_env.solvers.commitment import cached_solve_commitment
+
+
+class SchemeSender(Sender):
+    """Base class: holds one scheme per run ``(B, S, M)`` and samples messages from it."""
+
+    level = "scheme"
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        """The scheme(s) to commit to: ``(S, M)`` for all runs or ``(B, S, M)``."""
+        raise NotImplementedError
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        self.commit(self._make_schemes(view))
+
+    def commit(self, schemes: np.ndarray) -> None:
+        """Commit to new schemes ``(S, M)`` or ``(B, S, M)`` (shown to explicit receivers)."""
+        view = self._require_reset()
+        schemes = np.broadcast_to(schemes, (self.runs, view.n_states, view.n_messages))
+        self._schemes = np.array(schemes, dtype=np.float64)
+        self._cumulative = np.cumsum(self._schemes, axis=-1)
+        self._cumulative[..., -1] = 1.0  # guard against rounding: every draw lands somewhere
+        self._rows = np.arange(self.runs)
+        self.policy_version += 1
+
+    def act(self, states: np.ndarray) -> np.ndarray:
+        cumulative = self._cumulative[self._rows, states]  # (B, M)
+        u = self.rng.random(self.runs)
+        return (cumulative < u[:, None]).sum(axis=1)
+
+    def policy(self) -> np.ndarray:
+        return self._schemes.copy()
+
+
+@register
+class LPOptimalSender(SchemeSender):
+    """The exact optimal scheme (the LP of MODEL.md A2, or the MILP with ``n_messages < A``).
+
+    Message ``m`` recommends ``recommended_action[m]``. The exact scheme leaves the receiver
+    indifferent on its binding obedience rows, so a *learning* receiver need not follow it;
+    ``margin > 0`` makes every recommendation strictly better for the receiver by ``margin``
+    (in posterior expected utility) at a cost of O(margin) to the sender.
+    """
+
+    name = "lp_optimal"
+    full_information = True
+    recommends = True
+    description = "Exact optimal commitment (LP/MILP via HiGHS); optional obedience margin"
+    _param_names = ("margin", "n_messages")
+
+    def __init__(self, margin: float = 0.0, n_messages: int | None = None) -> None:
+        super().__init__()
+        self.margin = check_positive(margin, "margin", allow_zero=True)
+        self.n_messages = (
+            None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
+        )
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        solution = cached_solve_commitment(view.game, self.n_messages, self.margin)
+        self.solution = solution
+        self._recommended = solution.recommended_action
+        return solution.scheme
+
+    def recommendations(self) -> np.ndarray:
+        return np.broadcast_to(self._recommended, (self.runs, len(self._recommended)))
+
+
+@register
+class FullDisclosureSender(SchemeSender):
+    """Reveals the state: message ``s`` in state ``s`` (M = S)."""
+
+    name = "full_disclosure"
+    description = "Reveals the state (message = state)"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        return game.n_states
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        return np.eye(view.n_states)
+
+
+@register
+class NoInformationSender(SchemeSender):
+    """Reveals nothing: always the same single message (M = 1)."""
+
+    name = "no_information"
+    description = "Reveals nothing (one message)"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        return 1
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        return np.ones((view.n_states, 1))
+
+
+@register
+class FixedSchemeSender(SchemeSender):
+    """Commits to a scheme given by the user, shape ``(S, M)``, rows summing to 1."""
+
+    name = "fixed_scheme"
+    description = "Commits to a scheme you give it"
+    _param_names = ("scheme",)
+
+    def __init__(self, scheme: np.ndarray) -> None:
+        super().__init__()
+        self.scheme = check_stochastic_rows(scheme, "scheme")
+        if self.scheme.ndim != 2:
+            raise ValueError(f"scheme must have shape (S, M), got {self.scheme.shape}")
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        if self.scheme.shape[0] != game.n_states:
+            raise ValueError(
+                f"scheme has {self.scheme.shape[0]} rows but the game has {game.n_states} states"
+            )
+        return self.scheme.shape[1]
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        return self.scheme
+
+
+@register
+class RandomSchemeSender(SchemeSender):
+    """Commits to a random scheme per run (rows drawn from a flat Dirichlet)."""
+
+    name = "random"
+    description = "Commits to a random scheme (one per run)"
+    _param_names = ("n_messages",)
+
+    def __init__(self, n_messages: int | None = None) -> None:
+        super().__init__()
+        self.n_messages = (
+            None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
+        )
+
+    def _make_schemes(self, view: GameView) -> np.ndarray:
+        return self.rng.dirichlet(np.ones(view.n_messages), size=(self.runs, view.n_states))

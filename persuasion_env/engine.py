@@ -1,0 +1,323 @@
+"""The batched simulation engine of the repeated persuasion game (MODEL.md A4-A6).
+
+:func:`simulate` plays ``runs`` independent copies of the repeated game at once: every
+round, for all runs in one NumPy call each, a state is drawn from the prior, the sender sends
+a message, the receiver acts, and both learn from their own payoffs. Agents keep their tables
+with a leading runs axis (see :mod:`agents.base`), so a thousand runs cost little more than
+one.
+
+The result reports learning curves (binned means over runs), per-run summaries, the final
+greedy policies and their exact expected utilities, next to the exact optimum of the game
+(the commitment LP) - the learner never sees that optimum; it is for evaluation only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from persuasion_env import bayes
+from persuasion_env._validation import check_int, check_positive, make_rng
+from persuasion_env.game import PersuasionGame
+from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
+
+__all__ = ["SimulationResult", "simulate", "resolve_agent"]
+
+#: Rounds of states and noise drawn per call to the random generator.
+_CHUNK = 256
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes:
+        final_sender_utility: ``(runs,)`` the sender's exact expected utility of each run's
+            final greedy policies (sender's policy against the receiver's response to it).
+        final_receiver_utility: ``(runs,)`` the receiver's, likewise.
+        final_first_best_rate: ``(runs,)`` probability, under the final greedy policies, that
+            the receiver takes an action maximising the sender's utility in the state (the
+            reference code's "percent optimal" in cooperative games).
+        sender_utility: ``(bins,)`` realised sender utility per round, mean over runs and over
+            the rounds of each bin (in the game's units, before normalisation or noise).
+        receiver_utility: ``(bins,)`` likewise for the receiver.
+        first_best_rate: ``(bins,)`` share of rounds in which the receiver took an action that
+            maximises the sender's utility in the realised state (in cooperative games,
+            ``u1 = u2``, the "optimal joint action" of the reference code).
+        obedience_rate: ``(bins,)`` share of rounds in which the receiver took the
+            recommended action (NaN for senders whose messages are not recommendations).
+        bin_edges: ``(bins + 1,)`` round indices delimiting the bins.
+        run_sender_utility: ``(runs,)`` mean realised sender utility of each run.
+        run_receiver_utility: ``(runs,)`` likewise for the receiver.
+        run_obedience: ``(runs,)`` share of rounds each run's receiver obeyed (or NaN).
+        sender_policy: ``(runs, S, M)`` final greedy messaging policies.
+        receiver_policy: ``(runs, M, A)`` final greedy responses.
+        lp_value: the exact optimum of the game (:func:`solve_commitment`).
+        first_best_value: ``sum_s p[s] max_a u1[s, a]``, the sender's unreachable ideal.
+        rounds, runs, seed: the simulation's size and seed.
+        wall_time: seconds spent simulating.
+    """
+
+    final_sender_utility: np.ndarray
+    final_receiver_utility: np.ndarray
+    final_first_best_rate: np.ndarray
+    sender_utility: np.ndarray
+    receiver_utility: np.ndarray
+    first_best_rate: np.ndarray
+    obedience_rate: np.ndarray
+    bin_edges: np.ndarray
+    run_sender_utility: np.ndarray
+    run_receiver_utility: np.ndarray
+    run_obedience: np.ndarray
+    sender_policy: np.ndarray = field(repr=False)
+    receiver_policy: np.ndarray = field(repr=False)
+    lp_value: float
+    first_best_value: float
+    rounds: int
+    runs: int
+    seed: int | None
+    wall_time: float
+    sender: str = ""
+    receiver: str = ""
+    game: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """Mean final sender utility over the LP optimum."""
+        return (
+            float(self.final_sender_utility.mean() / self.lp_value)
+            if self.lp_value
+            else float("nan")
+        )
+
+    @property
+    def final_optimal(self) -> np.ndarray:
+        """``(runs,)`` whether each run's final policies reach the LP optimum (within 1e-6)."""
+        return self.final_sender_utility >= self.lp_value - 1e-6
+
+    @property
+    def rounds_per_second(self) -> float:
+        """Simulated rounds (runs x rounds) per second of wall time."""
+        return self.runs * self.rounds / self.wall_time if self.wall_time > 0 else float("inf")
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers as a flat dict."""
+        return {
+            "sender": self.sender,
+            "receiver": self.receiver,
+            "game": self.game,
+            "runs": self.runs,
+            "rounds": self.rounds,
+            "final_sender_utility": float(self.final_sender_utility.mean()),
+            "final_receiver_utility": float(self.final_receiver_utility.mean()),
+            "realised_sender_utility": float(self.run_sender_utility.mean()),
+            "lp_value": self.lp_value,
+            "ratio": self.ratio,
+            "final_optimal_share": float(self.final_optimal.mean()),
+            "obedience": float(np.nanmean(self.run_obedience))
+            if np.isfinite(self.run_obedience).any()
+            else float("nan"),
+            "wall_time": self.wall_time,
+        }
+
+
+def resolve_agent(agent: Any, side: str) -> Any:
+    """An agent object from an object or a registry name, checked to be a ``side`` agent."""
+    if isinstance(agent, str):
+        from agents.registry import make_receiver, make_sender  # lazy: one import direction
+
+        agent = make_sender(agent) if side == "sender" else make_receiver(agent)
+    if getattr(agent, "side", None) != side:
+        raise TypeError(f"{side} must be a {side} agent or its registry name, got {agent!r}")
+    if getattr(agent, "game", "repeated") != "repeated":
+        raise ValueError(
+            f"{side} {getattr(agent, 'name', agent)!r} plays the {agent.game} game, "
+            "not the repeated persuasion game"
+        )
+    return agent
+
+
+def _check_indices(values: np.ndarray, runs: int, upper: int, what: str, agent: Any) -> np.ndarray:
+    """Validate what an agent returned: ``runs`` integers in ``[0, upper)``."""
+    if (
+        not isinstance(values, np.ndarray)
+        or values.shape != (runs,)
+        or values.dtype.kind not in "iu"
+    ):
+        values = np.asarray(values)
+        raise ValueError(
+            f"{agent.name} returned {what} of shape {values.shape} and dtype {values.dtype}; "
+            f"expected integers of shape ({runs},)"
+        )
+    low, high = values.min(), values.max()
+    if low < 0 or high >= upper:
+        raise ValueError(f"{agent.name} returned {what} outside [0, {upper}): {low}..{high}")
+    return values
+
+
+def simulate(
+    game: PersuasionGame,
+    sender: Any,
+    receiver: Any,
+    *,
+    rounds: int,
+    runs: int = 1,
+    seed: int | np.random.Generator | None = None,
+    normalize: bool = True,
+    noise: float = 0.0,
+    epoch: int = 100,
+    bins: int = 100,
+    progress: bool = False,
+) -> SimulationResult:
+    """Play ``runs`` independent copies of the repeated game for ``rounds`` rounds.
+
+    Args:
+        game: the stage game.
+        sender: a sender agent or its registry name (e.g. ``"info_q"``).
+        receiver: a receiver agent or its registry name (e.g. ``"q_learning"``).
+        rounds: rounds per run (>= 1).
+        runs: independent runs B (>= 1), simulated together.
+        seed: seed of every random draw (states, noise, and the agents' own generators).
+        normalize: divide the payoffs the agents *observe* by each side's ``max |u|`` (the
+            reference code's convention, which optimistic initial values assume). Reported
+            utilities are always in the game's units.
+        noise: standard deviation of Gaussian noise added to observed (normalised) payoffs.
+        epoch: receivers that see schemes are shown a per-round sender's current policy
+            every ``epoch`` rounds (scheme-level senders: whenever they commit anew).
+        bins: number of points of the learning curves.
+        progress: show a progress bar (tqdm).
+
+    Returns:
+        A :class:`SimulationResult`.
+    """
+    if not isinstance(game, PersuasionGame):
+        raise TypeError(f"game must be a PersuasionGame, got {type(game).__name__}")
+    rounds = check_int(rounds, "rounds", minimum=1)
+    runs = check_int(runs, "runs", minimum=1)
+    epoch = check_int(epoch, "epoch", minimum=1)
+    bins = min(check_int(bins, "bins", minimum=1), rounds)
+    noise = check_positive(noise, "noise", allow_zero=True)
+    sender = resolve_agent(sender, "sender")
+    receiver = resolve_agent(receiver, "receiver")
+
+    from agents.base import GameView  # lazy: persuasion_env never imports agents at load time
+
+    root = make_rng(seed)
+    env_rng, sender_rng, receiver_rng = root.spawn(3)
+    n_messages = check_int(sender.messages_for(game), "sender's n_messages", minimum=1)
+    sender.reset(GameView.for_agent(game, sender, n_messages), runs=runs, rng=sender_rng)
+    receiver.reset(GameView.for_agent(game, receiver, n_messages), runs=runs, rng=receiver_rng)
+
+    u1, u2 = game.sender_utility, game.receiver_utility
+    n_states, n_actions = game.shape
+    # Flat tables indexed by state * A + action: one gather per round instead of two.
+    flat_u1, flat_u2 = u1.ravel(), u2.ravel()
+    scale1 = float(np.abs(u1).max()) if normalize and np.abs(u1).max() > 0 else 1.0
+    scale2 = float(np.abs(u2).max()) if normalize and np.abs(u2).max() > 0 else 1.0
+    first_best = u1 >= u1.max(axis=1, keepdims=True)  # (S, A)
+    flat_first_best = first_best.ravel().astype(np.float64)
+    recommends = bool(getattr(sender, "recommends", False))
+    per_round_sender = sender.level != "scheme"
+    shows_scheme = receiver.needs_scheme
+    rows = np.arange(runs)
+
+    edges = np.linspace(0, rounds, bins + 1).round().astype(int)
+    # Per-run running totals; the learning curves are their increments over each bin.
+    totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
+    curve_points = np.zeros((4, bins))
+    next_bin, last_totals = 0, np.zeros(4)
+    shown_version = -1
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=rounds, unit="round", desc=f"{sender.name} vs {receiver.name}")
+    start = time.perf_counter()
+    for chunk_start in range(0, rounds, _CHUNK):
+        chunk = min(_CHUNK, rounds - chunk_start)
+        states_chunk = env_rng.choice(n_states, size=(chunk, runs), p=game.prior)
+        if noise > 0:
+            noise_chunk = noise * env_rng.standard_normal((chunk, 2, runs))
+        for k in range(chunk):
+            t = chunk_start + k
+            states = states_chunk[k]
+            messages = _check_indices(sender.act(states), runs, n_messages, "messages", sender)
+            if shows_scheme:
+                if per_round_sender:
+                    if t % epoch == 0:
+                        receiver.observe_scheme(sender.policy())
+                elif sender.policy_version != shown_version:
+                    receiver.observe_scheme(sender.policy())
+                    shown_version = sender.policy_version
+            actions = _check_indices(receiver.act(messages), runs, n_actions, "actions", receiver)
+            cell = states * n_actions + actions
+            true_u1 = flat_u1[cell]
+            true_u2 = flat_u2[cell]
+            r1 = true_u1 / scale1
+            r2 = true_u2 / scale2
+            if noise > 0:
+                r1 += noise_chunk[k, 0]
+                r2 += noise_chunk[k, 1]
+            sender.update(states, messages, actions, r1)
+            receiver.update(messages, actions, r2)
+
+            totals[0] += true_u1
+            totals[1] += true_u2
+            totals[2] += flat_first_best[cell]
+            if recommends:
+                totals[3] += actions == sender.recommendations()[rows, messages]
+            if t + 1 == edges[next_bin + 1]:
+                now = totals.sum(axis=1)
+                curve_points[:, next_bin] = now - last_totals
+                last_totals = now
+                next_bin += 1
+        if bar is not None:
+            bar.update(chunk)
+    wall = time.perf_counter() - start
+    if bar is not None:
+        bar.close()
+
+    # Final greedy policies, evaluated exactly. A receiver that sees schemes responds to the
+    # sender's final policy.
+    sender_policy = np.asarray(sender.policy(), dtype=np.float64)
+    if shows_scheme:
+        receiver.observe_scheme(sender_policy)
+    receiver_policy = np.asarray(receiver.policy(), dtype=np.float64)
+    final_u1, final_u2 = bayes.expected_utilities(
+        game.prior, sender_policy, receiver_policy, u1, u2
+    )
+    final_first_best = bayes.expected_utility(
+        game.prior, sender_policy, receiver_policy, first_best.astype(np.float64)
+    )
+
+    curves = curve_points / (np.diff(edges) * runs)
+    if not recommends:
+        curves[3] = np.nan
+    return SimulationResult(
+        final_sender_utility=np.asarray(final_u1),
+        final_receiver_utility=np.asarray(final_u2),
+        final_first_best_rate=np.asarray(final_first_best),
+        sender_utility=curves[0],
+        receiver_utility=curves[1],
+        first_best_rate=curves[2],
+        obedience_rate=curves[3],
+        bin_edges=edges,
+        run_sender_utility=totals[0] / rounds,
+        run_receiver_utility=totals[1] / rounds,
+        run_obedience=totals[3] / rounds if recommends else np.full(runs, np.nan),
+        sender_policy=sender_policy,
+        receiver_policy=receiver_policy,
+        lp_value=cached_solve_commitment(game).sender_value,
+        first_best_value=full_information_value(game),
+        rounds=rounds,
+        runs=runs,
+        seed=seed if isinstance(seed, int) else None,
+        wall_time=wall,
+        sender=sender.name,
+        receiver=receiver.name,
+        game=game.name,
+    )

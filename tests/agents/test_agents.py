@@ -1,0 +1,149 @@
+"""Agents one by one: registry, metadata, validation, and behaviour against known answers."""
+
+import numpy as np
+import pytest
+
+from agents import describe_agents, list_agents, make_receiver, make_sender
+from agents.base import GameView, rand_argmax, uniform_over_argmax
+from persuasion_env import PersuasionGame, bayes, simulate
+
+SENDERS = [
+    "modelr",
+    "info_q",
+    "info_policy",
+    "lp_optimal",
+    "full_disclosure",
+    "no_information",
+    "random",
+]
+RECEIVERS = ["best_response", "quantal", "q_learning", "reinforce", "hedge"]
+
+
+def test_registry_lists_the_promised_names():
+    names = list_agents()
+    assert set(SENDERS + ["fixed_scheme", "tablenet"]) <= set(names["senders"])
+    assert set(RECEIVERS) <= set(names["receivers"])
+
+
+def test_metadata():
+    rows = {(r["side"], r["name"]): r for r in describe_agents()}
+    assert rows[("receiver", "best_response")]["needs_scheme"] is True
+    assert rows[("receiver", "q_learning")]["learns"] is True
+    assert rows[("sender", "lp_optimal")]["level"] == "scheme"
+    assert rows[("sender", "info_q")]["level"] == "round"
+    assert all(r["description"] for r in rows.values())
+
+
+@pytest.mark.parametrize(
+    ("side", "name", "kwargs", "error", "match"),
+    [
+        ("receiver", "q_learning", {"alpha": 0.0}, ValueError, "alpha must be > 0"),
+        ("receiver", "q_learning", {"alpha": -1}, ValueError, "alpha must be > 0"),
+        ("receiver", "q_learning", {"epsilon": 1.5}, ValueError, "epsilon must be a probability"),
+        ("receiver", "quantal", {"lam": 0}, ValueError, "lam must be > 0"),
+        ("receiver", "reinforce", {"alpha_critic": 0}, ValueError, "alpha_critic must be > 0"),
+        ("receiver", "hedge", {"gamma": 2.0}, ValueError, "gamma must be a probability"),
+        ("receiver", "q_learning", {"gamma": 0.9}, ValueError, "unknown keyword"),
+        ("sender", "info_q", {"alpha": 0}, ValueError, "alpha must be > 0"),
+        ("sender", "modelr", {"epsilon": -0.1}, ValueError, "epsilon must be >= 0"),
+        ("sender", "lp_optimal", {"margin": -1}, ValueError, "margin must be >= 0"),
+        ("sender", "lp_optimal", {"n_messages": 0}, ValueError, "n_messages must be >= 1"),
+        (
+            "sender",
+            "fixed_scheme",
+            {"scheme": [[0.5, 0.6]]},
+            ValueError,
+            "scheme rows must sum to 1",
+        ),
+        ("sender", "nope", {}, ValueError, "known senders: fixed_scheme"),
+    ],
+)
+def test_bad_parameters(side, name, kwargs, error, match):
+    make = make_sender if side == "sender" else make_receiver
+    with pytest.raises(error, match=match):
+        make(name, **kwargs)
+
+
+def test_rand_argmax_is_uniform_over_ties():
+    rng = np.random.default_rng(0)
+    values = np.tile([1.0, 3.0, 3.0, 0.0, 3.0], (30_000, 1))
+    counts = np.bincount(rand_argmax(values, rng), minlength=5) / 30_000
+    np.testing.assert_allclose(counts, [0, 1 / 3, 1 / 3, 0, 1 / 3], atol=0.015)
+    np.testing.assert_allclose(uniform_over_argmax(values[:1]), [[0, 1 / 3, 1 / 3, 0, 1 / 3]])
+
+
+def brute_force_info_scores(q, counts, state, weight_by_frequency):
+    """The reference code's commented per-run loop: P(s_true | m) for each message."""
+    n_states, n_messages = q.shape
+    expected = q.argmax(axis=1)
+    weight = counts if weight_by_frequency else np.ones(n_states)
+    scores = np.zeros(n_messages)
+    for m in range(n_messages):
+        mass = sum(weight[s] for s in range(n_states) if expected[s] == m)
+        if mass == 0:
+            scores[m] = 1.0
+        else:
+            scores[m] = (expected[state] == m) * weight[state] / mass
+    return scores
+
+
+@pytest.mark.parametrize("weighted", [True, False])
+def test_info_q_inference_matches_brute_force(weighted):
+    rng = np.random.default_rng(1)
+    game = PersuasionGame.random(5, 4, seed=1)
+    sender = make_sender("info_q", weight_by_frequency=weighted)
+    view = GameView.for_agent(game, sender, 4)
+    sender.reset(view, runs=3, rng=rng)
+    # Drive it for a while so that tables and counts are non-trivial (and tie-free).
+    for _ in range(200):
+        states = rng.integers(5, size=3)
+        messages = sender.act(states)
+        sender.update(states, messages, rng.integers(4, size=3), rng.random(3))
+    policy = sender.policy()
+    for b in range(3):
+        for s in range(5):
+            scores = brute_force_info_scores(sender.q[b], sender.weight[b], s, weighted)
+            best = scores == scores.max()
+            np.testing.assert_allclose(policy[b, s], best / best.sum())
+
+
+def test_q_learning_receiver_learns_the_best_response_to_full_disclosure():
+    game = PersuasionGame.random(4, 3, seed=5)
+    receiver = make_receiver(
+        "q_learning", alpha=0.1, epsilon=0.1, epsilon_final=0.0, epsilon_decay_rounds=2000
+    )
+    res = simulate(game, "full_disclosure", receiver, rounds=4000, runs=20, seed=0)
+    # Full disclosure: message s reveals state s, whose best action is argmax_a u2[s, a].
+    best = game.receiver_utility.argmax(axis=1)
+    np.testing.assert_array_equal(res.receiver_policy.argmax(axis=-1), np.tile(best, (20, 1)))
+
+
+@pytest.mark.parametrize("receiver", ["hedge", "reinforce"])
+def test_bandit_receivers_play_mostly_the_best_response(receiver):
+    game = PersuasionGame.random(3, 3, seed=2)
+    res = simulate(game, "full_disclosure", receiver, rounds=4000, runs=20, seed=0)
+    best = game.receiver_utility.argmax(axis=1)
+    greedy = res.receiver_policy.argmax(axis=-1)
+    assert (greedy == best).mean() >= 0.9
+
+
+def test_quantal_receiver_samples_its_quantal_response():
+    game = PersuasionGame.example("prosecutor")
+    scheme = np.array([[0.6, 0.4], [0.1, 0.9]])
+    receiver = make_receiver("quantal", lam=3.0)
+    receiver.reset(GameView.for_agent(game, receiver, 2), runs=40_000, rng=np.random.default_rng(0))
+    receiver.observe_scheme(np.broadcast_to(scheme, (40_000, 2, 2)))
+    expected = bayes.quantal_response(game.prior, scheme, game.receiver_utility, 3.0)
+    actions = receiver.act(np.ones(40_000, dtype=int))
+    assert actions.mean() == pytest.approx(expected[1, 1], abs=0.01)
+
+
+def test_views_hide_the_other_side_utility():
+    game = PersuasionGame.random(3, 3, seed=0)
+    view = GameView.for_agent(game, make_sender("info_q"), 3)
+    assert view.game is None
+    np.testing.assert_array_equal(view.utility, game.sender_utility)
+    view = GameView.for_agent(game, make_receiver("q_learning"), 3)
+    assert view.game is None
+    np.testing.assert_array_equal(view.utility, game.receiver_utility)
+    assert GameView.for_agent(game, make_sender("lp_optimal"), 3).game is game

@@ -1,0 +1,133 @@
+"""The batched engine with the published baselines (MODEL.md A4, A6)."""
+
+import numpy as np
+import pytest
+
+from agents import make_receiver, make_sender
+from agents.base import Sender
+from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment
+
+
+@pytest.fixture(scope="module")
+def climbing():
+    return PersuasionGame.example("climbing")
+
+
+def test_info_q_solves_climbing(climbing):
+    # Bhatt & Buro's reference code: 100% of runs reach the optimal joint policy.
+    res = simulate(climbing, "info_q", "q_learning", rounds=1000, runs=1000, seed=0)
+    assert res.final_optimal.mean() >= 0.99
+    assert res.final_sender_utility.mean() == pytest.approx(res.lp_value, abs=0.01)
+
+
+def test_info_policy_mostly_solves_climbing(climbing):
+    # Reference code on this machine: 93%.
+    res = simulate(climbing, "info_policy", "reinforce", rounds=1000, runs=1000, seed=0)
+    assert res.final_optimal.mean() >= 0.90
+
+
+def test_modelr_on_climbing_matches_reference_per_state_rate(climbing):
+    # The reference code's "percent optimal" for ModelR is about 33%: one state in three.
+    res = simulate(climbing, "modelr", "q_learning", rounds=1000, runs=1000, seed=0)
+    assert 0.25 <= res.final_first_best_rate.mean() <= 0.45
+
+
+def test_same_seed_same_result_different_seed_different(climbing):
+    a = simulate(climbing, "info_policy", "reinforce", rounds=300, runs=50, seed=7)
+    b = simulate(climbing, "info_policy", "reinforce", rounds=300, runs=50, seed=7)
+    c = simulate(climbing, "info_policy", "reinforce", rounds=300, runs=50, seed=8)
+    np.testing.assert_array_equal(a.sender_utility, b.sender_utility)
+    np.testing.assert_array_equal(a.sender_policy, b.sender_policy)
+    np.testing.assert_array_equal(a.run_sender_utility, b.run_sender_utility)
+    assert not np.array_equal(a.run_sender_utility, c.run_sender_utility)
+
+
+def test_lp_sender_against_rational_receiver_realises_the_lp_value():
+    game = PersuasionGame.example("prosecutor")
+    res = simulate(game, "lp_optimal", "best_response", rounds=2000, runs=200, seed=1)
+    np.testing.assert_allclose(res.final_sender_utility, 0.6, atol=1e-9)
+    assert res.lp_value == pytest.approx(0.6)
+    # Realised mean of 400k Bernoulli(0.6) rounds: standard error ~8e-4.
+    assert res.run_sender_utility.mean() == pytest.approx(0.6, abs=0.005)
+    assert np.nanmean(res.run_obedience) == 1.0
+
+
+def test_final_utilities_equal_bayes_on_final_policies():
+    game = PersuasionGame.random(4, 4, seed=3)
+    res = simulate(game, "info_q", "q_learning", rounds=500, runs=20, seed=2)
+    u1 = bayes.expected_utility(
+        game.prior, res.sender_policy, res.receiver_policy, game.sender_utility
+    )
+    np.testing.assert_allclose(res.final_sender_utility, u1)
+    assert res.sender_policy.shape == (20, 4, 4) and res.receiver_policy.shape == (20, 4, 4)
+    np.testing.assert_allclose(res.sender_policy.sum(-1), 1.0)
+
+
+def test_learning_curve_bins_average_the_realised_utility():
+    game = PersuasionGame.random(3, 3, seed=0)
+    res = simulate(game, "random", "hedge", rounds=1000, runs=10, seed=0, bins=10)
+    assert res.sender_utility.shape == (10,)
+    np.testing.assert_array_equal(res.bin_edges, np.arange(0, 1001, 100))
+    # Bins are equal here, so the mean of the curve is the mean realised utility.
+    assert res.sender_utility.mean() == pytest.approx(res.run_sender_utility.mean())
+
+
+def _learner():
+    return make_receiver(
+        "q_learning", alpha=0.01, epsilon=0.1, epsilon_final=0.0, epsilon_decay_rounds=3000
+    )
+
+
+@pytest.mark.parametrize("margin", [0.1, 0.2])
+def test_margin_makes_a_learning_receiver_obey(margin):
+    game = PersuasionGame.example("prosecutor")
+    sender = make_sender("lp_optimal", margin=margin)
+    res = simulate(game, sender, _learner(), rounds=8000, runs=200, seed=0, bins=20)
+    lp_margin = solve_commitment(game, margin=margin).sender_value
+    assert res.obedience_rate[-1] >= 0.98
+    assert res.sender_utility[-1] == pytest.approx(lp_margin, abs=0.02)
+    # Prosecutor: the margin costs 0.6 - 0.3 / (0.5 + margin / 2).
+    assert res.lp_value - lp_margin == pytest.approx(0.6 - 0.3 / (0.5 + margin / 2), abs=1e-9)
+
+
+def test_without_margin_an_indifferent_learner_does_not_obey():
+    game = PersuasionGame.example("prosecutor")
+    res = simulate(game, "lp_optimal", _learner(), rounds=8000, runs=200, seed=0, bins=20)
+    assert res.obedience_rate[-1] < 0.8
+    assert res.sender_utility[-1] < 0.45  # far below the LP value 0.6
+
+
+def test_explicit_receiver_sees_per_round_sender_policy_every_epoch():
+    game = PersuasionGame.example("climbing")
+    res = simulate(game, "info_q", "best_response", rounds=200, runs=5, seed=0, epoch=10)
+    assert res.final_receiver_utility.shape == (5,)
+
+
+class _OutOfRange(Sender):
+    name = "broken"
+
+    def act(self, states):
+        return np.full(self.runs, 99)
+
+    def policy(self):
+        return np.ones((self.runs, self.view.n_states, self.view.n_messages)) / self.view.n_messages
+
+
+def test_bad_agents_and_arguments():
+    game = PersuasionGame.example("prosecutor")
+    with pytest.raises(ValueError, match=r"broken returned messages outside \[0, 2\)"):
+        simulate(game, _OutOfRange(), "q_learning", rounds=5)
+    with pytest.raises(ValueError, match="rounds must be >= 1"):
+        simulate(game, "info_q", "q_learning", rounds=0)
+    with pytest.raises(ValueError, match="runs must be >= 1"):
+        simulate(game, "info_q", "q_learning", rounds=5, runs=0)
+    with pytest.raises(ValueError, match="unknown receiver 'nope'; known receivers: best_response"):
+        simulate(game, "info_q", "nope", rounds=5)
+    with pytest.raises(TypeError, match="receiver must be a receiver agent"):
+        simulate(game, "info_q", make_sender("info_q"), rounds=5)
+    with pytest.raises(ValueError, match="scheme has 3 rows but the game has 2 states"):
+        simulate(
+            game, make_sender("fixed_scheme", scheme=np.ones((3, 2)) / 2), "q_learning", rounds=5
+        )
+    with pytest.raises(TypeError, match="game must be a PersuasionGame"):
+        simulate("prosecutor", "info_q", "q_learning", rounds=5)
