@@ -11,6 +11,17 @@ import gymnasium
 
 #: (id, entry point, default max_episode_steps or None)
 ENV_SPECS: tuple[tuple[str, str, int | None], ...] = (
+    ("persuasion/RepeatedPersuasion-v0", "persuasion_env.envs.repeated:RepeatedPersuasionEnv", None),
+    (
+        "persuasion/RepeatedPersuasionReceiver-v0",
+        "persuasion_env.envs.repeated:RepeatedPersuasionReceiverEnv",
+        None,
+    ),
+    (
+        "persuasion/SchemeCommitment-v0",
+        "persuasion_env.envs.scheme_commitment:SchemeCommitmentEnv",
+        None,
+    ),
     ("persuasion/OracleQuery-v0", "persuasion_env.envs.oracle_query:OracleQueryEnv", None),
 )
 
