@@ -30,6 +30,7 @@ attribute           meaning
 ``full_information``whether the agent is given the whole game (both utilities): only the
                     exact benchmarks (``lp_optimal``) and the rational receivers' own needs
 ``game``            ``"repeated"`` (this protocol) or ``"oracle"`` (the query game)
+``batched_games``   whether one batch may give each run a different game (of one shape)
 ``description``     one line for ``persuasion agents`` and the docs
 ==================  ===========================================================================
 
@@ -40,6 +41,7 @@ utility) is passed only to classes that declare ``full_information = True``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -60,37 +62,67 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GameView:
-    """What an agent is told about the game when it is reset.
+    """What an agent is told about the game(s) when it is reset.
+
+    One batch may hold a different game in each run (all of the same shape): the tournament
+    batches games that way. The per-run arrays have a leading axis of size 1 (one game for
+    all runs; it broadcasts) or B.
 
     Attributes:
         n_states: S.
         n_actions: A.
         n_messages: M, chosen by the sender (``A`` unless the sender asks otherwise).
-        prior: the common prior ``(S,)`` (common knowledge in persuasion).
-        utility: the agent's own utility ``(S, A)``: ``u1`` for a sender, ``u2`` for a
-            receiver. Learners should not read it (they learn from rewards); rational
+        priors: ``(1 or B, S)`` the common prior of each run's game.
+        utilities: ``(1 or B, S, A)`` the agent's *own* utility: ``u1`` for a sender, ``u2``
+            for a receiver. Learners should not read it (they learn from rewards); rational
             receivers and model-based senders may.
-        game: the whole game, only for agents with ``full_information = True``; else None.
+        games: the whole games ``(1 or B)``, only for agents with ``full_information = True``.
+        prior, utility, game: the same for a batch of one game (``None`` for a mixed batch),
+            for agents that handle a single game only.
     """
 
     n_states: int
     n_actions: int
     n_messages: int
-    prior: np.ndarray
-    utility: np.ndarray
-    game: PersuasionGame | None = None
+    priors: np.ndarray
+    utilities: np.ndarray
+    games: tuple[PersuasionGame, ...] | None = None
+
+    @property
+    def single_game(self) -> bool:
+        """Whether every run plays the same game."""
+        return self.priors.shape[0] == 1
+
+    @property
+    def prior(self) -> np.ndarray | None:
+        return self.priors[0] if self.single_game else None
+
+    @property
+    def utility(self) -> np.ndarray | None:
+        return self.utilities[0] if self.single_game else None
+
+    @property
+    def game(self) -> PersuasionGame | None:
+        return self.games[0] if self.games is not None and self.single_game else None
 
     @classmethod
-    def for_agent(cls, game: PersuasionGame, agent: Agent, n_messages: int) -> GameView:
-        """The view of ``game`` that ``agent`` is entitled to."""
-        own = game.sender_utility if agent.side == "sender" else game.receiver_utility
+    def for_agent(
+        cls, game: PersuasionGame | Sequence[PersuasionGame], agent: Agent, n_messages: int
+    ) -> GameView:
+        """The view of ``game`` (or of one game per run) that ``agent`` is entitled to."""
+        games = (game,) if isinstance(game, PersuasionGame) else tuple(game)
+        if len({g.shape for g in games}) != 1:
+            raise ValueError("all games of a batch must have the same shape (S, A)")
+        if len(set(games)) == 1:
+            games = games[:1]
+        own = "sender_utility" if agent.side == "sender" else "receiver_utility"
         return cls(
-            n_states=game.n_states,
-            n_actions=game.n_actions,
+            n_states=games[0].n_states,
+            n_actions=games[0].n_actions,
             n_messages=n_messages,
-            prior=game.prior,
-            utility=own,
-            game=game if agent.full_information else None,
+            priors=np.stack([g.prior for g in games]),
+            utilities=np.stack([getattr(g, own) for g in games]),
+            games=games if agent.full_information else None,
         )
 
 
@@ -105,6 +137,8 @@ class Agent:
     full_information: ClassVar[bool] = False
     game: ClassVar[str] = "repeated"
     description: ClassVar[str] = ""
+    #: Whether the agent can play a batch whose runs have different games (same shape).
+    batched_games: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.view: GameView | None = None

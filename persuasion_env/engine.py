@@ -14,6 +14,7 @@ greedy policies and their exact expected utilities, next to the exact optimum of
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +56,12 @@ class SimulationResult:
         run_obedience: ``(runs,)`` share of rounds each run's receiver obeyed (or NaN).
         sender_policy: ``(runs, S, M)`` final greedy messaging policies.
         receiver_policy: ``(runs, M, A)`` final greedy responses.
-        lp_value: the exact optimum of the game (:func:`solve_commitment`).
-        first_best_value: ``sum_s p[s] max_a u1[s, a]``, the sender's unreachable ideal.
+        run_game: ``(runs,)`` index of each run's game (all 0 for a single game).
+        run_lp_value: ``(runs,)`` the exact optimum of each run's game.
+        lp_value: the exact optimum of the game (:func:`solve_commitment`); the mean over
+            games for a batch of several.
+        first_best_value: ``sum_s p[s] max_a u1[s, a]``, the sender's unreachable ideal
+            (likewise a mean for several games).
         rounds, runs, seed: the simulation's size and seed.
         wall_time: seconds spent simulating.
     """
@@ -74,6 +79,8 @@ class SimulationResult:
     run_obedience: np.ndarray
     sender_policy: np.ndarray = field(repr=False)
     receiver_policy: np.ndarray = field(repr=False)
+    run_game: np.ndarray
+    run_lp_value: np.ndarray
     lp_value: float
     first_best_value: float
     rounds: int
@@ -86,17 +93,14 @@ class SimulationResult:
 
     @property
     def ratio(self) -> float:
-        """Mean final sender utility over the LP optimum."""
-        return (
-            float(self.final_sender_utility.mean() / self.lp_value)
-            if self.lp_value
-            else float("nan")
-        )
+        """Mean final sender utility over the mean LP optimum."""
+        lp = self.run_lp_value.mean()
+        return float(self.final_sender_utility.mean() / lp) if lp else float("nan")
 
     @property
     def final_optimal(self) -> np.ndarray:
         """``(runs,)`` whether each run's final policies reach the LP optimum (within 1e-6)."""
-        return self.final_sender_utility >= self.lp_value - 1e-6
+        return self.final_sender_utility >= self.run_lp_value - 1e-6
 
     @property
     def rounds_per_second(self) -> float:
@@ -122,6 +126,22 @@ class SimulationResult:
             else float("nan"),
             "wall_time": self.wall_time,
         }
+
+
+def _check_games(game: Any) -> tuple[PersuasionGame, ...]:
+    games = (game,) if isinstance(game, PersuasionGame) else game
+    if not isinstance(games, Sequence) or isinstance(games, str) or not games:
+        raise TypeError(
+            "game must be a PersuasionGame or a non-empty sequence of them, "
+            f"got {type(game).__name__}"
+        )
+    for g in games:
+        if not isinstance(g, PersuasionGame):
+            raise TypeError(f"game must be a PersuasionGame, got {type(g).__name__}")
+    if len({g.shape for g in games}) > 1:
+        shapes = sorted({g.shape for g in games})
+        raise ValueError(f"games of one batch must share their shape (S, A), got {shapes}")
+    return tuple(games)
 
 
 def resolve_agent(agent: Any, side: str) -> Any:
@@ -159,7 +179,7 @@ def _check_indices(values: np.ndarray, runs: int, upper: int, what: str, agent: 
 
 
 def simulate(
-    game: PersuasionGame,
+    game: PersuasionGame | Sequence[PersuasionGame],
     sender: Any,
     receiver: Any,
     *,
@@ -175,11 +195,13 @@ def simulate(
     """Play ``runs`` independent copies of the repeated game for ``rounds`` rounds.
 
     Args:
-        game: the stage game.
+        game: the stage game, or a sequence of G games of one shape: each is then played in
+            ``runs`` runs of the same batch (B = G x runs, game-major order; agents must have
+            ``batched_games``). Tournaments batch games this way.
         sender: a sender agent or its registry name (e.g. ``"info_q"``).
         receiver: a receiver agent or its registry name (e.g. ``"q_learning"``).
         rounds: rounds per run (>= 1).
-        runs: independent runs B (>= 1), simulated together.
+        runs: independent runs per game (>= 1), simulated together.
         seed: seed of every random draw (states, noise, and the agents' own generators).
         normalize: divide the payoffs the agents *observe* by each side's ``max |u|`` (the
             reference code's convention, which optimistic initial values assume). Reported
@@ -193,32 +215,52 @@ def simulate(
     Returns:
         A :class:`SimulationResult`.
     """
-    if not isinstance(game, PersuasionGame):
-        raise TypeError(f"game must be a PersuasionGame, got {type(game).__name__}")
+    games = _check_games(game)
     rounds = check_int(rounds, "rounds", minimum=1)
-    runs = check_int(runs, "runs", minimum=1)
+    runs_per_game = check_int(runs, "runs", minimum=1)
     epoch = check_int(epoch, "epoch", minimum=1)
     bins = min(check_int(bins, "bins", minimum=1), rounds)
     noise = check_positive(noise, "noise", allow_zero=True)
     sender = resolve_agent(sender, "sender")
     receiver = resolve_agent(receiver, "receiver")
+    if len(games) > 1:
+        for agent in (sender, receiver):
+            if not getattr(agent, "batched_games", False):
+                raise ValueError(
+                    f"{agent.side} {agent.name!r} cannot play a batch of different games; "
+                    "simulate one game at a time"
+                )
 
     from agents.base import GameView  # lazy: persuasion_env never imports agents at load time
 
+    n_games = len(games)
+    runs = n_games * runs_per_game
+    run_game = np.repeat(np.arange(n_games), runs_per_game)
+    # Agents see one game per run (or a single game, which broadcasts).
+    batch = [games[g] for g in run_game] if n_games > 1 else games[0]
     root = make_rng(seed)
     env_rng, sender_rng, receiver_rng = root.spawn(3)
-    n_messages = check_int(sender.messages_for(game), "sender's n_messages", minimum=1)
-    sender.reset(GameView.for_agent(game, sender, n_messages), runs=runs, rng=sender_rng)
-    receiver.reset(GameView.for_agent(game, receiver, n_messages), runs=runs, rng=receiver_rng)
+    n_messages = check_int(sender.messages_for(games[0]), "sender's n_messages", minimum=1)
+    sender.reset(GameView.for_agent(batch, sender, n_messages), runs=runs, rng=sender_rng)
+    receiver.reset(GameView.for_agent(batch, receiver, n_messages), runs=runs, rng=receiver_rng)
 
-    u1, u2 = game.sender_utility, game.receiver_utility
-    n_states, n_actions = game.shape
-    # Flat tables indexed by state * A + action: one gather per round instead of two.
+    n_states, n_actions = games[0].shape
+    u1 = np.stack([g.sender_utility for g in games])  # (G, S, A)
+    u2 = np.stack([g.receiver_utility for g in games])
+    priors = np.stack([g.prior for g in games])
+    # Flat tables indexed by (game * S + state) * A + action: one gather per round.
     flat_u1, flat_u2 = u1.ravel(), u2.ravel()
-    scale1 = float(np.abs(u1).max()) if normalize and np.abs(u1).max() > 0 else 1.0
-    scale2 = float(np.abs(u2).max()) if normalize and np.abs(u2).max() > 0 else 1.0
-    first_best = u1 >= u1.max(axis=1, keepdims=True)  # (S, A)
+    run_offset = run_game * (n_states * n_actions)
+
+    def scale(u: np.ndarray) -> np.ndarray:
+        largest = np.abs(u).max(axis=(1, 2))
+        return np.where(normalize & (largest > 0), largest, 1.0)[run_game]
+
+    scale1, scale2 = scale(u1), scale(u2)
+    first_best = u1 >= u1.max(axis=2, keepdims=True)  # (G, S, A)
     flat_first_best = first_best.ravel().astype(np.float64)
+    state_cdf = np.cumsum(priors, axis=1)[run_game]  # (B, S)
+    state_cdf[:, -1] = np.inf  # every uniform draw lands in some state
     recommends = bool(getattr(sender, "recommends", False))
     per_round_sender = sender.level != "scheme"
     shows_scheme = receiver.needs_scheme
@@ -239,7 +281,8 @@ def simulate(
     start = time.perf_counter()
     for chunk_start in range(0, rounds, _CHUNK):
         chunk = min(_CHUNK, rounds - chunk_start)
-        states_chunk = env_rng.choice(n_states, size=(chunk, runs), p=game.prior)
+        uniform = env_rng.random((chunk, runs, 1))
+        states_chunk = (state_cdf < uniform).sum(axis=2)  # inverse CDF, one prior per run
         if noise > 0:
             noise_chunk = noise * env_rng.standard_normal((chunk, 2, runs))
         for k in range(chunk):
@@ -254,7 +297,7 @@ def simulate(
                     receiver.observe_scheme(sender.policy())
                     shown_version = sender.policy_version
             actions = _check_indices(receiver.act(messages), runs, n_actions, "actions", receiver)
-            cell = states * n_actions + actions
+            cell = run_offset + states * n_actions + actions
             true_u1 = flat_u1[cell]
             true_u2 = flat_u2[cell]
             r1 = true_u1 / scale1
@@ -287,12 +330,15 @@ def simulate(
     if shows_scheme:
         receiver.observe_scheme(sender_policy)
     receiver_policy = np.asarray(receiver.policy(), dtype=np.float64)
+    run_prior = priors[run_game]
     final_u1, final_u2 = bayes.expected_utilities(
-        game.prior, sender_policy, receiver_policy, u1, u2
+        run_prior, sender_policy, receiver_policy, u1[run_game], u2[run_game]
     )
     final_first_best = bayes.expected_utility(
-        game.prior, sender_policy, receiver_policy, first_best.astype(np.float64)
+        run_prior, sender_policy, receiver_policy, first_best[run_game].astype(np.float64)
     )
+    game_lp = np.array([cached_solve_commitment(g).sender_value for g in games])
+    game_first_best = np.array([full_information_value(g) for g in games])
 
     curves = curve_points / (np.diff(edges) * runs)
     if not recommends:
@@ -311,13 +357,15 @@ def simulate(
         run_obedience=totals[3] / rounds if recommends else np.full(runs, np.nan),
         sender_policy=sender_policy,
         receiver_policy=receiver_policy,
-        lp_value=cached_solve_commitment(game).sender_value,
-        first_best_value=full_information_value(game),
+        run_game=run_game,
+        run_lp_value=game_lp[run_game],
+        lp_value=float(game_lp.mean()),
+        first_best_value=float(game_first_best.mean()),
         rounds=rounds,
         runs=runs,
         seed=seed if isinstance(seed, int) else None,
         wall_time=wall,
         sender=sender.name,
         receiver=receiver.name,
-        game=game.name,
+        game=games[0].name if n_games == 1 else f"{n_games} games",
     )

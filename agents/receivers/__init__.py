@@ -1,7 +1,12 @@
 """Receivers: rational (see the scheme) and learning (see only messages and payoffs)."""
 
 from agents.receivers.explicit import BestResponseReceiver, QuantalReceiver
-from agents.receivers.learning import HedgeReceiver, QLearningReceiver, ReinforceReceiver
+from agents.receivers.learning import (
+    HedgeReceiver,
+    QLearningReceiver,
+    ReinforceReceiver,
+    UCBReceiver,
+)
 
 __all__ = [
     "BestResponseReceiver",
@@ -9,4 +14,5 @@ __all__ = [
     "QLearningReceiver",
     "QuantalReceiver",
     "ReinforceReceiver",
+    "UCBReceiver",
 ]

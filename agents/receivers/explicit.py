@@ -16,6 +16,7 @@ class _SchemeReader(Receiver):
 
     level = "explicit"
     needs_scheme = True
+    batched_games = True
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -49,13 +50,15 @@ class BestResponseReceiver(_SchemeReader):
     def __init__(self) -> None:
         super().__init__()
 
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        self._u1 = np.stack([g.sender_utility for g in view.games])  # (1 or B, S, A)
+        super().reset(view, runs=runs, rng=rng)
+
     def _response(self, schemes: np.ndarray) -> np.ndarray:
-        game = self.view.game
-        actions = bayes.best_response(
-            game.prior, schemes, game.receiver_utility, game.sender_utility
-        )
+        view = self.view
+        actions = bayes.best_response(view.priors, schemes, view.utilities, self._u1)
         self._actions = actions  # (B, M)
-        return bayes.one_hot(actions, game.n_actions)
+        return bayes.one_hot(actions, view.n_actions)
 
     def act(self, messages: np.ndarray) -> np.ndarray:
         return self._actions[np.arange(self.runs), messages]
@@ -75,7 +78,7 @@ class QuantalReceiver(_SchemeReader):
 
     def _response(self, schemes: np.ndarray) -> np.ndarray:
         view = self.view
-        return bayes.quantal_response(view.prior, schemes, view.utility, self.lam)
+        return bayes.quantal_response(view.priors, schemes, view.utilities, self.lam)
 
     def act(self, messages: np.ndarray) -> np.ndarray:
         return sample_rows(self._table[np.arange(self.runs), messages], self.rng)

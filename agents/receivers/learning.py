@@ -2,23 +2,48 @@
 
 They never see the scheme: each round they observe the message, act, and then observe their
 own payoff. The engine normalises payoffs into [-1, 1] by default (``normalize=True``), which
-is what the optimistic initial values and Hedge's gain mapping assume.
-
-All tables carry a leading runs axis ``B``; one call updates every run at once.
+is what the optimistic initial values and the EXP3 gain mapping assume. Each is a batched
+contextual bandit (:mod:`agents._bandits`) whose context is the message and whose arms are
+the actions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from agents._sampling import linear_schedule, sample_rows, softmax
-from agents.base import GameView, Receiver, rand_argmax, uniform_over_argmax
+from agents import _bandits
+from agents.base import GameView, Receiver
 from agents.registry import register
-from persuasion_env._validation import check_positive, check_probability
+
+
+class BanditReceiver(Receiver):
+    """A receiver that runs one tabular learner over (message, action)."""
+
+    learns = True
+    batched_games = True
+    _learner: type[_bandits.TabularLearner]
+
+    def _set_options(self, options: dict, **public: object) -> None:
+        self._options = options
+        for key, value in public.items():
+            setattr(self, key, value)
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        self.learner = self._learner(runs, view.n_messages, view.n_actions, rng, **self._options)
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        return self.learner.choose(messages)
+
+    def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
+        self.learner.learn(messages, actions, rewards)
+
+    def policy(self) -> np.ndarray:
+        return self.learner.greedy()
 
 
 @register
-class QLearningReceiver(Receiver):
+class QLearningReceiver(BanditReceiver):
     """Tabular Q-learning over (message, action) with epsilon-greedy play.
 
     ``Q[m, a] += alpha * (r - Q[m, a])``. Starting ``Q`` above every payoff ("optimistic
@@ -29,8 +54,8 @@ class QLearningReceiver(Receiver):
     """
 
     name = "q_learning"
-    learns = True
     description = "Q-learning on (message, action), epsilon-greedy, optimistic initial values"
+    _learner = _bandits.QLearner
     _param_names = ("alpha", "epsilon", "epsilon_final", "epsilon_decay_rounds", "initial_q")
 
     def __init__(
@@ -42,50 +67,19 @@ class QLearningReceiver(Receiver):
         initial_q: float = 2.0,
     ) -> None:
         super().__init__()
-        self.alpha = check_probability(check_positive(alpha, "alpha"), "alpha")
-        self.epsilon = check_probability(epsilon, "epsilon")
-        self.epsilon_final = (
-            self.epsilon
-            if epsilon_final is None
-            else check_probability(epsilon_final, "epsilon_final")
+        options = _bandits.q_options(alpha, epsilon, epsilon_final, epsilon_decay_rounds, initial_q)
+        self._set_options(
+            options,
+            alpha=options["alpha"],
+            epsilon=options["epsilon"],
+            epsilon_final=options["epsilon_final"],
+            epsilon_decay_rounds=options["decay_rounds"],
+            initial_q=options["initial_q"],
         )
-        if int(epsilon_decay_rounds) != epsilon_decay_rounds or epsilon_decay_rounds < 0:
-            raise ValueError(
-                f"epsilon_decay_rounds must be an integer >= 0, got {epsilon_decay_rounds}"
-            )
-        self.epsilon_decay_rounds = int(epsilon_decay_rounds)
-        self.initial_q = float(initial_q)
-
-    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
-        super().reset(view, runs=runs, rng=rng)
-        self.q = np.full((runs, view.n_messages, view.n_actions), self.initial_q)
-        self._rows = np.arange(runs)
-        self.t = 0
-
-    def current_epsilon(self) -> float:
-        return linear_schedule(self.epsilon, self.epsilon_final, self.epsilon_decay_rounds, self.t)
-
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        actions = rand_argmax(self.q[self._rows, messages], self.rng)
-        eps = self.current_epsilon()
-        if eps > 0:
-            explore = self.rng.random(self.runs) < eps
-            actions = np.where(
-                explore, self.rng.integers(self.view.n_actions, size=self.runs), actions
-            )
-        return actions
-
-    def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        q = self.q[self._rows, messages, actions]
-        self.q[self._rows, messages, actions] = q + self.alpha * (rewards - q)
-        self.t += 1
-
-    def policy(self) -> np.ndarray:
-        return uniform_over_argmax(self.q)
 
 
 @register
-class ReinforceReceiver(Receiver):
+class ReinforceReceiver(BanditReceiver):
     """REINFORCE with a per-message critic baseline (the receiver of Info-Policy).
 
     Preferences ``h[m, a]``, policy ``softmax(h[m, .])``, critic ``v[m]``; with
@@ -94,42 +88,18 @@ class ReinforceReceiver(Receiver):
     """
 
     name = "reinforce"
-    learns = True
     description = "REINFORCE (softmax policy per message) with a critic baseline"
+    _learner = _bandits.ReinforceLearner
     _param_names = ("alpha", "alpha_critic")
 
     def __init__(self, alpha: float = 0.5, alpha_critic: float = 0.5) -> None:
         super().__init__()
-        self.alpha = check_positive(alpha, "alpha")
-        self.alpha_critic = check_probability(
-            check_positive(alpha_critic, "alpha_critic"), "alpha_critic"
-        )
-
-    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
-        super().reset(view, runs=runs, rng=rng)
-        self.h = np.zeros((runs, view.n_messages, view.n_actions))
-        self.v = np.zeros((runs, view.n_messages))
-        self._rows = np.arange(runs)
-        self._probs: np.ndarray | None = None
-
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        self._probs = softmax(self.h[self._rows, messages])
-        return sample_rows(self._probs, self.rng)
-
-    def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        rows = self._rows
-        delta = rewards - self.v[rows, messages]
-        self.v[rows, messages] += self.alpha_critic * delta
-        grad = -self._probs
-        grad[rows, actions] += 1.0
-        self.h[rows, messages] += self.alpha * delta[:, None] * grad
-
-    def policy(self) -> np.ndarray:
-        return uniform_over_argmax(self.h)
+        options = _bandits.reinforce_options(alpha, alpha_critic)
+        self._set_options(options, **options)
 
 
 @register
-class HedgeReceiver(Receiver):
+class HedgeReceiver(BanditReceiver):
     """EXP3 (Hedge with bandit feedback) run separately for each message: a no-regret learner.
 
     Payoffs in [-1, 1] become gains ``g = (r + 1) / 2`` in [0, 1]; the chosen action's
@@ -139,33 +109,26 @@ class HedgeReceiver(Receiver):
     """
 
     name = "hedge"
-    learns = True
     description = "EXP3 / Hedge per message: a no-regret bandit learner"
+    _learner = _bandits.Exp3Learner
     _param_names = ("eta", "gamma")
 
     def __init__(self, eta: float = 0.05, gamma: float = 0.05) -> None:
         super().__init__()
-        self.eta = check_positive(eta, "eta")
-        self.gamma = check_probability(gamma, "gamma")
+        options = _bandits.exp3_options(eta, gamma)
+        self._set_options(options, **options)
 
-    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
-        super().reset(view, runs=runs, rng=rng)
-        self.log_weights = np.zeros((runs, view.n_messages, view.n_actions))
-        self._rows = np.arange(runs)
-        self._probs: np.ndarray | None = None
 
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        n_actions = self.view.n_actions
-        self._probs = (1 - self.gamma) * softmax(self.log_weights[self._rows, messages]) + (
-            self.gamma / n_actions
-        )
-        return sample_rows(self._probs, self.rng)
+@register
+class UCBReceiver(BanditReceiver):
+    """UCB1 per message: optimism in the face of uncertainty, sample-mean estimates."""
 
-    def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        rows = self._rows
-        gains = np.clip((rewards + 1.0) / 2.0, 0.0, 1.0)
-        chosen = self._probs[rows, actions]
-        self.log_weights[rows, messages, actions] += self.eta * gains / chosen
+    name = "ucb"
+    description = "UCB1 per message: optimistic bandit learner with sample means"
+    _learner = _bandits.UCBLearner
+    _param_names = ("c_explore",)
 
-    def policy(self) -> np.ndarray:
-        return uniform_over_argmax(self.log_weights)
+    def __init__(self, c_explore: float = 0.5) -> None:
+        super().__init__()
+        options = _bandits.ucb_options(c_explore)
+        self._set_options(options, **options)

@@ -5,6 +5,7 @@ built by name, so that importing the other agents never imports torch.
 """
 
 from agents.senders.baselines import InfoPolicySender, InfoQSender, ModelRSender
+from agents.senders.learning import HedgeSender, QLearningSender, ReinforceSender
 from agents.senders.schemes import (
     FixedSchemeSender,
     FullDisclosureSender,
@@ -17,11 +18,14 @@ from agents.senders.schemes import (
 __all__ = [
     "FixedSchemeSender",
     "FullDisclosureSender",
+    "HedgeSender",
     "InfoPolicySender",
     "InfoQSender",
     "LPOptimalSender",
     "ModelRSender",
     "NoInformationSender",
+    "QLearningSender",
     "RandomSchemeSender",
+    "ReinforceSender",
     "SchemeSender",
 ]

@@ -37,6 +37,7 @@ class InfoQSender(Sender):
 
     name = "info_q"
     learns = True
+    batched_games = True
     description = "Info-Q (Bhatt & Buro): inference-based deterministic messages, Q-table"
     _param_names = ("alpha", "initial_q", "weight_by_frequency", "n_messages")
 
@@ -147,6 +148,7 @@ class ModelRSender(Sender):
 
     name = "modelr"
     learns = True
+    batched_games = True
     description = "ModelR: models the receiver's action per message, best-responds to it"
     _param_names = ("alpha", "epsilon", "epsilon_decay", "model_alpha", "n_messages")
 

@@ -19,6 +19,7 @@ class SchemeSender(Sender):
     """Base class: holds one scheme per run ``(B, S, M)`` and samples messages from it."""
 
     level = "scheme"
+    batched_games = True
 
     def _make_schemes(self, view: GameView) -> np.ndarray:
         """The scheme(s) to commit to: ``(S, M)`` for all runs or ``(B, S, M)``."""
@@ -31,7 +32,10 @@ class SchemeSender(Sender):
     def commit(self, schemes: np.ndarray) -> None:
         """Commit to new schemes ``(S, M)`` or ``(B, S, M)`` (shown to explicit receivers)."""
         view = self._require_reset()
-        schemes = np.broadcast_to(schemes, (self.runs, view.n_states, view.n_messages))
+        shape = (self.runs, view.n_states, view.n_messages)
+        if schemes.shape[-2:] != shape[1:]:
+            raise ValueError(f"schemes must have shape (S, M) = {shape[1:]}, got {schemes.shape}")
+        schemes = np.broadcast_to(schemes, shape)
         self._schemes = np.array(schemes, dtype=np.float64)
         self._cumulative = np.cumsum(self._schemes, axis=-1)
         self._cumulative[..., -1] = 1.0  # guard against rounding: every draw lands somewhere
@@ -71,13 +75,14 @@ class LPOptimalSender(SchemeSender):
         )
 
     def _make_schemes(self, view: GameView) -> np.ndarray:
-        solution = cached_solve_commitment(view.game, self.n_messages, self.margin)
-        self.solution = solution
-        self._recommended = solution.recommended_action
-        return solution.scheme
+        solutions = [cached_solve_commitment(g, self.n_messages, self.margin) for g in view.games]
+        self.solutions = solutions
+        recommended = np.stack([s.recommended_action for s in solutions])  # (1 or B, M)
+        self._recommended = np.broadcast_to(recommended, (self.runs, recommended.shape[1]))
+        return np.stack([s.scheme for s in solutions])
 
     def recommendations(self) -> np.ndarray:
-        return np.broadcast_to(self._recommended, (self.runs, len(self._recommended)))
+        return self._recommended
 
 
 @register

@@ -147,3 +147,19 @@ def test_views_hide_the_other_side_utility():
     assert view.game is None
     np.testing.assert_array_equal(view.utility, game.receiver_utility)
     assert GameView.for_agent(game, make_sender("lp_optimal"), 3).game is game
+
+
+@pytest.mark.parametrize("sender", ["q_learning", "reinforce", "hedge"])
+def test_independent_learning_senders_find_a_language_in_a_cooperative_game(sender):
+    # Cooperative identity game: revealing the state is optimal and independent learners
+    # usually find a separating language; none should stay at the no-information value.
+    game = PersuasionGame(np.full(3, 1 / 3), np.eye(3), np.eye(3))
+    res = simulate(game, sender, "q_learning", rounds=4000, runs=50, seed=0)
+    assert res.final_sender_utility.mean() > 0.6  # no information gives 1/3
+
+
+def test_ucb_receiver_tries_every_action_then_exploits():
+    game = PersuasionGame.random(3, 4, seed=4)
+    res = simulate(game, "full_disclosure", "ucb", rounds=3000, runs=10, seed=0)
+    best = game.receiver_utility.argmax(axis=1)
+    assert (res.receiver_policy.argmax(axis=-1) == best).mean() >= 0.9

@@ -131,3 +131,32 @@ def test_bad_agents_and_arguments():
         )
     with pytest.raises(TypeError, match="game must be a PersuasionGame"):
         simulate("prosecutor", "info_q", "q_learning", rounds=5)
+
+
+def test_a_batch_of_games_gives_each_run_its_own_game():
+    games = [PersuasionGame.random(4, 3, seed=i) for i in range(4)]
+    res = simulate(games, "lp_optimal", "best_response", rounds=50, runs=3, seed=0)
+    assert res.runs == 12
+    np.testing.assert_array_equal(res.run_game, np.repeat(np.arange(4), 3))
+    lps = np.array([solve_commitment(g).sender_value for g in games])
+    np.testing.assert_allclose(res.run_lp_value, np.repeat(lps, 3))
+    np.testing.assert_allclose(res.final_sender_utility, res.run_lp_value, atol=1e-9)
+    assert res.lp_value == pytest.approx(lps.mean())
+    # Each run learns its own game's best responses.
+    learned = simulate(games, "full_disclosure", "q_learning", rounds=3000, runs=2, seed=0)
+    for i, game in enumerate(games):
+        best = game.receiver_utility.argmax(axis=1)
+        greedy = learned.receiver_policy[learned.run_game == i].argmax(axis=-1)
+        assert (greedy == best).mean() >= 0.75
+
+
+def test_a_batch_of_games_is_validated():
+    with pytest.raises(ValueError, match="share their shape"):
+        simulate(
+            [PersuasionGame.random(3, 3), PersuasionGame.random(4, 3)],
+            "info_q",
+            "q_learning",
+            rounds=5,
+        )
+    with pytest.raises(TypeError, match="non-empty sequence"):
+        simulate([], "info_q", "q_learning", rounds=5)
