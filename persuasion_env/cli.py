@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -179,42 +180,138 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: solve the named games and a random one, print one table."""
-    from persuasion_env.game import PersuasionGame
-    from persuasion_env.solvers import (
-        full_disclosure_value,
-        full_information_value,
-        no_information_value,
-        solve_commitment,
-    )
+DEFAULT_SENDERS = (
+    "info_q,info_policy,modelr,q_learning,reinforce,hedge,"
+    "lp_optimal,lp_optimal:margin=0.1,full_disclosure,no_information"
+)
+DEFAULT_RECEIVERS = "best_response,quantal,q_learning,reinforce,hedge,ucb"
 
-    games = [
-        PersuasionGame.example("prosecutor"),
-        PersuasionGame.example("recommendation_letter"),
-        PersuasionGame.example("climbing"),
-        PersuasionGame.example("binary_threshold", mu0=0.3, theta=0.6),
-        PersuasionGame.random(8, 8, seed=args.seed),
-    ]
-    header = ["game", "S x A", "optimal", "no info", "disclosure", "upper bound", "ratio"]
-    rows = []
-    for game in games:
-        value = solve_commitment(game).sender_value
-        upper = full_information_value(game)
-        rows.append(
+
+def parse_agents(text: str, option: str) -> list[Any]:
+    """``"info_q,lp_optimal:margin=0.1"`` -> ``["info_q", ("lp_optimal", {"margin": 0.1})]``."""
+    agents: list[Any] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, *options = item.split(":")
+        kwargs = {}
+        for option_text in options:
+            key, sep, value = option_text.partition("=")
+            if not sep or not key:
+                raise UserError(f"{option}: expected name:key=value, got {item!r}")
+            kwargs[key.strip()] = _parse_value(value.strip())
+        agents.append((name.strip(), kwargs) if kwargs else name.strip())
+    if not agents:
+        raise UserError(f"{option} expects a comma-separated list of agent names, got {text!r}")
+    return agents
+
+
+def _parse_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _run_tournament(tournament, args: argparse.Namespace) -> int:
+    result = tournament.play(
+        jobs=args.jobs,
+        backend=args.backend,
+        out=args.out,
+        resume=args.resume,
+        progress=not args.quiet,
+    )
+    ranking = result.ranking()
+    if getattr(args, "json", False):
+        payload = {
+            "ranking": ranking.reset_index().to_dict(orient="records"),
+            "summary": result.summary().to_dict(),
+            "matches": len(result.to_frame()),
+            "failed": len(result.failures),
+        }
+        print(json.dumps(payload, default=float))
+    else:
+        shown = ranking[
             [
-                game.name,
-                f"{game.n_states}x{game.n_actions}",
-                f"{value:.4f}",
-                f"{no_information_value(game):.4f}",
-                f"{full_disclosure_value(game):.4f}",
-                f"{upper:.4f}",
-                f"{value / upper:.3f}" if upper > 0 else "-",
+                "rank",
+                "mean_ratio",
+                "sender_utility",
+                "receiver_utility",
+                "obedience",
+                "matches",
+                "failed",
             ]
+        ]
+        print(f"Ranking of senders by sender utility / LP optimum ({tournament.n_matches} matches)")
+        print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
+        print()
+        print("Mean ratio to the LP optimum, sender x receiver")
+        print(result.summary().to_string(float_format=lambda v: f"{v:.3f}"))
+        if args.out:
+            print(f"\nresults: {Path(args.out) / 'results.csv'}   plots: {Path(args.out)}/*.png")
+    failed = len(result.failures)
+    if failed:
+        first = result.failures.iloc[0]
+        print(
+            f"persuasion tournament: {failed} match(es) failed, e.g. {first['sender']} vs "
+            f"{first['receiver']}: {first['error']}",
+            file=sys.stderr,
         )
-    print("Optimal commitment (exact LP, HiGHS): sender's expected utility")
-    print(_table(header, rows))
+        return 1
     return 0
+
+
+def cmd_tournament(args: argparse.Namespace) -> int:
+    from persuasion_env.tournament import Tournament
+
+    if args.seeds < 1:
+        raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    examples = [e.strip() for e in args.examples.split(",") if e.strip()] if args.examples else []
+    sizes = parse_int_list(args.sizes, "--sizes") if args.sizes else ([] if examples else [4])
+    tournament = Tournament(
+        parse_agents(args.senders, "--senders"),
+        parse_agents(args.receivers, "--receivers"),
+        games=examples,
+        sizes=sizes,
+        n_games=args.games,
+        seeds=list(range(args.seeds)),
+        rounds=args.rounds,
+        game_seed=args.game_seed,
+    )
+    return _run_tournament(tournament, args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: a small default tournament; prints the ranking and writes plots."""
+    from persuasion_env.tournament import Tournament
+
+    tournament = Tournament(
+        [
+            "info_q",
+            "info_policy",
+            "modelr",
+            "q_learning",
+            "lp_optimal",
+            ("lp_optimal", {"margin": 0.1}),
+            "full_disclosure",
+            "no_information",
+        ],
+        ["best_response", "q_learning", "reinforce", "hedge"],
+        games=["prosecutor"],
+        sizes=[4],
+        n_games=3,
+        seeds=[0, 1],
+        rounds=args.rounds,
+    )
+    args.jobs, args.backend, args.resume, args.json = args.jobs, "local", True, False
+    return _run_tournament(tournament, args)
 
 
 # ---------------------------------------------------------------- envs and agents
@@ -250,6 +347,13 @@ def cmd_agents(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------- parser
 
 
+EPILOG_TOURNAMENT = """examples:
+  persuasion tournament --senders info_q,modelr,lp_optimal:margin=0.1 --receivers q_learning,hedge
+  persuasion tournament --sizes 4,8 --games 5 --seeds 3 --rounds 20000 --jobs 2 --out runs/t1
+  persuasion tournament --out runs/t1 --resume           # continue after an interruption
+  persuasion tournament --backend ray --jobs 8           # on a Ray cluster (RAY_ADDRESS)
+"""
+
 EPILOG_SOLVE = """examples:
   persuasion solve --game prosecutor
   persuasion solve --random 8x8 --seed 3 --messages 3
@@ -276,9 +380,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_agents)
 
-    p = sub.add_parser("demo", help="the main job: a small showcase run")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random game (default 0)")
+    p = sub.add_parser(
+        "demo", help="the main job: a small default tournament (ranking table and plots)"
+    )
+    p.add_argument("--out", default="results/demo", help="output directory (default results/demo)")
+    p.add_argument("--rounds", type=int, default=5000, help="rounds per match (default 5000)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "tournament",
+        help="every sender against every receiver on a suite of games",
+        epilog=EPILOG_TOURNAMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--senders", default=DEFAULT_SENDERS, help="comma-separated; name:key=value sets options"
+    )
+    p.add_argument("--receivers", default=DEFAULT_RECEIVERS, help="comma-separated receiver names")
+    p.add_argument("--sizes", default=None, help="sizes of the random games, e.g. 4,8 (default 4)")
+    p.add_argument("--games", type=int, default=3, help="random games per size (default 3)")
+    p.add_argument(
+        "--examples", default=None, help="named example games to add, e.g. prosecutor,climbing"
+    )
+    p.add_argument("--seeds", type=int, default=2, help="number of seeds (0..K-1, default 2)")
+    p.add_argument("--rounds", type=int, default=5000, help="rounds per match (default 5000)")
+    p.add_argument("--game-seed", type=int, default=0, help="seed of the random games (default 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes or Ray tasks (default 1)")
+    p.add_argument("--backend", choices=("local", "ray"), default="local")
+    p.add_argument("--out", default=None, help="directory for results.csv, plots and resume state")
+    p.add_argument("--resume", action="store_true", help="continue the tournament stored in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the ranking as one JSON object")
+    p.set_defaults(func=cmd_tournament)
 
     p = sub.add_parser(
         "solve",

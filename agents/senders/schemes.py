@@ -58,7 +58,8 @@ class LPOptimalSender(SchemeSender):
     Message ``m`` recommends ``recommended_action[m]``. The exact scheme leaves the receiver
     indifferent on its binding obedience rows, so a *learning* receiver need not follow it;
     ``margin > 0`` makes every recommendation strictly better for the receiver by ``margin``
-    (in posterior expected utility) at a cost of O(margin) to the sender.
+    (in posterior expected utility) at a cost of O(margin) to the sender. Where a game allows
+    no scheme that strictly obedient, the margin is halved until one exists (0 always does).
     """
 
     name = "lp_optimal"
@@ -74,8 +75,20 @@ class LPOptimalSender(SchemeSender):
             None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
         )
 
+    def _solve(self, game: PersuasionGame):
+        # A margin the game cannot afford (no scheme is that strictly obedient) is halved
+        # until one is; margin 0 always is.
+        margin = self.margin
+        while True:
+            try:
+                return cached_solve_commitment(game, self.n_messages, margin)
+            except ValueError:
+                if margin < 1e-6:
+                    return cached_solve_commitment(game, self.n_messages, 0.0)
+                margin /= 2
+
     def _make_schemes(self, view: GameView) -> np.ndarray:
-        solutions = [cached_solve_commitment(g, self.n_messages, self.margin) for g in view.games]
+        solutions = [self._solve(g) for g in view.games]
         self.solutions = solutions
         recommended = np.stack([s.recommended_action for s in solutions])  # (1 or B, M)
         self._recommended = np.broadcast_to(recommended, (self.runs, recommended.shape[1]))

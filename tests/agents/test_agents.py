@@ -5,7 +5,7 @@ import pytest
 
 from agents import describe_agents, list_agents, make_receiver, make_sender
 from agents.base import GameView, rand_argmax, uniform_over_argmax
-from persuasion_env import PersuasionGame, bayes, simulate
+from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment
 
 SENDERS = [
     "modelr",
@@ -163,3 +163,11 @@ def test_ucb_receiver_tries_every_action_then_exploits():
     res = simulate(game, "full_disclosure", "ucb", rounds=3000, runs=10, seed=0)
     best = game.receiver_utility.argmax(axis=1)
     assert (res.receiver_policy.argmax(axis=-1) == best).mean() >= 0.9
+
+
+def test_lp_optimal_halves_a_margin_the_game_cannot_afford():
+    game = PersuasionGame.random(4, 4, seed=0)  # margin 0.2 is infeasible here, 0.1 is not
+    with pytest.raises(ValueError, match="no scheme is obedient"):
+        solve_commitment(game, margin=0.2)
+    res = simulate(game, make_sender("lp_optimal", margin=0.2), "best_response", rounds=10, seed=0)
+    assert res.final_sender_utility[0] == pytest.approx(solve_commitment(game, margin=0.1).sender_value)

@@ -1,0 +1,6 @@
+"""Agent-vs-agent tournaments: :class:`Tournament` -> :class:`TournamentResult`."""
+
+from persuasion_env.tournament.core import AgentEntry, Tournament
+from persuasion_env.tournament.result import COLUMNS, TournamentResult
+
+__all__ = ["AgentEntry", "COLUMNS", "Tournament", "TournamentResult"]

@@ -1,0 +1,502 @@
+"""All-vs-all tournaments of senders against receivers (Axelrod style).
+
+A :class:`Tournament` plays every sender against every receiver on every game for every
+seed, for a fixed number of rounds, and returns a
+:class:`~persuasion_env.tournament.result.TournamentResult` with one row per
+(sender, receiver, game, seed).
+
+**Execution units.** Matches that share (sender, receiver) and the game's shape run in *one*
+batched engine call: every game of that shape, every seed, one run each. Agents that cannot
+play a batch of different games (``batched_games = False``, e.g. TableNet) get one unit per
+game. Units are independent, so they run in any order, on local processes or on Ray, and the
+result is the same: each unit's random generator is derived from the tournament's seed list
+and the unit's identity only.
+
+**Resume.** With ``out=DIR`` every finished unit is written atomically to ``DIR/units/`` as
+it completes; ``resume=True`` skips the units already there. A run killed at any point and
+resumed produces the table an uninterrupted run produces.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from persuasion_env._validation import check_int, check_positive
+from persuasion_env.game import PersuasionGame
+
+__all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
+
+#: The random suite used when neither games nor sizes are given.
+DEFAULT_SIZES = (4,)
+#: Version of the on-disk layout of ``DIR``; a resume refuses another version.
+STORE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    """One contestant: a label and how to build a fresh copy of it."""
+
+    label: str
+    side: str
+    name: str
+    kwargs: tuple[tuple[str, Any], ...] = ()
+    prototype: Any = None  # an agent object given by the user (deep-copied per unit)
+
+    def build(self) -> Any:
+        if self.prototype is not None:
+            return copy.deepcopy(self.prototype)
+        from agents.registry import make_receiver, make_sender
+
+        make = make_sender if self.side == "sender" else make_receiver
+        return make(self.name, **dict(self.kwargs))
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready identity (for the fingerprint of a stored tournament)."""
+        if self.prototype is not None:
+            return {"label": self.label, "object": repr(self.prototype)}
+        return {"label": self.label, "name": self.name, "kwargs": _jsonable(dict(self.kwargs))}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return repr(value)
+
+
+def _label(name: str, kwargs: Mapping[str, Any]) -> str:
+    if not kwargs:
+        return name
+    inside = ",".join(f"{k}={v}" for k, v in sorted(kwargs.items()))
+    return f"{name}({inside})"
+
+
+def _entries(agents: Any, side: str) -> list[AgentEntry]:
+    """Normalise the user's list of agents: names, (name, kwargs) pairs, objects, or a
+    mapping label -> any of those."""
+    if agents is None or isinstance(agents, str) or not isinstance(agents, Iterable | Mapping):
+        raise TypeError(f"{side}s must be a list of agent names or objects, got {agents!r}")
+    items = list(agents.items()) if isinstance(agents, Mapping) else [(None, a) for a in agents]
+    if not items:
+        raise ValueError(f"{side}s must not be empty")
+    entries = []
+    for label, agent in items:
+        if isinstance(agent, str):
+            entry = AgentEntry(label or agent, side, agent)
+        elif isinstance(agent, tuple) and len(agent) == 2 and isinstance(agent[0], str):
+            name, kwargs = agent[0], dict(agent[1])
+            entry = AgentEntry(
+                label or _label(name, kwargs), side, name, tuple(sorted(kwargs.items()))
+            )
+        elif getattr(agent, "side", None) == side:
+            entry = AgentEntry(label or agent.name, side, agent.name, prototype=agent)
+        else:
+            raise TypeError(f"{side} {agent!r} is neither a registry name nor a {side} agent")
+        entries.append(entry)
+    labels = [e.label for e in entries]
+    duplicated = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicated:
+        raise ValueError(
+            f"{side} labels must be unique, {', '.join(duplicated)} appear twice; "
+            "pass a mapping {label: agent} to name them"
+        )
+    return entries
+
+
+def _games(
+    games: Sequence[Any] | None, sizes: Sequence[int] | None, n_games: int, game_seed: int
+) -> list[PersuasionGame]:
+    result: list[PersuasionGame] = []
+    for game in games or ():
+        if isinstance(game, str):
+            game = PersuasionGame.example(game)
+        if not isinstance(game, PersuasionGame):
+            raise TypeError(f"games must be PersuasionGame objects or example names, got {game!r}")
+        result.append(game)
+    if sizes is None and not result:
+        sizes = DEFAULT_SIZES
+    for size in sizes or ():
+        size = check_int(size, "size", minimum=1)
+        for i in range(n_games):
+            result.append(
+                PersuasionGame.random(
+                    size,
+                    size,
+                    seed=game_seed * 1_000_003 + size * 1_000 + i,
+                    name=f"random-{size}x{size}-{i}",
+                )
+            )
+    names = [g.name for g in result]
+    duplicated = sorted({x for x in names if names.count(x) > 1})
+    if duplicated:
+        raise ValueError(f"game names must be unique, {', '.join(duplicated)} appear twice")
+    return result
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One batched engine call: a sender, a receiver, games of one shape, all seeds."""
+
+    sender: AgentEntry
+    receiver: AgentEntry
+    games: tuple[PersuasionGame, ...]
+    seeds: tuple[int, ...]
+    rounds: int
+    options: tuple[tuple[str, Any], ...]
+
+    @property
+    def key(self) -> str:
+        shape = "x".join(map(str, self.games[0].shape))
+        names = ",".join(g.name for g in self.games)
+        return f"{self.sender.label}|{self.receiver.label}|{shape}|{names}"
+
+    @property
+    def unit_id(self) -> str:
+        return hashlib.sha256(self.key.encode()).hexdigest()[:16]
+
+    def entropy(self) -> list[int]:
+        """Seed material: the seed list and the unit's identity, nothing else."""
+        digest = int.from_bytes(hashlib.sha256(self.key.encode()).digest()[:8], "little")
+        return [*self.seeds, digest]
+
+
+def run_unit(unit: Unit) -> dict[str, Any]:
+    """Play one unit and return its rows (and learning curve). Never raises: an agent's
+    exception becomes rows with ``status = "failed"`` and the message."""
+    from persuasion_env.engine import simulate
+
+    start = time.perf_counter()
+    options = dict(unit.options)
+    try:
+        sender, receiver = unit.sender.build(), unit.receiver.build()
+        seed = np.random.default_rng(np.random.SeedSequence(unit.entropy()))
+        res = simulate(
+            list(unit.games),
+            sender,
+            receiver,
+            rounds=unit.rounds,
+            runs=len(unit.seeds),
+            seed=seed,
+            **options,
+        )
+    except Exception as exc:  # fault isolation: record and go on
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        rows = [
+            _row(unit, game, seed, status="failed", error=message)
+            for game in unit.games
+            for seed in unit.seeds
+        ]
+        return {
+            "unit": unit.unit_id,
+            "rows": rows,
+            "curve": None,
+            "wall_time": time.perf_counter() - start,
+            "traceback": traceback.format_exc(limit=5),
+        }
+    wall = time.perf_counter() - start
+    rows = []
+    per_run_time = wall / res.runs
+    for i in range(res.runs):
+        game = unit.games[res.run_game[i]]
+        seed = unit.seeds[i % len(unit.seeds)]
+        rows.append(
+            _row(
+                unit,
+                game,
+                seed,
+                sender_utility=float(res.final_sender_utility[i]),
+                receiver_utility=float(res.final_receiver_utility[i]),
+                realised_sender_utility=float(res.run_sender_utility[i]),
+                realised_receiver_utility=float(res.run_receiver_utility[i]),
+                lp_value=float(res.run_lp_value[i]),
+                obedience=float(res.run_obedience[i]),
+                first_best_rate=float(res.final_first_best_rate[i]),
+                wall_time=per_run_time,
+            )
+        )
+    curve = {
+        "rounds": res.bin_edges[1:].tolist(),
+        "sender_utility": res.sender_utility.tolist(),
+        "lp_value": res.lp_value,
+    }
+    return {"unit": unit.unit_id, "rows": rows, "curve": curve, "wall_time": wall}
+
+
+def _row(unit: Unit, game: PersuasionGame, seed: int, **values: Any) -> dict[str, Any]:
+    lp = values.get("lp_value", float("nan"))
+    utility = values.get("sender_utility", float("nan"))
+    row = {
+        "sender": unit.sender.label,
+        "receiver": unit.receiver.label,
+        "game": game.name,
+        "size": f"{game.n_states}x{game.n_actions}",
+        "seed": seed,
+        "sender_utility": utility,
+        "receiver_utility": values.get("receiver_utility", float("nan")),
+        "lp_value": lp,
+        "ratio": utility / lp if lp and np.isfinite(lp) else float("nan"),
+        "realised_sender_utility": values.get("realised_sender_utility", float("nan")),
+        "realised_receiver_utility": values.get("realised_receiver_utility", float("nan")),
+        "obedience": values.get("obedience", float("nan")),
+        "first_best_rate": values.get("first_best_rate", float("nan")),
+        "rounds": unit.rounds,
+        "wall_time": values.get("wall_time", float("nan")),
+        "status": values.get("status", "ok"),
+        "error": values.get("error", ""),
+    }
+    return row
+
+
+class Tournament:
+    """Every sender against every receiver, on every game, for every seed.
+
+    Args:
+        senders: agent names (``"info_q"``), ``(name, kwargs)`` pairs, agent objects, or a
+            mapping ``{label: any of those}``.
+        receivers: likewise.
+        games: games (``PersuasionGame``) or example names; optional if ``sizes`` is given.
+        seeds: the seeds; each (sender, receiver, game) is played once per seed.
+        rounds: rounds per match.
+        sizes: add ``n_games`` random ``size x size`` games per size (seed 000's protocol:
+            ``u1, u2 ~ U[0, 1]``, uniform prior). Without games and sizes: ``(4,)``.
+        n_games: random games per size.
+        game_seed: seed of the random games.
+        normalize, noise, epoch, bins: passed to :func:`persuasion_env.simulate`.
+
+    >>> t = Tournament(["info_q", "lp_optimal"], ["q_learning"], sizes=[3], n_games=2,
+    ...                seeds=[0, 1], rounds=500)
+    >>> result = t.play(jobs=1, progress=False)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        senders: Any,
+        receivers: Any,
+        games: Sequence[Any] | None = None,
+        seeds: Sequence[int] = (0,),
+        rounds: int = 20_000,
+        *,
+        sizes: Sequence[int] | None = None,
+        n_games: int = 5,
+        game_seed: int = 0,
+        normalize: bool = True,
+        noise: float = 0.0,
+        epoch: int = 100,
+        bins: int = 50,
+    ) -> None:
+        self.senders = _entries(senders, "sender")
+        self.receivers = _entries(receivers, "receiver")
+        self.n_games = check_int(n_games, "n_games", minimum=1)
+        self.games = _games(
+            games, sizes, self.n_games, check_int(game_seed, "game_seed", minimum=0)
+        )
+        if isinstance(seeds, int):
+            raise TypeError("seeds must be a list of integers, e.g. [0, 1, 2]")
+        self.seeds = tuple(check_int(s, "seed", minimum=0) for s in seeds)
+        if not self.seeds:
+            raise ValueError("seeds must not be empty")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be distinct, got {list(self.seeds)}")
+        self.rounds = check_int(rounds, "rounds", minimum=1)
+        self.options = (
+            ("bins", check_int(bins, "bins", minimum=1)),
+            ("epoch", check_int(epoch, "epoch", minimum=1)),
+            ("noise", check_positive(noise, "noise", allow_zero=True)),
+            ("normalize", bool(normalize)),
+        )
+        self._check_compatible()
+
+    # ------------------------------------------------------------------ planning
+    def _check_compatible(self) -> None:
+        """Build every agent once and try it on every game: errors before anything runs."""
+        self._batched: dict[tuple[str, str], bool] = {}
+        for entry in self.senders + self.receivers:
+            agent = entry.build()
+            kind = getattr(agent, "game", "repeated")
+            if kind != "repeated":
+                raise ValueError(
+                    f"{entry.side} {entry.label!r} plays the {kind} game and cannot join a "
+                    "repeated-persuasion tournament"
+                )
+            if entry.side == "sender":
+                for game in self.games:
+                    agent.messages_for(game)  # raises for a game of the wrong size
+            self._batched[(entry.side, entry.label)] = bool(getattr(agent, "batched_games", False))
+
+    def units(self) -> list[Unit]:
+        """The execution units, in a fixed order."""
+        by_shape: dict[tuple[int, int], list[PersuasionGame]] = {}
+        for game in self.games:
+            by_shape.setdefault(game.shape, []).append(game)
+        units = []
+        for sender in self.senders:
+            for receiver in self.receivers:
+                batchable = (
+                    self._batched[("sender", sender.label)]
+                    and self._batched[("receiver", receiver.label)]
+                )
+                for shape in sorted(by_shape):
+                    groups = [by_shape[shape]] if batchable else [[g] for g in by_shape[shape]]
+                    for group in groups:
+                        units.append(
+                            Unit(
+                                sender,
+                                receiver,
+                                tuple(group),
+                                self.seeds,
+                                self.rounds,
+                                self.options,
+                            )
+                        )
+        return units
+
+    @property
+    def n_matches(self) -> int:
+        return len(self.senders) * len(self.receivers) * len(self.games) * len(self.seeds)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description; its hash identifies the tournament on disk."""
+        return {
+            "version": STORE_VERSION,
+            "senders": [e.describe() for e in self.senders],
+            "receivers": [e.describe() for e in self.receivers],
+            "games": [g.to_dict() for g in self.games],
+            "seeds": list(self.seeds),
+            "rounds": self.rounds,
+            "options": dict(self.options),
+        }
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.describe(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # ------------------------------------------------------------------ playing
+    def play(
+        self,
+        jobs: int = 1,
+        backend: str = "local",
+        out: str | Path | None = None,
+        resume: bool = False,
+        progress: bool = True,
+    ):
+        """Play the tournament.
+
+        Args:
+            jobs: worker processes (local backend) or concurrent Ray tasks; 1 runs in-process.
+            backend: ``"local"`` (processes on this machine) or ``"ray"`` (a Ray cluster, or
+                a local Ray instance when none is running; ``pip install persuasion-env[ray]``).
+            out: a directory that keeps every finished unit (written atomically) and, at the
+                end, ``results.csv`` and the plots.
+            resume: continue the tournament stored in ``out`` (skips finished units).
+            progress: show a progress bar of matches with rate and ETA.
+
+        Returns:
+            A :class:`~persuasion_env.tournament.result.TournamentResult`.
+        """
+        from persuasion_env.tournament.result import TournamentResult
+        from persuasion_env.tournament.store import UnitStore
+
+        jobs = check_int(jobs, "jobs", minimum=1)
+        if backend not in ("local", "ray"):
+            raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+        if backend == "ray":
+            _require_ray()
+        store = UnitStore(out, self, resume=resume) if out is not None else None
+        units = self.units()
+        done: dict[str, dict[str, Any]] = store.finished() if store is not None else {}
+        todo = [u for u in units if u.unit_id not in done]
+
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.n_matches, unit="match", desc="tournament", smoothing=0.05)
+            bar.update(sum(len(u.games) * len(u.seeds) for u in units if u.unit_id in done))
+
+        def finished(output: dict[str, Any]) -> None:
+            done[output["unit"]] = output
+            if store is not None:
+                store.write(output)
+            if bar is not None:
+                bar.update(len(output["rows"]))
+
+        try:
+            if backend == "ray":
+                _play_ray(todo, jobs, finished)
+            elif jobs == 1 or len(todo) <= 1:
+                for unit in todo:
+                    finished(run_unit(unit))
+            else:
+                _play_processes(todo, jobs, finished)
+        finally:
+            if bar is not None:
+                bar.close()
+        outputs = [done[u.unit_id] for u in units]
+        result = TournamentResult.from_outputs(outputs, self)
+        if store is not None:
+            store.finish(result)
+        return result
+
+
+def _play_processes(units: list[Unit], jobs: int, finished) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = {pool.submit(run_unit, unit) for unit in units}
+        while pending:
+            complete, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in complete:
+                finished(future.result())
+
+
+def _require_ray():
+    try:
+        import ray
+    except ImportError:
+        raise ValueError(
+            "the Ray backend needs Ray: pip install 'persuasion-env[ray]' (or pip install ray)"
+        ) from None
+    return ray
+
+
+def _play_ray(units: list[Unit], jobs: int, finished) -> None:
+    ray = _require_ray()
+    started_here = False
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS")
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
+        started_here = True
+    try:
+        remote = ray.remote(run_unit)
+        queue = list(units)
+        running: dict[Any, Unit] = {}
+        while queue or running:
+            while queue and len(running) < max(jobs, 1) * 2:
+                unit = queue.pop(0)
+                running[remote.remote(unit)] = unit
+            ready, _ = ray.wait(list(running), num_returns=1)
+            for ref in ready:
+                running.pop(ref)
+                finished(ray.get(ref))
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,240 @@
+"""The result of a tournament: a tidy table, rankings, summaries and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Columns of :meth:`TournamentResult.to_frame`, in order.
+COLUMNS = [
+    "sender",
+    "receiver",
+    "game",
+    "size",
+    "seed",
+    "sender_utility",
+    "receiver_utility",
+    "lp_value",
+    "ratio",
+    "realised_sender_utility",
+    "realised_receiver_utility",
+    "obedience",
+    "first_best_rate",
+    "rounds",
+    "wall_time",
+    "status",
+    "error",
+]
+
+
+class TournamentResult:
+    """One row per (sender, receiver, game, seed), in the tournament's order.
+
+    Columns: ``sender_utility`` / ``receiver_utility`` are the exact expected utilities of the
+    final greedy policies; ``lp_value`` the exact optimum of the game and ``ratio`` their
+    quotient; ``realised_*`` the mean payoffs over all rounds (learning included);
+    ``obedience`` the share of rounds the receiver followed the recommendation (NaN for
+    senders whose messages are not recommendations); ``status`` is ``"ok"`` or ``"failed"``
+    (then ``error`` says why).
+    """
+
+    def __init__(self, frame: pd.DataFrame, curves: list[dict[str, Any]] | None = None) -> None:
+        missing = [c for c in COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"a tournament table needs the columns {', '.join(missing)}")
+        self._frame = frame[COLUMNS].reset_index(drop=True)
+        self.curves = curves or []
+
+    @classmethod
+    def from_outputs(
+        cls, outputs: list[dict[str, Any]], tournament: Any = None
+    ) -> TournamentResult:
+        rows = [row for output in outputs for row in output["rows"]]
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        curves = []
+        for output in outputs:
+            if output.get("curve") and output["rows"]:
+                first = output["rows"][0]
+                curves.append(
+                    {"sender": first["sender"], "receiver": first["receiver"], **output["curve"]}
+                )
+        return cls(frame, curves)
+
+    # ---------------------------------------------------------------- tables
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
+        return self._frame.copy()
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The rows whose match failed, with the error."""
+        return self._frame[self._frame["status"] != "ok"].copy()
+
+    def ranking(self, side: str = "sender") -> pd.DataFrame:
+        """Senders (or receivers) ranked by their mean ratio to the optimum (senders) or mean
+        utility (receivers), with spread and counts."""
+        if side not in ("sender", "receiver"):
+            raise ValueError(f"side must be 'sender' or 'receiver', got {side!r}")
+        ok = self._frame[self._frame["status"] == "ok"]
+        key = "ratio" if side == "sender" else "receiver_utility"
+        table = ok.groupby(side, sort=False).agg(
+            mean_ratio=("ratio", "mean"),
+            std_ratio=("ratio", "std"),
+            sender_utility=("sender_utility", "mean"),
+            receiver_utility=("receiver_utility", "mean"),
+            obedience=("obedience", "mean"),
+            matches=("ratio", "size"),
+        )
+        failed = self._frame[self._frame["status"] != "ok"].groupby(side).size()
+        table["failed"] = failed.reindex(table.index, fill_value=0)
+        order = "mean_ratio" if key == "ratio" else "receiver_utility"
+        table = table.sort_values(order, ascending=False, kind="stable")
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table
+
+    def summary(self, value: str = "ratio") -> pd.DataFrame:
+        """Sender x receiver table of the mean of ``value`` (default: ratio to the optimum)."""
+        ok = self._frame[self._frame["status"] == "ok"]
+        senders = list(dict.fromkeys(self._frame["sender"]))
+        receivers = list(dict.fromkeys(self._frame["receiver"]))
+        table = ok.pivot_table(index="sender", columns="receiver", values=value, aggfunc="mean")
+        return table.reindex(index=senders, columns=receivers)
+
+    # ----------------------------------------------------------------- plots
+    def plot_heatmap(self, ax=None):
+        """Sender x receiver heatmap of the mean ratio to the optimum."""
+        import matplotlib.pyplot as plt
+
+        table = self.summary()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.3 * len(table.columns) + 3, 0.5 * len(table) + 2))
+        image = ax.imshow(
+            table.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto"
+        )
+        ax.set_xticks(range(len(table.columns)), table.columns, rotation=30, ha="right")
+        ax.set_yticks(range(len(table.index)), table.index)
+        for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
+            if np.isfinite(v):
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    color="white" if v < 0.6 else "black",
+                    fontsize=8,
+                )
+        ax.set_xlabel("receiver")
+        ax.set_ylabel("sender")
+        ax.set_title("Sender utility / LP optimum (mean over games and seeds)")
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        ax.figure.tight_layout()
+        return ax
+
+    def plot_distributions(self, ax=None):
+        """Per-sender box plots of the ratio to the optimum over all matches."""
+        import matplotlib.pyplot as plt
+
+        ok = self._frame[self._frame["status"] == "ok"]
+        order = list(self.ranking().index)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(max(5, 0.9 * len(order) + 2), 4))
+        ax.boxplot(
+            [ok.loc[ok["sender"] == s, "ratio"].to_numpy() for s in order], tick_labels=order
+        )
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_ylabel("sender utility / LP optimum")
+        ax.set_title("Distribution over receivers, games and seeds")
+        ax.tick_params(axis="x", rotation=30)
+        ax.figure.tight_layout()
+        return ax
+
+    def plot_learning_curves(self, ax=None):
+        """Realised sender utility over the rounds, as a share of the optimum, per sender
+        (mean over receivers and games)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        by_sender: dict[str, list[np.ndarray]] = {}
+        rounds: dict[str, np.ndarray] = {}
+        for curve in self.curves:
+            if curve["lp_value"]:
+                by_sender.setdefault(curve["sender"], []).append(
+                    np.asarray(curve["sender_utility"]) / curve["lp_value"]
+                )
+                rounds[curve["sender"]] = np.asarray(curve["rounds"])
+        for sender, values in by_sender.items():
+            ax.plot(rounds[sender], np.mean(values, axis=0), label=sender)
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_xlabel("round")
+        ax.set_ylabel("realised utility / LP optimum")
+        ax.set_title("Learning curves")
+        if by_sender:
+            ax.legend(fontsize=8, ncol=2)
+        ax.figure.tight_layout()
+        return ax
+
+    def plot(self, out_dir: str | Path) -> list[Path]:
+        """Write the heatmap, the distributions and the learning curves as PNG files."""
+        import matplotlib
+
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, method in (
+            ("heatmap.png", self.plot_heatmap),
+            ("distributions.png", self.plot_distributions),
+            ("learning_curves.png", self.plot_learning_curves),
+        ):
+            ax = method()
+            path = out_dir / name
+            ax.figure.savefig(path, dpi=120)
+            plt.close(ax.figure)
+            paths.append(path)
+        return paths
+
+    # --------------------------------------------------------------- save / load
+    def save(self, path: str | Path) -> Path:
+        """Save the table as CSV or Parquet (by the file's suffix), atomically."""
+        from persuasion_env.tournament.store import atomic_write_text
+
+        path = Path(path)
+        if path.suffix == ".csv":
+            atomic_write_text(path, self._frame.to_csv(index=False))
+        elif path.suffix == ".parquet":
+            temporary = path.with_name(f".{path.name}.tmp")
+            self._frame.to_parquet(temporary, index=False)
+            temporary.replace(path)
+        else:
+            raise ValueError(f"path must end in .csv or .parquet, got {str(path)!r}")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> TournamentResult:
+        """Read a table written by :meth:`save`."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"no tournament table at {str(path)!r}")
+        if path.suffix == ".csv":
+            frame = pd.read_csv(path, dtype={"error": object})
+            frame["error"] = frame["error"].fillna("").astype(str)  # empty cells are no error
+        elif path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            raise ValueError(f"path must end in .csv or .parquet, got {str(path)!r}")
+        return cls(frame)
+
+    def __repr__(self) -> str:
+        f = self._frame
+        return (
+            f"TournamentResult({f['sender'].nunique()} senders x {f['receiver'].nunique()} "
+            f"receivers x {f['game'].nunique()} games x {f['seed'].nunique()} seeds, "
+            f"{len(self.failures)} failed)"
+        )
