@@ -58,7 +58,8 @@ def main() -> None:
         f"{args.seeds} seeds x {args.rounds} rounds = {matches} matches, {args.jobs} jobs"
     )
     print(
-        f"wall time {wall:.1f} s, {matches / wall:.1f} matches/s, {matches * args.rounds / wall:,.0f} rounds/s"
+        f"wall time {wall:.1f} s, {matches / wall:.1f} matches/s, "
+        f"{matches * args.rounds / wall:,.0f} rounds/s"
     )
     print(
         result.ranking()[["rank", "mean_ratio", "sender_utility", "matches", "failed"]].to_string()
