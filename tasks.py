@@ -61,19 +61,37 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """Lint, then the whole test suite. pytest's exit code 5 (no tests collected) fails too."""
-    run(
-        PYTHON, "-m", "ruff", "check", "persuasion_env", "agents", "tests", "benchmarks", "examples"
+    """Lint, the whole test suite (examples included), then the docs build.
+
+    pytest's exit code 5 (no tests collected) counts as a failure.
+    """
+    lint = ("persuasion_env", "agents", "tests", "benchmarks", "examples", "tasks.py")
+    run(PYTHON, "-m", "ruff", "check", *lint)
+    code = run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--durations=15",
+        *extra,
+        check=False,
     )
-    code = run(PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra, check=False)
     if code == 5:
         print("error: pytest collected no tests", file=sys.stderr)
         return 1
-    return code
+    if code != 0:
+        return code
+    return docs([])
 
 
 def docs(extra: list[str]) -> int:
-    return run(PYTHON, "-m", "mkdocs", "build", "--strict", *extra, check=False)
+    """Build the documentation site into site/ (warnings are errors)."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    return run(
+        PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", "site", *extra, check=False
+    )
 
 
 def bench(extra: list[str]) -> int:

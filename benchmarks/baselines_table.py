@@ -45,14 +45,13 @@ def main() -> None:
     )
     for n in (int(s) for s in args.sizes.split(",")):
         start = time.perf_counter()
-        values = {name: [] for name in PAIRS}
-        lps = []
-        for g in range(args.games):
-            game = PersuasionGame.random(n, n, seed=1000 * n + g)
-            lps.append(solve_commitment(game).sender_value)
-            for sender, receiver in PAIRS.items():
-                res = simulate(game, sender, receiver, rounds=args.rounds, runs=args.runs, seed=g)
-                values[sender].append(res.final_sender_utility.mean())
+        games = [PersuasionGame.random(n, n, seed=1000 * n + g) for g in range(args.games)]
+        lps = [solve_commitment(game).sender_value for game in games]
+        values = {}
+        for sender, receiver in PAIRS.items():
+            # All games of this size in one batch, ``runs`` runs each.
+            res = simulate(games, sender, receiver, rounds=args.rounds, runs=args.runs, seed=n)
+            values[sender] = res.final_sender_utility
         cells = "".join(f"{np.mean(v):>13.4f}" for v in values.values())
         published = ", ".join(f"{x:.4f}" for x in PUBLISHED.get(n, ()))
         print(

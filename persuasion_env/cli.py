@@ -8,6 +8,7 @@ as a Python traceback. ``--json`` prints exactly one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -431,27 +432,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_solve)
 
-    for extend in _EXTENSIONS:
+    for extend in _optional_commands():
         extend(sub)
     return parser
 
 
-#: Functions that add further subcommands (oracle, tournament, reproduce) to the parser.
-_EXTENSIONS: list[Callable[[Any], None]] = []
-
-
-def _add_optional_commands() -> None:
-    """Subcommands that live beside their features, added when their module is present."""
-    try:
-        from persuasion_env.oracle.cli import add_oracle_parser
-    except ImportError:
-        return
-    _EXTENSIONS.append(add_oracle_parser)
+def _optional_commands() -> list[Callable[[Any], Any]]:
+    """Subcommands that live beside their features (each adds its own parser)."""
+    extensions = []
+    for module, function in (
+        ("persuasion_env.oracle.cli", "add_oracle_parser"),
+        ("persuasion_env.reproduce", "add_reproduce_parser"),
+    ):
+        try:
+            extensions.append(getattr(importlib.import_module(module), function))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise  # a dependency is missing inside the module: that is a real error
+    return extensions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``persuasion`` console script; returns the exit status."""
-    _add_optional_commands()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -91,9 +91,13 @@ def test_envs_lists_ids(capsys):
     assert "persuasion/OracleQuery-v0" in out.split()
 
 
-def test_demo_runs(capsys):
-    code, out, _ = run_cli(capsys, "demo")
-    assert code == 0 and "prosecutor" in out
+def test_demo_runs_a_small_tournament(capsys, tmp_path):
+    code, out, _ = run_cli(
+        capsys, "demo", "--out", str(tmp_path), "--rounds", "300", "--jobs", "1", "--quiet"
+    )
+    assert code == 0
+    assert "Ranking of senders" in out and "lp_optimal(margin=0.1)" in out
+    assert (tmp_path / "results.csv").is_file() and (tmp_path / "heatmap.png").is_file()
 
 
 def test_agents_lists_senders_and_receivers_with_descriptions(capsys):

@@ -28,12 +28,15 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.game import PersuasionGame
+
+if TYPE_CHECKING:
+    from persuasion_env.tournament.result import TournamentResult
 
 __all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
 
@@ -277,7 +280,10 @@ class Tournament:
             ``u1, u2 ~ U[0, 1]``, uniform prior). Without games and sizes: ``(4,)``.
         n_games: random games per size.
         game_seed: seed of the random games.
-        normalize, noise, epoch, bins: passed to :func:`persuasion_env.simulate`.
+        normalize: scale observed payoffs by ``max |u|`` (see :func:`persuasion_env.simulate`).
+        noise: Gaussian noise on observed payoffs.
+        epoch: how often an explicit receiver sees a per-round sender's policy.
+        bins: points of the learning curves.
 
     >>> t = Tournament(["info_q", "lp_optimal"], ["q_learning"], sizes=[3], n_games=2,
     ...                seeds=[0, 1], rounds=500)
@@ -394,7 +400,7 @@ class Tournament:
         out: str | Path | None = None,
         resume: bool = False,
         progress: bool = True,
-    ):
+    ) -> TournamentResult:
         """Play the tournament.
 
         Args:

@@ -55,7 +55,7 @@ def test_metadata():
             ValueError,
             "scheme rows must sum to 1",
         ),
-        ("sender", "nope", {}, ValueError, "known senders: fixed_scheme"),
+        ("sender", "nope", {}, ValueError, "unknown sender .nope.; known senders: "),
     ],
 )
 def test_bad_parameters(side, name, kwargs, error, match):
