@@ -32,7 +32,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
-        f"{'size':>7} {'lazy (s)':>10} {'rounds':>7} {'plain (s)':>10} {'speed-up':>9} {'max |dv|':>9}"
+        f"{'size':>7} {'lazy (s)':>10} {'rounds':>7} {'plain (s)':>10} "
+        f"{'speed-up':>9} {'max |dv|':>9}"
     )
     for n in sizes:
         lazy_times, plain_times, rounds, diffs = [], [], [], []

@@ -17,6 +17,17 @@ from persuasion_env.solvers import (
 )
 
 # --- oracle game exports (issue 7) ---
+# isort: split
+from persuasion_env.oracle.game import OracleGame
+from persuasion_env.oracle.oracles import NoisyOracle, SimulationOracle
+from persuasion_env.solvers.oracle import (
+    LeafPolicy,
+    QueryPlan,
+    greedy_plan,
+    interval_values,
+    plan_queries,
+)
+
 # --- end oracle game exports ---
 
 register_envs()
@@ -33,4 +44,12 @@ __all__ = [
     "no_information_value",
     "solve_commitment",
     "register_envs",
+    "LeafPolicy",
+    "NoisyOracle",
+    "OracleGame",
+    "QueryPlan",
+    "SimulationOracle",
+    "greedy_plan",
+    "interval_values",
+    "plan_queries",
 ]

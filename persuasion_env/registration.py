@@ -11,7 +11,11 @@ import gymnasium
 
 #: (id, entry point, default max_episode_steps or None)
 ENV_SPECS: tuple[tuple[str, str, int | None], ...] = (
-    ("persuasion/RepeatedPersuasion-v0", "persuasion_env.envs.repeated:RepeatedPersuasionEnv", None),
+    (
+        "persuasion/RepeatedPersuasion-v0",
+        "persuasion_env.envs.repeated:RepeatedPersuasionEnv",
+        None,
+    ),
     (
         "persuasion/RepeatedPersuasionReceiver-v0",
         "persuasion_env.envs.repeated:RepeatedPersuasionReceiverEnv",

@@ -170,4 +170,5 @@ def test_lp_optimal_halves_a_margin_the_game_cannot_afford():
     with pytest.raises(ValueError, match="no scheme is obedient"):
         solve_commitment(game, margin=0.2)
     res = simulate(game, make_sender("lp_optimal", margin=0.2), "best_response", rounds=10, seed=0)
-    assert res.final_sender_utility[0] == pytest.approx(solve_commitment(game, margin=0.1).sender_value)
+    expected = solve_commitment(game, margin=0.1).sender_value
+    assert res.final_sender_utility[0] == pytest.approx(expected)

@@ -1,0 +1,262 @@
+"""The query-budget simulation-oracle game as a Gymnasium environment (MODEL.md Part B).
+
+A receiver's (state, type) pair is drawn from the joint prior. The agent plays the sender: it
+asks threshold queries ("is the type >= t?") to a simulation oracle of the hidden type, then
+commits; the environment commits the B2-optimal messaging policy for the type range the answers
+leave and the hidden receiver best-responds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from persuasion_env._validation import check_int
+from persuasion_env.oracle.game import OracleGame
+from persuasion_env.oracle.oracles import SimulationOracle
+from persuasion_env.solvers.oracle import (
+    acts,
+    interval_policy,
+    policy_payoff,
+    realisable_thresholds,
+    threshold_query,
+)
+
+__all__ = ["OracleQueryEnv", "resolve_oracle_game", "sender_observation"]
+
+
+def resolve_oracle_game(
+    game: OracleGame | str | None, n_states: int, n_types: int
+) -> tuple[OracleGame | None, int, int]:
+    """``(fixed game or None, W, T)`` from the ``game`` keyword of the oracle environments."""
+    if game is None:
+        W = check_int(n_states, "n_states", minimum=1)
+        T = check_int(n_types, "n_types", minimum=1)
+        return None, W, T
+    if isinstance(game, str):
+        game = OracleGame.example(game)
+    if not isinstance(game, OracleGame):
+        raise TypeError(
+            f"game must be an OracleGame, an example name or None, got {type(game).__name__}"
+        )
+    return game, game.n_states, game.n_types
+
+
+def sender_observation(
+    game: OracleGame, lo: int, hi: int, queries_left: int, max_queries: int
+) -> np.ndarray:
+    """The sender's observation: possible-type mask, type marginal, budget left (fraction)."""
+    T = game.n_types
+    mask = np.zeros(T, dtype=np.float32)
+    mask[lo : hi + 1] = 1.0
+    left = np.float32(queries_left / max_queries) if max_queries > 0 else np.float32(0.0)
+    marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
+    return np.concatenate([mask, marginal, [left]]).astype(np.float32)
+
+
+class OracleQueryEnv(gym.Env):
+    """
+    ## Description
+
+    The sender of MODEL.md Part B learns about an informed receiver by querying a simulation
+    oracle, then commits to a messaging policy (seed 004, "Algorithmic Persuasion Through
+    Simulation"). At reset a (state, type) pair is drawn from the joint prior; the type is
+    hidden. Each query "is the type >= t?" is realised as a real (scheme, message) pair (B3) and
+    answered by simulating the receiver of the hidden type. On commit the environment uses the
+    optimal policy (B2 LP) for the type range the answers leave.
+
+    ## Action Space
+
+    ``Discrete(T)``:
+
+    | Num       | Action                                                        |
+    |-----------|---------------------------------------------------------------|
+    | 0         | commit now (the B2-optimal policy for the known type range)   |
+    | t = 1..T-1| ask the threshold query "is the type >= t?"                   |
+
+    A threshold whose two neighbouring types act identically on every message cannot be
+    realised; asking it wastes the query (its cost is paid, nothing is learnt).
+
+    ## Observation Space
+
+    ``Box(0, 1, (2T + 1,), float32)``:
+
+    | Index        | Observation                                              | Min | Max |
+    |--------------|----------------------------------------------------------|-----|-----|
+    | 0..T-1       | 1 if type t is still possible given the answers, else 0  | 0   | 1   |
+    | T..2T-1      | prior probability of type t (the type marginal)          | 0   | 1   |
+    | 2T           | queries left / query limit                               | 0   | 1   |
+
+    ## Rewards
+
+    * Asking threshold t: ``-costs[t-1]`` (0 without costs).
+    * Committing (or running out of queries, which commits automatically): with
+      ``reward_mode="probability"`` (default) the probability that the hidden receiver acts on
+      the committed policy, ``P(act | type)``, in expectation over the state and the message
+      (low variance; the expected return of the DP plan equals ``plan.value``); with
+      ``reward_mode="sample"`` the realised action (0 or 1) on a message drawn for the drawn
+      state.
+
+    ## Starting State
+
+    A fresh (state, type) draw; with ``game=None`` also a fresh random game of the given size
+    (:meth:`OracleGame.random` seeded from the environment's generator). For evaluation,
+    ``reset(options={"true_type": t})`` conditions the draw on the type t.
+
+    ## Episode End
+
+    Terminates on commit; the query limit (``budget``, or ``T - 1`` without a budget) forces
+    the commit. No truncation.
+
+    ## Arguments
+
+    | Argument      | Default          | Meaning                                                |
+    |---------------|------------------|--------------------------------------------------------|
+    | `game`        | `"three-types"`  | an `OracleGame`, an example name, or None (random game)|
+    | `n_states`    | 4                | W of the random game (with `game=None`)                |
+    | `n_types`     | 4                | T of the random game (with `game=None`)                |
+    | `budget`      | 2                | query budget K (None: up to T-1 queries, use `costs`)  |
+    | `costs`       | None             | `(T-1,)` query costs, `costs[t-1]` for "type >= t"     |
+    | `reward_mode` | `"probability"`  | `"probability"` or `"sample"` (see Rewards)            |
+    | `render_mode` | None             | `"ansi"` returns a text summary                        |
+
+    ```python
+    import gymnasium, persuasion_env
+    env = gymnasium.make("persuasion/OracleQuery-v0", game="three-types", budget=2)
+    obs, info = env.reset(seed=0)
+    ```
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        game: OracleGame | str | None = "three-types",
+        *,
+        n_states: int = 4,
+        n_types: int = 4,
+        budget: int | None = 2,
+        costs: Any = None,
+        reward_mode: str = "probability",
+        render_mode: str | None = None,
+    ) -> None:
+        self._fixed, self.n_states, self.n_types = resolve_oracle_game(game, n_states, n_types)
+        T = self.n_types
+        if budget is not None:
+            budget = check_int(budget, "budget", minimum=0)
+        self.budget = budget
+        if costs is not None:
+            c = np.asarray(costs, dtype=np.float64)
+            if c.shape != (T - 1,):
+                raise ValueError(f"costs must have length T-1 = {T - 1}, got shape {c.shape}")
+            if not np.all(np.isfinite(c)) or np.any(c < 0):
+                raise ValueError("costs must be finite and non-negative")
+            costs = c
+        self.costs = costs
+        self.max_queries = budget if budget is not None else max(T - 1, 0)
+        if reward_mode not in ("probability", "sample"):
+            raise ValueError(f"reward_mode must be 'probability' or 'sample', got {reward_mode!r}")
+        self.reward_mode = reward_mode
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
+        self.render_mode = render_mode
+        self.action_space = spaces.Discrete(T)
+        self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)
+        self.game: OracleGame | None = self._fixed
+        self._oracle: SimulationOracle | None = None
+        self._state = 0
+        self._lo, self._hi = 0, T - 1
+        self._left = self.max_queries
+        self._log: list[str] = []
+        self._done = False
+
+    # ------------------------------------------------------------------ helpers
+    def _obs(self) -> np.ndarray:
+        assert self.game is not None
+        return sender_observation(self.game, self._lo, self._hi, self._left, self.max_queries)
+
+    def _info(self) -> dict[str, Any]:
+        return {"known_range": (self._lo, self._hi), "queries_left": self._left}
+
+    def _commit(self) -> tuple[float, dict[str, Any]]:
+        assert self.game is not None and self._oracle is not None
+        leaf = interval_policy(self.game, self._lo, self._hi)
+        t = self._oracle._type
+        if self.reward_mode == "probability":
+            p_t = float(self.game.type_marginal[t])
+            reward = float(policy_payoff(self.game, leaf.scheme)[t]) / p_t if p_t > 0 else 0.0
+        else:
+            row = leaf.scheme[self._state]
+            m = int(self.np_random.choice(row.size, p=row / row.sum()))
+            reward = float(acts(self.game, leaf.scheme[:, m])[t])
+        self._log.append(f"commit on types {self._lo}..{self._hi}: reward {reward:.4f}")
+        self._done = True
+        info = {"true_type": t, "state": self._state, "value": reward}
+        return reward, info
+
+    # ------------------------------------------------------------------ API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        if self._fixed is None:
+            self.game = OracleGame.random(self.n_states, self.n_types, seed=self.np_random)
+        assert self.game is not None
+        psi = self.game.joint_prior
+        flat = int(self.np_random.choice(psi.size, p=psi.ravel()))
+        self._state, t = divmod(flat, self.game.n_types)
+        if options and "true_type" in options:  # evaluation: condition on a given type
+            t = check_int(options["true_type"], "options['true_type']", minimum=0)
+            if t >= self.game.n_types:
+                raise ValueError(f"options['true_type'] must be < T = {self.game.n_types}")
+            col = psi[:, t]
+            self._state = int(self.np_random.choice(col.size, p=col / col.sum()))
+        self._oracle = SimulationOracle(self.game, t)
+        self._lo, self._hi = 0, self.game.n_types - 1
+        self._left = self.max_queries
+        self._done = False
+        self._log = ["reset"]
+        return self._obs(), self._info()
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self.game is None or self._oracle is None:
+            raise RuntimeError("call reset() before step()")
+        if self._done:
+            raise RuntimeError("the episode has ended; call reset()")
+        if not self.action_space.contains(action):
+            raise ValueError(f"action must be in 0..{self.n_types - 1}, got {action!r}")
+        a = int(action)
+        reward = 0.0
+        info: dict[str, Any] = {}
+        if a == 0 or self._left <= 0:
+            reward, info = self._commit()
+        else:
+            if self.costs is not None:
+                reward -= float(self.costs[a - 1])
+            self._left -= 1
+            if realisable_thresholds(self.game)[a - 1]:
+                q = threshold_query(self.game, a)
+                yes = self._oracle.query(q.scheme, q.message)
+                if yes:
+                    self._lo = max(self._lo, a)
+                else:
+                    self._hi = min(self._hi, a - 1)
+                self._log.append(f"ask type >= {a}: {'yes' if yes else 'no'}")
+            else:
+                self._log.append(f"ask type >= {a}: cannot be realised (wasted)")
+            if self._left <= 0:
+                r, info = self._commit()
+                reward += r
+        info.update(self._info())
+        return self._obs(), float(reward), self._done, False, info
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        lines = [f"OracleQuery: types {self._lo}..{self._hi} possible, "
+                 f"{self._left} queries left"]
+        lines += [f"  {entry}" for entry in self._log[-5:]]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,335 @@
+"""The simulation-oracle game with both sides as outside agents (PettingZoo).
+
+Agents ``"sender"`` and ``"receiver"``. A (state, type) pair is drawn from the joint prior; the
+receiver observes its type, the sender does not. The sender asks threshold queries ("is the type
+>= t?", realised as real message columns, B3) which the *receiver itself* answers (a truthful
+receiver answers as it would act: expected utility of acting ``>= 0``), then commits; the
+environment commits the B2-optimal policy for the range the answers leave, draws a message for
+the drawn state and the receiver acts or not.
+
+========================  =====================================================================
+sender action             ``Discrete(T)``: 0 = commit, t = ask "type >= t"
+receiver action           ``Discrete(2)``: 1 = act (or answer "yes"), 0 = refuse ("no")
+sender observation        ``Box(0, 1, (2T + 2,))``: possible-type mask (T), type marginal (T),
+                          queries left / limit, 1 if it is the sender's turn
+receiver observation      ``Box(-1, 1, (T + 3,))``: one-hot own type (T), own conditional
+                          expected utility of acting on the current column divided by
+                          ``max |u|``, 1 if the column is a query (0: the real message), 1 if
+                          it is the receiver's turn
+sender reward             ``-costs[t-1]`` per query; 1 if the receiver acts on the real message
+receiver reward           ``u[state, type]`` if it acts on the real message, else 0
+========================  =====================================================================
+
+Answers inconsistent with earlier ones (a lying receiver) are ignored by the sender's belief.
+The episode ends (termination for both) after the receiver's final action. ``raw_env`` is the
+AEC game with true turns (sender, receiver, sender, ...); ``parallel_env()`` is a native parallel
+version where both agents act every step and the action of the agent whose turn it is not is
+ignored (the observation's last entry says whose turn it is).
+
+>>> from persuasion_env.multiagent import oracle_query_v0
+>>> env = oracle_query_v0.env(game="three-types", budget=2)
+>>> env.reset(seed=0)
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils import wrappers
+
+from persuasion_env._validation import check_int
+from persuasion_env.envs.oracle_query import resolve_oracle_game, sender_observation
+from persuasion_env.oracle.game import OracleGame
+from persuasion_env.solvers.oracle import (
+    interval_policy,
+    realisable_thresholds,
+    threshold_query,
+)
+
+__all__ = ["env", "parallel_env", "raw_env", "OracleQueryParallelEnv"]
+
+SENDER, RECEIVER = "sender", "receiver"
+
+
+class _Match:
+    """The game logic shared by the AEC and parallel versions."""
+
+    def __init__(self, game: OracleGame | str | None, n_states: int, n_types: int,
+                 budget: int | None, costs: Any) -> None:
+        self.fixed, self.W, self.T = resolve_oracle_game(game, n_states, n_types)
+        self.budget = None if budget is None else check_int(budget, "budget", minimum=0)
+        if costs is not None:
+            c = np.asarray(costs, dtype=np.float64)
+            if c.shape != (self.T - 1,) or np.any(c < 0) or not np.all(np.isfinite(c)):
+                raise ValueError(f"costs must be {self.T - 1} finite non-negative numbers")
+            costs = c
+        self.costs = costs
+        self.max_queries = self.budget if self.budget is not None else max(self.T - 1, 0)
+        self.game: OracleGame | None = self.fixed
+
+    def reset(self, rng: np.random.Generator) -> None:
+        if self.fixed is None:
+            self.game = OracleGame.random(self.W, self.T, seed=rng)
+        assert self.game is not None
+        psi = self.game.joint_prior
+        flat = int(rng.choice(psi.size, p=psi.ravel()))
+        self.state, self.type = divmod(flat, self.T)
+        self.lo, self.hi = 0, self.T - 1
+        self.left = self.max_queries
+        self.turn = SENDER
+        self.column = np.zeros(self.W)
+        self.is_query = False
+        self.pending = 0
+        self.done = False
+        self.log: list[str] = []
+        self._scale = max(float(np.abs(self.game.receiver_utility).max()), 1e-12)
+
+    # observations
+    def obs_sender(self) -> np.ndarray:
+        assert self.game is not None
+        base = sender_observation(self.game, self.lo, self.hi, self.left, self.max_queries)
+        return np.r_[base, np.float32(self.turn == SENDER)].astype(np.float32)
+
+    def obs_receiver(self) -> np.ndarray:
+        assert self.game is not None
+        psi, u = self.game.joint_prior, self.game.receiver_utility
+        t = self.type
+        mass = float(psi[:, t] @ self.column)
+        eu = float((psi[:, t] * u[:, t]) @ self.column) / mass if mass > 0 else 0.0
+        onehot = np.zeros(self.T, dtype=np.float32)
+        onehot[t] = 1.0
+        extra = [np.clip(eu / self._scale, -1.0, 1.0), float(self.is_query),
+                 float(self.turn == RECEIVER)]
+        return np.r_[onehot, np.asarray(extra, dtype=np.float32)].astype(np.float32)
+
+    # moves; each returns (sender reward, receiver reward)
+    def sender_move(self, action: int, rng: np.random.Generator) -> tuple[float, float]:
+        assert self.game is not None
+        a = int(action)
+        if a == 0 or self.left <= 0:
+            self._commit(rng)
+            return 0.0, 0.0
+        reward = -float(self.costs[a - 1]) if self.costs is not None else 0.0
+        self.left -= 1
+        if realisable_thresholds(self.game)[a - 1]:
+            self.column = np.array(threshold_query(self.game, a).column)
+            self.is_query = True
+            self.pending = a
+            self.turn = RECEIVER
+            self.log.append(f"sender asks type >= {a}")
+        else:
+            self.log.append(f"sender asks type >= {a}: cannot be realised (wasted)")
+            if self.left <= 0:
+                self._commit(rng)
+        return reward, 0.0
+
+    def _commit(self, rng: np.random.Generator) -> None:
+        assert self.game is not None
+        leaf = interval_policy(self.game, self.lo, self.hi)
+        row = np.clip(leaf.scheme[self.state], 0.0, None)
+        m = int(rng.choice(row.size, p=row / row.sum()))
+        self.column = np.array(leaf.scheme[:, m])
+        self.is_query = False
+        self.turn = RECEIVER
+        self.log.append(f"sender commits on types {self.lo}..{self.hi}; message {m}")
+
+    def receiver_move(self, action: int, rng: np.random.Generator) -> tuple[float, float]:
+        assert self.game is not None
+        yes = int(action) == 1
+        if self.is_query:
+            t = self.pending
+            lo, hi = (max(self.lo, t), self.hi) if yes else (self.lo, min(self.hi, t - 1))
+            if lo <= hi:
+                self.lo, self.hi = lo, hi
+            self.log.append(f"receiver answers {'yes' if yes else 'no'}")
+            self.is_query = False
+            self.turn = SENDER
+            if self.left <= 0:
+                self._commit(rng)
+            return 0.0, 0.0
+        self.done = True
+        self.log.append(f"receiver {'acts' if yes else 'refuses'}")
+        if yes:
+            return 1.0, float(self.game.receiver_utility[self.state, self.type])
+        return 0.0, 0.0
+
+    def render(self) -> str:
+        head = (f"oracle_query_v0: types {self.lo}..{self.hi} possible, {self.left} queries "
+                f"left, turn: {self.turn}")
+        return "\n".join([head] + [f"  {x}" for x in self.log[-5:]]) + "\n"
+
+
+def _spaces(T: int) -> tuple[dict[str, spaces.Space], dict[str, spaces.Space]]:
+    obs = {
+        SENDER: spaces.Box(0.0, 1.0, shape=(2 * T + 2,), dtype=np.float32),
+        RECEIVER: spaces.Box(-1.0, 1.0, shape=(T + 3,), dtype=np.float32),
+    }
+    act = {SENDER: spaces.Discrete(T), RECEIVER: spaces.Discrete(2)}
+    return obs, act
+
+
+class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
+    """AEC version (true turns). Keyword arguments as ``OracleQuery-v0``: ``game``,
+    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``)."""
+
+    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
+
+    def __init__(
+        self,
+        game: OracleGame | str | None = "three-types",
+        *,
+        n_states: int = 4,
+        n_types: int = 4,
+        budget: int | None = 2,
+        costs: Any = None,
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__()
+        self._match = _Match(game, n_states, n_types, budget, costs)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError("render_mode must be 'ansi' or None")
+        self.render_mode = render_mode
+        self.possible_agents = [SENDER, RECEIVER]
+        self._obs_spaces, self._act_spaces = _spaces(self._match.T)
+        self._np_random, _ = seeding.np_random(None)
+
+    @functools.cache  # noqa: B019 - spaces must be the same objects
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._obs_spaces[agent]
+
+    @functools.cache  # noqa: B019
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._act_spaces[agent]
+
+    def observe(self, agent: str) -> np.ndarray:
+        return self._match.obs_sender() if agent == SENDER else self._match.obs_receiver()
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        if seed is not None:
+            self._np_random, _ = seeding.np_random(seed)
+        self._match.reset(self._np_random)
+        self.agents = list(self.possible_agents)
+        self.rewards = {a: 0.0 for a in self.agents}
+        self._cumulative_rewards = {a: 0.0 for a in self.agents}
+        self.terminations = {a: False for a in self.agents}
+        self.truncations = {a: False for a in self.agents}
+        self.infos = {a: {} for a in self.agents}
+        self.agent_selection = self._match.turn
+
+    def step(self, action: Any) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        self._cumulative_rewards[agent] = 0.0
+        self.rewards = {a: 0.0 for a in self.agents}
+        m = self._match
+        if agent == SENDER:
+            rs, rr = m.sender_move(int(action), self._np_random)
+        else:
+            rs, rr = m.receiver_move(int(action), self._np_random)
+        self.rewards[SENDER] += rs
+        self.rewards[RECEIVER] += rr
+        if m.done:
+            self.terminations = {a: True for a in self.agents}
+            self.infos = {a: {"state": m.state, "type": m.type} for a in self.agents}
+        self._accumulate_rewards()
+        self.agent_selection = m.turn if not m.done else agent
+        if m.done:
+            # let each agent see the final step once; removal happens through _was_dead_step
+            self.agent_selection = self.agents[0]
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        return self._match.render()
+
+    def close(self) -> None:
+        pass
+
+
+class OracleQueryParallelEnv(ParallelEnv):
+    """Native parallel version: both agents act every step; only the mover's action counts."""
+
+    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0"}
+
+    def __init__(
+        self,
+        game: OracleGame | str | None = "three-types",
+        *,
+        n_states: int = 4,
+        n_types: int = 4,
+        budget: int | None = 2,
+        costs: Any = None,
+        render_mode: str | None = None,
+    ) -> None:
+        self._match = _Match(game, n_states, n_types, budget, costs)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError("render_mode must be 'ansi' or None")
+        self.render_mode = render_mode
+        self.possible_agents = [SENDER, RECEIVER]
+        self.agents: list[str] = []
+        self._obs_spaces, self._act_spaces = _spaces(self._match.T)
+        self._np_random, _ = seeding.np_random(None)
+
+    @functools.cache  # noqa: B019
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._obs_spaces[agent]
+
+    @functools.cache  # noqa: B019
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._act_spaces[agent]
+
+    def _observations(self) -> dict[str, np.ndarray]:
+        return {SENDER: self._match.obs_sender(), RECEIVER: self._match.obs_receiver()}
+
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+        if seed is not None:
+            self._np_random, _ = seeding.np_random(seed)
+        self._match.reset(self._np_random)
+        self.agents = list(self.possible_agents)
+        return self._observations(), {a: {} for a in self.agents}
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        m = self._match
+        mover = m.turn
+        if mover == SENDER:
+            rs, rr = m.sender_move(int(actions[SENDER]), self._np_random)
+        else:
+            rs, rr = m.receiver_move(int(actions[RECEIVER]), self._np_random)
+        obs = self._observations()
+        rewards = {SENDER: rs, RECEIVER: rr}
+        terms = {a: m.done for a in self.agents}
+        truncs = {a: False for a in self.agents}
+        infos = {a: ({"state": m.state, "type": m.type} if m.done else {}) for a in self.agents}
+        if m.done:
+            self.agents = []
+        return obs, rewards, terms, truncs, infos
+
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        return self._match.render()
+
+    def close(self) -> None:
+        pass
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The AEC environment with PettingZoo's standard wrappers."""
+    e = raw_env(**kwargs)
+    e = wrappers.AssertOutOfBoundsWrapper(e)
+    e = wrappers.OrderEnforcingWrapper(e)
+    return e
+
+
+def parallel_env(**kwargs: Any) -> ParallelEnv:
+    """The native parallel environment."""
+    return OracleQueryParallelEnv(**kwargs)

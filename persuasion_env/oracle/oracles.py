@@ -1,0 +1,225 @@
+"""Simulation oracles (B1, B6) and the robust sender for noisy oracles.
+
+A :class:`SimulationOracle` hides the receiver's type and answers a query ``(scheme, message)``
+with the action the receiver of that type would take on that message: it computes the
+receiver's posterior from the column ``scheme[:, message]`` and the joint prior and acts iff the
+expected utility is ``>= 0``. A :class:`NoisyOracle` simulates a receiver of a *nearby* type
+(B6): with probability ``1 - eta`` one whose quantile is within ``delta`` of the true type's,
+otherwise any type.
+
+>>> from persuasion_env.oracle import OracleGame
+>>> from persuasion_env.oracle.oracles import SimulationOracle
+>>> from persuasion_env.solvers.oracle import plan_queries
+>>> og = OracleGame.example("three-types")
+>>> leaf = plan_queries(og, budget=2).execute(SimulationOracle(og, true_type=1))
+>>> (leaf.lo, leaf.hi)
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from persuasion_env._validation import (
+    as_float_array,
+    check_int,
+    check_probability,
+    make_rng,
+)
+from persuasion_env.oracle.game import OracleGame
+from persuasion_env.solvers.oracle import (
+    LeafPolicy,
+    QueryPlan,
+    acts,
+    interval_policy,
+    policy_payoff,
+)
+
+__all__ = [
+    "NoisyOracle",
+    "SimulationOracle",
+    "noisy_payoff",
+    "robust_leaf",
+    "simulated_type_distribution",
+]
+
+
+class SimulationOracle:
+    """Answers simulation queries for a hidden receiver type (Definition 2.3).
+
+    Args:
+        og: the game.
+        true_type: the hidden type index (kept private: planners only see answers).
+
+    Attributes:
+        game: the game.
+        n_queries: queries answered so far.
+        history: list of ``(column, answer)`` pairs.
+    """
+
+    def __init__(self, og: OracleGame, true_type: int) -> None:
+        if not isinstance(og, OracleGame):
+            raise TypeError(f"og must be an OracleGame, got {type(og).__name__}")
+        t = check_int(true_type, "true_type", minimum=0)
+        if t >= og.n_types:
+            raise ValueError(f"true_type must be < T = {og.n_types}, got {t}")
+        self.game = og
+        self._type = t
+        self._simulated = t
+        self.n_queries = 0
+        self.history: list[tuple[np.ndarray, bool]] = []
+
+    def query(self, scheme: Any, message: int) -> bool:
+        """Whether the simulated receiver acts on ``message`` under ``scheme``.
+
+        Args:
+            scheme: ``(W, M)`` messaging policy (rows sum to 1) or a single column ``(W,)``
+                (then ``message`` must be 0).
+            message: the message index.
+        """
+        sigma = as_float_array(scheme, "scheme")
+        if sigma.ndim == 1:
+            sigma = sigma[:, None]
+        if sigma.ndim != 2 or sigma.shape[0] != self.game.n_states:
+            raise ValueError(f"scheme must have shape (W, M) with W = {self.game.n_states}")
+        if np.any(sigma < 0) or np.any(sigma > 1 + 1e-9):
+            raise ValueError("scheme entries must be probabilities in [0, 1]")
+        m = check_int(message, "message", minimum=0)
+        if m >= sigma.shape[1]:
+            raise ValueError(f"message must be < M = {sigma.shape[1]}, got {m}")
+        column = sigma[:, m]
+        answer = bool(acts(self.game, column)[self._simulated])
+        self.n_queries += 1
+        self.history.append((column.copy(), answer))
+        return answer
+
+    def query_column(self, column: Any) -> bool:
+        """Same as ``query(column, 0)`` for a single message column."""
+        return self.query(np.asarray(column, dtype=np.float64)[:, None], 0)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.game!r}, n_queries={self.n_queries})"
+
+
+def simulated_type_distribution(
+    og: OracleGame, true_type: int, delta: float, eta: float
+) -> np.ndarray:
+    """The law of the type a noisy oracle simulates, given the true type (B6).
+
+    With probability ``1 - eta`` a type drawn uniformly among those whose quantile
+    ``F(s) = P(type <= s)`` is within ``delta`` of ``F(true_type)``; with probability ``eta`` a
+    type drawn uniformly among all types.
+
+    Returns:
+        ``(T,)`` probabilities.
+    """
+    T = og.n_types
+    t = check_int(true_type, "true_type", minimum=0)
+    if t >= T:
+        raise ValueError(f"true_type must be < T = {T}, got {t}")
+    d = check_probability(delta, "delta")
+    e = check_probability(eta, "eta")
+    F = np.cumsum(og.type_marginal)
+    near = np.abs(F - F[t]) <= d + 1e-12
+    out = (1 - e) * near / near.sum() + e / T
+    return out
+
+
+class NoisyOracle(SimulationOracle):
+    """An approximate oracle (B6): simulates a type near the true one.
+
+    The simulated type is drawn once, at construction, from
+    :func:`simulated_type_distribution` with the given ``seed``; all answers are that type's.
+
+    Args:
+        og: the game.
+        true_type: the hidden type.
+        delta: quantile distance of the simulated type (with probability ``1 - eta``).
+        eta: probability that the simulated type is arbitrary.
+        seed: seed or Generator.
+    """
+
+    def __init__(
+        self,
+        og: OracleGame,
+        true_type: int,
+        *,
+        delta: float,
+        eta: float,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        super().__init__(og, true_type)
+        self.delta = check_probability(delta, "delta")
+        self.eta = check_probability(eta, "eta")
+        probs = simulated_type_distribution(og, true_type, self.delta, self.eta)
+        self._simulated = int(make_rng(seed).choice(og.n_types, p=probs))
+
+
+def robust_leaf(og: OracleGame, lo: int, hi: int, delta: float) -> LeafPolicy:
+    """The robust sender's policy for answers naming ``lo..hi`` from a δ-noisy oracle (B6).
+
+    The believed type range, as the quantile interval ``[F(lo-1), F(hi)]``, is shifted down by
+    ``delta`` (clipped at 0); each type is weighted by the share of its quantile interval that
+    the shifted interval covers, and the B2 LP is solved for these weights.
+    """
+    d = check_probability(delta, "delta")
+    T = og.n_types
+    lo = check_int(lo, "lo", minimum=0)
+    hi = check_int(hi, "hi", minimum=lo)
+    if hi >= T:
+        raise ValueError(f"hi must be < T = {T}, got {hi}")
+    if d == 0:
+        return interval_policy(og, lo, hi)
+    P = og.type_marginal
+    F = np.r_[0.0, np.cumsum(P)]  # F[t] = P(type < t)
+    a = max(F[lo] - d, 0.0)
+    b = max(F[hi + 1] - d, 0.0)
+    if b <= a + 1e-15:  # shifted below quantile 0: believe the lowest type
+        b = a + min(1e-9, float(P[0]) or 1e-9)
+    overlap = np.clip(np.minimum(F[1:], b) - np.maximum(F[:-1], a), 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(P > 0, overlap / np.where(P > 0, P, 1.0), 0.0)
+    inside = np.nonzero(overlap > 0)[0]
+    if inside.size == 0:
+        inside = np.array([0])
+        w[0] = 1.0
+    lo2, hi2 = int(inside[0]), int(inside[-1])
+    return interval_policy(og, lo2, hi2, weights=np.clip(w[lo2 : hi2 + 1], 0.0, 1.0))
+
+
+def noisy_payoff(
+    og: OracleGame,
+    plan: QueryPlan,
+    delta: float,
+    eta: float,
+    *,
+    robust: bool = True,
+) -> float:
+    """Exact expected payoff (``P(act)``) of a plan run against the noisy oracle of B6.
+
+    The oracle's answers are those of the simulated type s (law
+    :func:`simulated_type_distribution`), so the plan ends in the leaf containing s; the sender
+    then commits to that leaf's policy (``robust=True``: :func:`robust_leaf`, shifted down by
+    ``delta``) and the *true* type decides. Query costs, if any, are not subtracted.
+    """
+    d = check_probability(delta, "delta")
+    e = check_probability(eta, "eta")
+    T = og.n_types
+    leaves = plan.tree.leaves()
+    leaf_of = np.empty(T, dtype=int)
+    for k, node in enumerate(leaves):
+        leaf_of[node.lo : node.hi + 1] = k
+    pay_by_leaf = np.empty((len(leaves), T))
+    for k, node in enumerate(leaves):
+        if robust:
+            pol = robust_leaf(og, node.lo, node.hi, d)
+        else:
+            pol = node.leaf if node.leaf is not None else interval_policy(og, node.lo, node.hi)
+        pay_by_leaf[k] = policy_payoff(og, pol.scheme)  # mass of (true type t, act)
+    total = 0.0
+    for t in range(T):
+        probs = simulated_type_distribution(og, t, d, e)
+        total += float(probs @ pay_by_leaf[leaf_of, t])
+    return total
