@@ -24,6 +24,8 @@ _AGENT_MODULES: tuple[str, ...] = (
 #: Agents whose module imports a heavy library (torch, SB3): imported only when built by name.
 _LAZY_AGENTS: dict[tuple[str, str], str] = {
     ("sender", "tablenet"): "agents.senders.tablenet",
+    ("sender", "sb3"): "agents.sb3",
+    ("receiver", "sb3"): "agents.sb3",
 }
 
 _REGISTRY: dict[str, dict[str, type]] = {"sender": {}, "receiver": {}}

@@ -30,12 +30,23 @@ ENV_SPECS: tuple[tuple[str, str, int | None], ...] = (
 )
 
 
+#: Natively batched vector envs (used by ``gymnasium.make_vec`` unless another mode is asked).
+VECTOR_ENTRY_POINTS: dict[str, str] = {
+    "persuasion/RepeatedPersuasion-v0": "persuasion_env.envs.vector:RepeatedPersuasionVectorEnv",
+}
+
+
 def register_envs() -> None:
     """Register every ``persuasion/`` id (idempotent)."""
     for env_id, entry_point, max_steps in ENV_SPECS:
         if env_id in gymnasium.registry:
             continue
-        gymnasium.register(id=env_id, entry_point=entry_point, max_episode_steps=max_steps)
+        gymnasium.register(
+            id=env_id,
+            entry_point=entry_point,
+            max_episode_steps=max_steps,
+            vector_entry_point=VECTOR_ENTRY_POINTS.get(env_id),
+        )
 
 
 def env_ids() -> list[str]:

@@ -1,0 +1,310 @@
+"""Trained Stable-Baselines3 policies as registry agents (``make_sender("sb3", model=...)``).
+
+A policy trained on one of the persuasion environments becomes a sender or a receiver that
+can play the batched engine (:func:`persuasion_env.simulate`) and tournaments against every
+other agent. The adapter builds, for all ``B`` runs at once, exactly the observations the
+environment gave the policy in training (the encoders live in :mod:`persuasion_env.envs`),
+and calls ``model.predict`` **once per round on the whole batch**.
+
+Which environment the model was trained on is read from its spaces:
+
+=========================================  =====================  ==============================
+model trained on                           observation / action   the agent
+=========================================  =====================  ==============================
+``RepeatedPersuasion-v0``                  ``Discrete(S)`` /       per-round sender: state ->
+                                           ``Discrete(M)``         message
+``RepeatedPersuasion-v0``, vector obs      ``Box`` / ``Discrete``  idem, vector observation
+``SchemeCommitment-v0``                    ``Box`` / ``Box(S, M)`` scheme-level sender: commits
+                                                                   to the scheme predicted for
+                                                                   the game at reset
+``RepeatedPersuasionReceiver-v0``          ``Discrete(M)`` /       learning-level receiver:
+                                           ``Discrete(A)``         message -> action
+``RepeatedPersuasionReceiver-v0``, vector  ``Box`` / ``Discrete``  explicit receiver (sees the
+                                                                   scheme's column)
+=========================================  =====================  ==============================
+
+This module imports torch and Stable-Baselines3; the registry imports it only when ``"sb3"``
+is built by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import stable_baselines3
+import torch
+from gymnasium import spaces
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+from agents._sampling import sample_rows
+from agents.base import GameView, Receiver, Sender
+from agents.registry import register
+from persuasion_env.bayes import one_hot
+from persuasion_env.envs.repeated import receiver_vector_observation, sender_vector_observation
+from persuasion_env.envs.scheme_commitment import (
+    ACTION_MAPPINGS,
+    action_to_scheme,
+    game_observation,
+)
+from persuasion_env.game import PersuasionGame
+
+__all__ = ["SB3Receiver", "SB3Sender", "load_model"]
+
+
+def load_model(model: BaseAlgorithm | str | Path, algorithm: str | None = None) -> BaseAlgorithm:
+    """A trained SB3 model: passed through, or loaded from a ``.zip`` with ``algorithm``
+    (``"PPO"``, ``"DQN"``, ``"A2C"``, ... any class of :mod:`stable_baselines3`)."""
+    if isinstance(model, BaseAlgorithm):
+        return model
+    if isinstance(model, str | Path):
+        if algorithm is None:
+            raise ValueError("algorithm (e.g. 'PPO') is required to load a model from a file")
+        cls = getattr(stable_baselines3, algorithm, None)
+        if not (isinstance(cls, type) and issubclass(cls, BaseAlgorithm)):
+            raise ValueError(f"unknown Stable-Baselines3 algorithm {algorithm!r}")
+        return cls.load(str(model), device="cpu")
+    raise TypeError(
+        f"model must be a trained Stable-Baselines3 model or a path, got {type(model).__name__}"
+    )
+
+
+class _SB3Agent:
+    """Shared prediction: deterministic ``predict``, or sampling from the policy's action
+    distribution with the agent's own Generator (reproducible) when it has one."""
+
+    model: BaseAlgorithm
+    deterministic: bool
+    rng: np.random.Generator
+
+    def _predict(self, obs: np.ndarray) -> np.ndarray:
+        if not self.deterministic and hasattr(self.model.policy, "get_distribution"):
+            with torch.no_grad():
+                tensor, _ = self.model.policy.obs_to_tensor(obs)
+                dist = self.model.policy.get_distribution(tensor).distribution
+            if isinstance(dist, torch.distributions.Categorical):
+                return sample_rows(dist.probs.cpu().numpy().astype(np.float64), self.rng)
+        actions, _ = self.model.predict(obs, deterministic=self.deterministic)
+        return np.asarray(actions)
+
+
+def _check_space(space: spaces.Space, expected: spaces.Space, what: str, view: GameView) -> None:
+    if (
+        space.shape != expected.shape
+        or type(space) is not type(expected)
+        or (isinstance(space, spaces.Discrete) and space.n != expected.n)
+    ):
+        raise ValueError(
+            f"the SB3 model's {what} space is {space}, but this game (S={view.n_states}, "
+            f"A={view.n_actions}, M={view.n_messages}) needs {expected}: the model was trained "
+            "on a game of another size"
+        )
+
+
+@register
+class SB3Sender(_SB3Agent, Sender):
+    """A trained Stable-Baselines3 policy as a sender (per round, or scheme-level).
+
+    Args:
+        model: a trained SB3 model (``PPO``, ``A2C``, ``DQN``...) or a path to its ``.zip``.
+        algorithm: the SB3 class name when ``model`` is a path.
+        deterministic: act greedily (default) or sample from the policy's distribution with
+            the agent's Generator.
+        action_mapping, logit_scale: scheme-level models only: how the Box action maps to a
+            scheme; must match the ``SchemeCommitment-v0`` the model was trained on.
+        observe_receiver_utility: scheme-level models only: whether the training observation
+            included ``u2`` (then the agent is given the whole game, ``full_information``).
+    """
+
+    name = "sb3"
+    learns = False
+    description = "A trained Stable-Baselines3 policy as a sender (per round or scheme-level)"
+    _param_names = ("deterministic", "action_mapping", "logit_scale")
+
+    def __init__(
+        self,
+        model: BaseAlgorithm | str | Path,
+        algorithm: str | None = None,
+        deterministic: bool = True,
+        action_mapping: str = "softmax",
+        logit_scale: float = 5.0,
+        observe_receiver_utility: bool = True,
+    ) -> None:
+        super().__init__()
+        self.model = load_model(model, algorithm)
+        self.deterministic = bool(deterministic)
+        if action_mapping not in ACTION_MAPPINGS:
+            raise ValueError(
+                f"action_mapping must be one of {ACTION_MAPPINGS}, got {action_mapping!r}"
+            )
+        self.action_mapping = action_mapping
+        self.logit_scale = float(logit_scale)
+        action_space = self.model.action_space
+        if isinstance(action_space, spaces.Box) and len(action_space.shape) == 2:
+            self.level = "scheme"  # a SchemeCommitment-v0 policy
+            self.full_information = bool(observe_receiver_utility)
+            self.n_messages = int(action_space.shape[1])
+        elif isinstance(action_space, spaces.Discrete):
+            self.level = "round"
+            self.full_information = False
+            self.n_messages = int(action_space.n)
+        else:
+            raise ValueError(
+                f"the SB3 model's action space {action_space} fits no persuasion env: expected "
+                "Discrete(M) (RepeatedPersuasion-v0) or Box(S, M) (SchemeCommitment-v0)"
+            )
+        self.policy_version = 0
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        self._rows = np.arange(runs)
+        obs_space = self.model.observation_space
+        if self.level == "scheme":
+            _check_space(
+                self.model.action_space,
+                spaces.Box(-1, 1, (view.n_states, view.n_messages)),
+                "action",
+                view,
+            )
+            game = view.game or PersuasionGame(view.prior, view.utility, view.utility)
+            obs = game_observation(game, receiver_utility=self.full_information)
+            _check_space(obs_space, spaces.Box(-1, 1, obs.shape), "observation", view)
+            action, _ = self.model.predict(obs, deterministic=True)
+            scheme = action_to_scheme(action, self.action_mapping, self.logit_scale)
+            self._schemes = np.broadcast_to(scheme, (runs, *scheme.shape)).copy()
+            self.policy_version += 1
+            return
+        self._vector = isinstance(obs_space, spaces.Box)
+        if self._vector:
+            width = 2 * view.n_states + view.n_states * view.n_actions + view.n_messages
+            expected: spaces.Space = spaces.Box(-1, 1, (width + view.n_actions,))
+        else:
+            expected = spaces.Discrete(view.n_states)
+        _check_space(obs_space, expected, "observation", view)
+        self._last_messages = np.full(runs, -1, dtype=np.int64)
+        self._last_actions = np.full(runs, -1, dtype=np.int64)
+
+    def _observations(self, states: np.ndarray) -> np.ndarray:
+        if not self._vector:
+            return states
+        view = self.view
+        return sender_vector_observation(
+            view.prior,
+            view.utility,
+            view.n_messages,
+            states,
+            self._last_messages,
+            self._last_actions,
+        )
+
+    def act(self, states: np.ndarray) -> np.ndarray:
+        if self.level == "scheme":
+            return sample_rows(self._schemes[self._rows, states], self.rng)
+        return self._predict(self._observations(states)).astype(np.int64).reshape(self.runs)
+
+    def update(
+        self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
+    ) -> None:
+        if self.level == "round":
+            self._last_messages, self._last_actions = messages, actions
+
+    def policy(self) -> np.ndarray:
+        """Scheme-level: the committed scheme. Per round: the deterministic message of each
+        state (with the vector observation: given the previous round's message and action
+        of run 0), as one-hot rows ``(B, S, M)``."""
+        view = self._require_reset()
+        if self.level == "scheme":
+            return self._schemes.copy()
+        states = np.arange(view.n_states)
+        if self._vector:
+            obs = sender_vector_observation(
+                view.prior,
+                view.utility,
+                view.n_messages,
+                states,
+                np.full(view.n_states, self._last_messages[0]),
+                np.full(view.n_states, self._last_actions[0]),
+            )
+        else:
+            obs = states
+        messages, _ = self.model.predict(obs, deterministic=True)
+        table = one_hot(np.asarray(messages).reshape(view.n_states), view.n_messages)
+        return np.broadcast_to(table, (self.runs, *table.shape)).copy()
+
+
+@register
+class SB3Receiver(_SB3Agent, Receiver):
+    """A trained Stable-Baselines3 policy as a receiver.
+
+    A model trained with ``obs_type="message"`` maps each message to an action (it sees
+    only messages: a learning-level receiver); with ``obs_type="vector"`` it also sees the
+    sender's scheme (``needs_scheme``: an explicit receiver).
+
+    Args:
+        model: a trained SB3 model or a path to its ``.zip``.
+        algorithm: the SB3 class name when ``model`` is a path.
+        deterministic: act greedily (default) or sample with the agent's Generator.
+    """
+
+    name = "sb3"
+    learns = False
+    description = "A trained Stable-Baselines3 policy as a receiver"
+    _param_names = ("deterministic",)
+
+    def __init__(
+        self,
+        model: BaseAlgorithm | str | Path,
+        algorithm: str | None = None,
+        deterministic: bool = True,
+    ) -> None:
+        super().__init__()
+        self.model = load_model(model, algorithm)
+        self.deterministic = bool(deterministic)
+        if not isinstance(self.model.action_space, spaces.Discrete):
+            raise ValueError(
+                f"the SB3 model's action space {self.model.action_space} is not Discrete(A): "
+                "train it on persuasion/RepeatedPersuasionReceiver-v0"
+            )
+        self._vector = isinstance(self.model.observation_space, spaces.Box)
+        self.needs_scheme = self._vector
+        self.level = "explicit" if self._vector else "learning"
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        _check_space(self.model.action_space, spaces.Discrete(view.n_actions), "action", view)
+        if self._vector:
+            width = view.n_messages + 2 * view.n_states + view.n_states * view.n_actions
+            expected: spaces.Space = spaces.Box(-1, 1, (width,))
+        else:
+            expected = spaces.Discrete(view.n_messages)
+        _check_space(self.model.observation_space, expected, "observation", view)
+        self._schemes = np.full((runs, view.n_states, view.n_messages), 1.0 / view.n_messages)
+
+    def observe_scheme(self, schemes: np.ndarray) -> None:
+        view = self._require_reset()
+        schemes = np.asarray(schemes, dtype=np.float64)
+        expected = (self.runs, view.n_states, view.n_messages)
+        if schemes.shape != expected:
+            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
+        self._schemes = schemes
+
+    def _observations(self, messages: np.ndarray, schemes: np.ndarray) -> np.ndarray:
+        if not self._vector:
+            return messages
+        return receiver_vector_observation(self.view.prior, self.view.utility, messages, schemes)
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        self._require_reset()
+        obs = self._observations(messages, self._schemes)
+        return self._predict(obs).astype(np.int64).reshape(self.runs)
+
+    def policy(self) -> np.ndarray:
+        """The deterministic action per message, one-hot ``(B, M, A)``."""
+        view = self._require_reset()
+        n_messages = view.n_messages
+        messages = np.tile(np.arange(n_messages), self.runs)
+        schemes = np.repeat(self._schemes, n_messages, axis=0)
+        obs = self._observations(messages, schemes)
+        actions, _ = self.model.predict(obs, deterministic=True)
+        actions = np.asarray(actions).reshape(self.runs, n_messages)
+        return one_hot(actions, view.n_actions)

@@ -1,0 +1,315 @@
+"""# Repeated Bayesian persuasion (PettingZoo)
+
+The repeated sender-receiver game of MODEL.md Part A with **both sides outside**: two agents,
+``"sender"`` and ``"receiver"``, take turns.
+
+| Import            | `from persuasion_env.multiagent import repeated_persuasion_v0` |
+|-------------------|----------------------------------------------------------------|
+| Actions           | Discrete                                                       |
+| Parallel API      | Yes (turn-based: `parallel_env()`)                             |
+| Agents            | `agents = ["sender", "receiver"]`                              |
+| Action shape      | sender `Discrete(M)`, receiver `Discrete(A)`                   |
+| Observation shape | sender `Discrete(S)`, receiver `Discrete(M + 1)`               |
+
+## Description
+
+Every round a state ``s`` is drawn from the common prior. The sender sees ``s`` and sends a
+message ``m``; then the receiver sees ``m`` (never ``s``) and takes an action ``a``. Both
+are paid at the end of the round: the sender ``u1[s, a]``, the receiver ``u2[s, a]``. Neither
+side commits to anything: what messages mean emerges from repeated play (the learning
+setting of Bhatt & Buro; MODEL.md A4.3, A6).
+
+## Observation Space
+
+| Agent    | Space           | Value                                                           |
+|----------|-----------------|-----------------------------------------------------------------|
+| sender   | `Discrete(S)`   | the current state                                               |
+| receiver | `Discrete(M+1)` | the message of the current round; `M` until the sender has sent |
+
+Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``).
+
+## Action Space
+
+| Agent    | Space         | Value                                       |
+|----------|---------------|---------------------------------------------|
+| sender   | `Discrete(M)` | the message (`M = n_messages`, default `A`) |
+| receiver | `Discrete(A)` | the action                                  |
+
+## Rewards
+
+At the receiver's move: sender ``u1[s, a]``, receiver ``u2[s, a]`` (game units), each plus
+``noise * max|u| * N(0, 1)`` when ``noise > 0``. Zero at the sender's move.
+
+## Episode End
+
+Both agents are truncated after ``max_cycles`` rounds (the game itself never terminates).
+
+## Info
+
+After each round both agents' infos hold ``state``, ``message``, ``action``,
+``sender_utility``, ``receiver_utility`` (noiseless) and ``lp_value`` (the game's exact
+commitment optimum: what a sender could get by committing, MODEL.md A2).
+
+## Parallel API
+
+``parallel_env()`` wraps the AEC env with PettingZoo's ``turn_based_aec_to_parallel``: each
+parallel step is **half a round**; only the active agent's action is used (the other's is
+ignored), and ``infos[agent]["active_agent"]`` names who moves next. A simultaneous-move
+version would not be persuasion: the receiver must see the message before acting.
+
+## Arguments
+
+``env(game=None, size=None, n_messages=None, max_cycles=100, noise=0.0, render_mode=None)``:
+
+| Argument      | Default        | Meaning                                        |
+|---------------|----------------|------------------------------------------------|
+| `game`        | `"prosecutor"` | a `PersuasionGame`, an example name, or `None` |
+| `size`        | `None`         | `(S, A)` or `n`: a random game drawn per reset |
+| `n_messages`  | `None` (A)     | number of messages M                           |
+| `max_cycles`  | `100`          | rounds per episode                             |
+| `noise`       | `0.0`          | payoff noise (std. relative to max abs u)      |
+| `render_mode` | `None`         | `"ansi"` or `"rgb_array"`                      |
+
+```python
+from persuasion_env.multiagent import repeated_persuasion_v0
+aec = repeated_persuasion_v0.env(game="prosecutor")
+par = repeated_persuasion_v0.parallel_env(size=(4, 4), max_cycles=50)
+```
+
+## Version History
+
+* v0: initial version.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+from gymnasium.utils import seeding
+from pettingzoo import AECEnv
+from pettingzoo.utils import AgentSelector, wrappers
+from pettingzoo.utils.conversions import turn_based_aec_to_parallel
+from pettingzoo.utils.env import ParallelEnv
+
+from persuasion_env import bayes
+from persuasion_env._validation import check_int, check_positive
+from persuasion_env.envs import _render
+from persuasion_env.envs.repeated import GameConfig, _row_frequencies, lp_value, spawn_rng
+from persuasion_env.game import PersuasionGame
+
+__all__ = ["env", "parallel_env", "raw_env"]
+
+SENDER, RECEIVER = "sender", "receiver"
+
+
+def env(**kwargs: Any) -> AECEnv:
+    """The AEC environment with PettingZoo's standard wrappers (bounds and order checks)."""
+    aec = raw_env(**kwargs)
+    aec = wrappers.AssertOutOfBoundsWrapper(aec)
+    aec = wrappers.OrderEnforcingWrapper(aec)
+    return aec
+
+
+def parallel_env(**kwargs: Any) -> ParallelEnv:
+    """The parallel (turn-based) version: one parallel step per move, see the module doc."""
+    return turn_based_aec_to_parallel(env(**kwargs))
+
+
+class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
+    """The repeated persuasion game as an AEC environment (see the module docstring)."""
+
+    metadata = {
+        "render_modes": ["ansi", "rgb_array"],
+        "name": "repeated_persuasion_v0",
+        "is_parallelizable": False,  # turn-based: use parallel_env(), not aec_to_parallel
+        "render_fps": 4,
+    }
+
+    def __init__(
+        self,
+        game: PersuasionGame | str | None = None,
+        *,
+        size: Any = None,
+        n_messages: int | None = None,
+        max_cycles: int = 100,
+        noise: float = 0.0,
+        render_mode: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = GameConfig(game, size, default="prosecutor")
+        n_states, n_actions = self.config.shape
+        self.n_states, self.n_actions = n_states, n_actions
+        self.n_messages = (
+            n_actions if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
+        )
+        self.max_cycles = check_int(max_cycles, "max_cycles", minimum=1)
+        self.noise = check_positive(noise, "noise", allow_zero=True)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']} or None, "
+                f"got {render_mode!r}"
+            )
+        self.render_mode = render_mode
+        self.possible_agents = [SENDER, RECEIVER]
+        self.agents = self.possible_agents[:]
+        self._observation_spaces = {
+            SENDER: spaces.Discrete(n_states),
+            RECEIVER: spaces.Discrete(self.n_messages + 1),
+        }
+        self._action_spaces = {
+            SENDER: spaces.Discrete(self.n_messages),
+            RECEIVER: spaces.Discrete(n_actions),
+        }
+        self._np_random: np.random.Generator | None = None
+        self.game: PersuasionGame | None = None
+
+    # ------------------------------------------------------------------ spaces
+    def observation_space(self, agent: str) -> spaces.Space:
+        # The same space object at every call (PettingZoo's API test checks it).
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._action_spaces[agent]
+
+    @property
+    def np_random(self) -> np.random.Generator:
+        """The environment's Generator (Gymnasium seeding)."""
+        if self._np_random is None:
+            self._np_random, _ = seeding.np_random()
+        return self._np_random
+
+    # ----------------------------------------------------------------- AEC API
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        if seed is not None:
+            self._np_random, _ = seeding.np_random(seed)
+        override = None
+        if options:
+            override = options.get("game")
+        self.game = self.config.draw(spawn_rng(self.np_random), override)
+        self.lp_value = lp_value(self.game, self.n_messages)
+        scale = [
+            float(np.abs(u).max()) or 1.0
+            for u in (self.game.sender_utility, self.game.receiver_utility)
+        ]
+        self._scales = scale
+        self.agents = self.possible_agents[:]
+        self._agent_selector = AgentSelector(self.agents)
+        self.agent_selection = self._agent_selector.next()
+        self.rewards = dict.fromkeys(self.agents, 0.0)
+        self._cumulative_rewards = dict.fromkeys(self.agents, 0.0)
+        self.terminations = dict.fromkeys(self.agents, False)
+        self.truncations = dict.fromkeys(self.agents, False)
+        self.infos = {agent: {} for agent in self.agents}
+        self.rounds = 0
+        self.state_index = self._draw_state()
+        self.message = self.n_messages  # "no message yet"
+        self.last: tuple[int, int, int] | None = None
+        self._scheme_counts = np.zeros((self.n_states, self.n_messages))
+        self._response_counts = np.zeros((self.n_messages, self.n_actions))
+
+    def _draw_state(self) -> int:
+        return int(self.np_random.choice(self.n_states, p=self.game.prior))
+
+    def observe(self, agent: str) -> np.ndarray:
+        value = self.state_index if agent == SENDER else self.message
+        return np.asarray(value, dtype=np.int64)
+
+    def step(self, action: Any) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        space = self._action_spaces[agent]
+        value = action.item() if isinstance(action, np.ndarray) and action.size == 1 else action
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or not 0 <= value < space.n
+        ):
+            raise ValueError(
+                f"{agent}'s action must be an integer in [0, {space.n}) (the action space "
+                f"{space}), got {action!r}"
+            )
+        action = int(value)
+        self._cumulative_rewards[agent] = 0.0
+        if agent == SENDER:
+            self.message = action
+            self._scheme_counts[self.state_index, action] += 1.0
+            self._clear_rewards()
+            self.infos = {a: {} for a in self.agents}
+        else:
+            state, message = self.state_index, self.message
+            self._response_counts[message, action] += 1.0
+            game = self.game
+            u1 = float(game.sender_utility[state, action])
+            u2 = float(game.receiver_utility[state, action])
+            r1, r2 = u1, u2
+            if self.noise > 0:
+                z = self.np_random.standard_normal(2)
+                r1 += self.noise * self._scales[0] * z[0]
+                r2 += self.noise * self._scales[1] * z[1]
+            self.rewards[SENDER], self.rewards[RECEIVER] = r1, r2
+            self.last = (state, message, action)
+            self.rounds += 1
+            info = {
+                "state": state,
+                "message": message,
+                "action": action,
+                "sender_utility": u1,
+                "receiver_utility": u2,
+                "lp_value": self.lp_value,
+            }
+            self.infos = {a: dict(info) for a in self.agents}
+            if self.rounds >= self.max_cycles:
+                self.truncations = dict.fromkeys(self.agents, True)
+            self.state_index = self._draw_state()
+            self.message = self.n_messages
+        self.agent_selection = self._agent_selector.next()
+        self._accumulate_rewards()
+
+    # --------------------------------------------------------------- rendering
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode is None:
+            gymnasium.logger.warn(
+                "You are calling render method without specifying any render mode, e.g. "
+                'repeated_persuasion_v0.env(render_mode="ansi")'
+            )
+            return None
+        if self.game is None:
+            raise RuntimeError("repeated_persuasion_v0: call reset() before render()")
+        scheme = _row_frequencies(self._scheme_counts)
+        response = _row_frequencies(self._response_counts)
+        if self.render_mode == "rgb_array":
+            highlights = (
+                [(self.last[0], self.last[1]), (self.last[1], self.last[2])]
+                if self.last
+                else [None, None]
+            )
+            return _render.render_rgb(
+                [scheme, response], highlights, progress=self.rounds / self.max_cycles
+            )
+        game = self.game
+        header = f"repeated_persuasion_v0  game={game.name}  round {self.rounds}/{self.max_cycles}"
+        if self.last is not None:
+            s, m, a = self.last
+            header += (
+                f"\nlast round: state={game.state_names[s]}  message=m{m}  "
+                f"action={game.action_names[a]}"
+            )
+        return _render.render_ansi(
+            header,
+            scheme,
+            bayes.posteriors(game.prior, scheme),
+            response,
+            game.state_names,
+            game.action_names,
+            scheme_title="sender's empirical scheme pi(m|s)",
+            response_title="receiver's empirical response q(a|m)",
+        )
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,1 @@
+"""Tests of the environments (Gymnasium, vector, PettingZoo) and the SB3 adapter."""
