@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 
-from agents import list_agents, make_receiver
+from agents import make_receiver
 from persuasion_env import PersuasionGame, simulate
 
+RECEIVERS = ("best_response", "quantal", "q_learning", "reinforce", "hedge", "ucb")
 REFERENCE = {"3x3": 1.24e6, "32x32": 62e3}
 TARGET = {"3x3": 3.0, "32x32": 10.0}
 SETTINGS = {
@@ -45,9 +46,8 @@ def main() -> None:
 
     print("\nEvery receiver (sender: info_q for learners, lp_optimal for explicit receivers)")
     print(f"{'receiver':<16}" + "".join(f"{label:>16}" for label in SETTINGS))
-    for name in list_agents("receiver"):
-        receiver_cls = make_receiver(name)
-        sender = "lp_optimal" if receiver_cls.needs_scheme else "info_q"
+    for name in RECEIVERS:
+        sender = "lp_optimal" if make_receiver(name).needs_scheme else "info_q"
         cells = []
         for make_game, runs in SETTINGS.values():
             cells.append(rate(make_game(), sender, make_receiver(name), runs, args.rounds))
