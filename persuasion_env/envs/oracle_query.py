@@ -15,6 +15,7 @@ import numpy as np
 from gymnasium import spaces
 
 from persuasion_env._validation import check_int
+from persuasion_env.envs._common import check_render_mode
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
@@ -160,9 +161,7 @@ class OracleQueryEnv(gym.Env):
         if reward_mode not in ("probability", "sample"):
             raise ValueError(f"reward_mode must be 'probability' or 'sample', got {reward_mode!r}")
         self.reward_mode = reward_mode
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(T)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)
         self.game: OracleGame | None = self._fixed
@@ -256,7 +255,6 @@ class OracleQueryEnv(gym.Env):
     def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
-        lines = [f"OracleQuery: types {self._lo}..{self._hi} possible, "
-                 f"{self._left} queries left"]
+        lines = [f"OracleQuery: types {self._lo}..{self._hi} possible, {self._left} queries left"]
         lines += [f"  {entry}" for entry in self._log[-5:]]
         return "\n".join(lines) + "\n"

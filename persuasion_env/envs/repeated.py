@@ -30,6 +30,7 @@ from gymnasium.error import ResetNeeded
 from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.envs import _render
+from persuasion_env.envs._common import check_render_mode, game_option
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import cached_solve_commitment
 
@@ -408,12 +409,7 @@ class _RepeatedBase(gymnasium.Env):
         if obs_type not in self._obs_types:
             raise ValueError(f"obs_type must be one of {self._obs_types}, got {obs_type!r}")
         self.obs_type = obs_type
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         embedded = "receiver" if self._side == "sender" else "sender"
         self.agent = embedded_agent(agent, embedded, agent_kwargs)
         self.n_states, self.n_actions = self.config.shape
@@ -450,12 +446,7 @@ class _RepeatedBase(gymnasium.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         super().reset(seed=seed)
-        override = None
-        if options:
-            unknown = set(options) - {"game"}
-            if unknown:
-                raise ValueError(f"unknown reset option(s) {sorted(unknown)}; accepted: ['game']")
-            override = options.get("game")
+        override = game_option(options)
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.core.reset(self.game, self.agent, self.n_messages, self.np_random)
         self._needs_reset = False

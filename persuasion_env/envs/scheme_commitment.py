@@ -24,6 +24,7 @@ from gymnasium.error import ResetNeeded
 from persuasion_env import bayes
 from persuasion_env._validation import as_float_array, check_int, check_positive
 from persuasion_env.envs import _render
+from persuasion_env.envs._common import check_render_mode, game_option
 from persuasion_env.envs.repeated import GameConfig, embedded_agent, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 
@@ -199,11 +200,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
             )
         if reward_scale not in ("none", "lp"):
             raise ValueError(f"reward_scale must be 'none' or 'lp', got {reward_scale!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_mapping = action_mapping
         self.logit_scale = check_positive(logit_scale, "logit_scale")
         self.epoch_rounds = check_int(epoch_rounds, "epoch_rounds", minimum=1)
@@ -232,12 +229,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        override = None
-        if options:
-            unknown = set(options) - {"game"}
-            if unknown:
-                raise ValueError(f"unknown reset option(s) {sorted(unknown)}; accepted: ['game']")
-            override = options.get("game")
+        override = game_option(options)
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
         if self.receiver.needs_scheme:

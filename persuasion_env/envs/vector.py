@@ -25,6 +25,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from persuasion_env._validation import check_int, check_positive
+from persuasion_env.envs._common import check_render_mode, game_option
 from persuasion_env.envs.repeated import (
     GameConfig,
     RoundCore,
@@ -111,11 +112,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         self.episode_length = check_int(episode_length, "episode_length", minimum=1)
         if obs_type not in ("state", "vector"):
             raise ValueError(f"obs_type must be one of ('state', 'vector'), got {obs_type!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
+        check_render_mode(render_mode, self.metadata["render_modes"])
         self.obs_type = obs_type
         self.render_mode = render_mode
         n_states, n_actions = self.config.shape
@@ -154,12 +151,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
                 f"generator, so a list of seeds is not supported; got {seed!r}"
             )
         super().reset(seed=seed)
-        override = None
-        if options:
-            unknown = set(options) - {"game"}
-            if unknown:
-                raise ValueError(f"unknown reset option(s) {sorted(unknown)}; accepted: ['game']")
-            override = options.get("game")
+        override = game_option(options)
         self._start(override)
         return self._observations(), {"lp_value": np.full(self.num_envs, self.core.lp_value)}
 

@@ -43,6 +43,7 @@ from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.utils import wrappers
 
 from persuasion_env._validation import check_int
+from persuasion_env.envs._common import check_render_mode
 from persuasion_env.envs.oracle_query import resolve_oracle_game, sender_observation
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import (
@@ -59,8 +60,14 @@ SENDER, RECEIVER = "sender", "receiver"
 class _Match:
     """The game logic shared by the AEC and parallel versions."""
 
-    def __init__(self, game: OracleGame | str | None, n_states: int, n_types: int,
-                 budget: int | None, costs: Any) -> None:
+    def __init__(
+        self,
+        game: OracleGame | str | None,
+        n_states: int,
+        n_types: int,
+        budget: int | None,
+        costs: Any,
+    ) -> None:
         self.fixed, self.W, self.T = resolve_oracle_game(game, n_states, n_types)
         self.budget = None if budget is None else check_int(budget, "budget", minimum=0)
         if costs is not None:
@@ -103,8 +110,11 @@ class _Match:
         eu = float((psi[:, t] * u[:, t]) @ self.column) / mass if mass > 0 else 0.0
         onehot = np.zeros(self.T, dtype=np.float32)
         onehot[t] = 1.0
-        extra = [np.clip(eu / self._scale, -1.0, 1.0), float(self.is_query),
-                 float(self.turn == RECEIVER)]
+        extra = [
+            np.clip(eu / self._scale, -1.0, 1.0),
+            float(self.is_query),
+            float(self.turn == RECEIVER),
+        ]
         return np.r_[onehot, np.asarray(extra, dtype=np.float32)].astype(np.float32)
 
     # moves; each returns (sender reward, receiver reward)
@@ -159,8 +169,10 @@ class _Match:
         return 0.0, 0.0
 
     def render(self) -> str:
-        head = (f"oracle_query_v0: types {self.lo}..{self.hi} possible, {self.left} queries "
-                f"left, turn: {self.turn}")
+        head = (
+            f"oracle_query_v0: types {self.lo}..{self.hi} possible, {self.left} queries "
+            f"left, turn: {self.turn}"
+        )
         return "\n".join([head] + [f"  {x}" for x in self.log[-5:]]) + "\n"
 
 
@@ -191,9 +203,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
     ) -> None:
         super().__init__()
         self._match = _Match(game, n_states, n_types, budget, costs)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError("render_mode must be 'ansi' or None")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [SENDER, RECEIVER]
         self._obs_spaces, self._act_spaces = _spaces(self._match.T)
         self._np_random, _ = seeding.np_random(None)
@@ -269,9 +279,7 @@ class OracleQueryParallelEnv(ParallelEnv):
         render_mode: str | None = None,
     ) -> None:
         self._match = _Match(game, n_states, n_types, budget, costs)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError("render_mode must be 'ansi' or None")
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [SENDER, RECEIVER]
         self.agents: list[str] = []
         self._obs_spaces, self._act_spaces = _spaces(self._match.T)

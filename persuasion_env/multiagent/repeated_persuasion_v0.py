@@ -98,6 +98,7 @@ from pettingzoo.utils.env import ParallelEnv
 from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.envs import _render
+from persuasion_env.envs._common import check_render_mode
 from persuasion_env.envs.repeated import GameConfig, _row_frequencies, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 
@@ -148,12 +149,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         )
         self.max_cycles = check_int(max_cycles, "max_cycles", minimum=1)
         self.noise = check_positive(noise, "noise", allow_zero=True)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                f"got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [SENDER, RECEIVER]
         self.agents = self.possible_agents[:]
         self._observation_spaces = {

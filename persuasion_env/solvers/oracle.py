@@ -119,6 +119,36 @@ def policy_payoff(og: OracleGame, scheme: Any, types: Any = None) -> np.ndarray:
 
 
 # ============================================================================ B2 LP
+#: HiGHS drops matrix entries below its ``small_matrix_value`` (1e-9 by default) and meets
+#: rows to 1e-10 here; obedience coefficients are kept at or above this magnitude.
+_SMALLEST = 1e-9
+
+
+def _scaled_obedience(a: np.ndarray) -> np.ndarray:
+    """Obedience rows ``psi * u`` scaled to unit maximum per type, safe for HiGHS.
+
+    A state of tiny prior mass gives a coefficient HiGHS would drop, freeing that state's
+    variable: the LP value would then exceed the true optimum (seen as 1e-6 above the
+    known-type bound). Tiny negative coefficients are rounded *down* to ``-_SMALLEST`` and
+    tiny positive ones to 0, which can only make obedience harder: values stay exact to
+    ~1e-9 and never overshoot.
+    """
+    scale = np.abs(a).max(axis=0)
+    scale[scale == 0] = 1.0
+    a_n = a / scale
+    tiny = np.abs(a_n) < _SMALLEST
+    return np.where(tiny, np.where(a_n < 0, -_SMALLEST, 0.0), a_n)
+
+
+def _tight(h: highspy.Highs) -> None:
+    """Feasibility and optimality tolerances far below HiGHS's 1e-7 default: type masses can be
+    1e-4 of the largest, and the splitting property V[i,j] <= V[i,t] + V[t+1,j] must hold to
+    ~1e-12 for the planners' values to respect the known-type bound."""
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    h.setOptionValue("small_matrix_value", 1e-12)
+
+
 def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
     """Solve the B2 LP for the types whose columns are given (in increasing order).
 
@@ -129,9 +159,7 @@ def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple
     W, n = psi_sub.shape
     cost = np.cumsum((psi_sub * weights)[:, ::-1], axis=1)[:, ::-1]  # (W, n)
     scale_obj = max(float(cost.max()), 1e-300)
-    row_scale = np.abs(a_sub).max(axis=0)
-    row_scale[row_scale == 0] = 1.0
-    a_n = a_sub / row_scale
+    a_n = _scaled_obedience(a_sub)
     lp = highspy.HighsLp()
     lp.num_col_ = W * n
     lp.num_row_ = W + n
@@ -153,6 +181,7 @@ def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple
     lp.a_matrix_.value_ = val
     h = highspy.Highs()
     h.silent()
+    _tight(h)
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
@@ -285,6 +314,7 @@ def _nested_column(psi: np.ndarray, a_n: np.ndarray, j: int) -> np.ndarray:
     out = np.zeros(j + 1)
     h = highspy.Highs()
     h.silent()
+    _tight(h)
     h.setOptionValue("presolve", "off")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     empty_i = np.array([], dtype=np.int32)
@@ -342,9 +372,7 @@ def interval_values(
             for j in range(i, T):
                 V[i, j] = _plain_lp_value(psi[:, i : j + 1], a[:, i : j + 1])
     else:
-        row_scale = np.abs(a).max(axis=0)
-        row_scale[row_scale == 0] = 1.0
-        a_n = a / row_scale
+        a_n = _scaled_obedience(a)
         if n_jobs == 1 or T < 16:
             for j in range(T):
                 V[: j + 1, j] = _nested_column(psi, a_n, j)

@@ -13,6 +13,7 @@ from persuasion_env.solvers.oracle import (
     interval_recursion,
     nonadaptive_dp,
     policy_payoff,
+    realisable_thresholds,
     round_game,
 )
 
@@ -138,7 +139,19 @@ def _costly_brute(og, costs, depth):
                 node = above if typ >= t else below
         return total
 
-    return max(tree_value(tr, T, value_of_set) - paid(tr) for tr in all_trees(T, depth))
+    # Only thresholds that some (scheme column, message) query can realise may be asked; an
+    # unrealisable one would split its range for free and move where later costs are paid.
+    allowed = {t for t in range(1, T) if realisable_thresholds(og)[t - 1]}
+
+    def realisable(tree):
+        if tree is None:
+            return True
+        t, below, above = tree
+        return t in allowed and realisable(below) and realisable(above)
+
+    return max(
+        tree_value(tr, T, value_of_set) - paid(tr) for tr in all_trees(T, depth) if realisable(tr)
+    )
 
 
 @settings(max_examples=8, deadline=None)
