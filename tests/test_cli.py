@@ -107,3 +107,14 @@ def test_agents_lists_senders_and_receivers_with_descriptions(capsys):
     assert ("sender", "info_q") in rows and ("receiver", "q_learning") in rows
     code, out, _ = run_cli(capsys, "agents")
     assert "info_q" in out and "Info-Q" in out
+
+
+def test_json_output_is_pure_json_in_a_fresh_process():
+    # highspy >= 1.16 prints a banner on the C-level stdout at its first solver object.
+    result = subprocess.run(
+        [sys.executable, "-m", "persuasion_env.cli", "solve", "--random", "5x5", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["n_states"] == 5

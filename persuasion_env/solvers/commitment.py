@@ -37,6 +37,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.game import PersuasionGame
+from persuasion_env.solvers._highs import new_highs
 
 __all__ = [
     "CommitmentSolution",
@@ -340,8 +341,7 @@ def _solve_lp_lazy(
     p, u1, u2 = game.prior, game.sender_utility, game.receiver_utility
     n = n_states * n_actions
     start = time.perf_counter()
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     highs.setOptionValue("primal_feasibility_tolerance", _HIGHS_TOL)
     highs.setOptionValue("dual_feasibility_tolerance", _HIGHS_TOL)
     highs.addCols(

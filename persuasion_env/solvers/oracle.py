@@ -43,6 +43,7 @@ from scipy.optimize import linprog
 
 from persuasion_env._validation import as_float_array, check_int, check_positive
 from persuasion_env.oracle.game import OracleGame
+from persuasion_env.solvers._highs import new_highs
 
 __all__ = [
     "ACT_ATOL",
@@ -163,7 +164,7 @@ def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple
     lp = highspy.HighsLp()
     lp.num_col_ = W * n
     lp.num_row_ = W + n
-    lp.col_cost_ = (cost.T.ravel() / scale_obj)  # column index k * W + w
+    lp.col_cost_ = cost.T.ravel() / scale_obj  # column index k * W + w
     lp.col_lower_ = np.zeros(W * n)
     lp.col_upper_ = np.full(W * n, _INF)
     lp.row_lower_ = np.r_[np.full(W, -_INF), np.zeros(n)]
@@ -179,8 +180,7 @@ def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple
     lp.a_matrix_.start_ = np.arange(0, 2 * W * n + 1, 2, dtype=np.int32)
     lp.a_matrix_.index_ = idx
     lp.a_matrix_.value_ = val
-    h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     _tight(h)
     h.passModel(lp)
     h.run()
@@ -254,9 +254,7 @@ def _leaf_from_x(lo: int, hi: int, value: float, x: np.ndarray, mass: float) -> 
     return LeafPolicy(lo, hi, value, scheme, thresholds, mass)
 
 
-def interval_policy(
-    og: OracleGame, lo: int, hi: int, *, weights: Any = None
-) -> LeafPolicy:
+def interval_policy(og: OracleGame, lo: int, hi: int, *, weights: Any = None) -> LeafPolicy:
     """Solve the B2 LP for the type range ``lo..hi`` (Proposition 3.1).
 
     Args:
@@ -312,8 +310,7 @@ def _nested_column(psi: np.ndarray, a_n: np.ndarray, j: int) -> np.ndarray:
     scale = max(float(cost.max()), 1e-300)
     cost = cost / scale
     out = np.zeros(j + 1)
-    h = highspy.Highs()
-    h.silent()
+    h = new_highs()
     _tight(h)
     h.setOptionValue("presolve", "off")
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -342,9 +339,7 @@ def _nested_columns(args: tuple[np.ndarray, np.ndarray, list[int]]) -> list[np.n
     return [_nested_column(psi, a_n, j) for j in js]
 
 
-def interval_values(
-    og: OracleGame, *, method: str = "nested", n_jobs: int = 1
-) -> np.ndarray:
+def interval_values(og: OracleGame, *, method: str = "nested", n_jobs: int = 1) -> np.ndarray:
     """The table of interval values ``V[i, j]`` (B2) for all ``0 <= i <= j < T``.
 
     Args:
@@ -405,8 +400,7 @@ def _plain_lp_value(psi_sub: np.ndarray, a_sub: np.ndarray) -> float:
     cost = cost / scale  # rows and objective scaled to O(1): tolerances are absolute
     A_ub = np.zeros((n + W, n * W))
     for k in range(n):
-        A_ub[k, k * W : (k + 1) * W] = -a_sub[:, k] / max(float(np.abs(a_sub[:, k]).max()),
-                                                         1e-300)
+        A_ub[k, k * W : (k + 1) * W] = -a_sub[:, k] / max(float(np.abs(a_sub[:, k]).max()), 1e-300)
     for w in range(W):
         A_ub[n + w, w::W] = 1.0
     b_ub = np.r_[np.zeros(n), np.ones(W)]
@@ -499,8 +493,9 @@ def threshold_query(
     # variables: x (W), m;  maximise m
     c = np.r_[np.zeros(W), -1.0]
     A_ub = np.vstack([np.r_[-e[:, t], accept_margin], np.r_[e[:, t - 1], 1.0]])
-    res = linprog(c, A_ub=A_ub, b_ub=[0.0, 0.0], bounds=[(0, 1)] * W + [(None, 1.0)],
-                  method="highs")
+    res = linprog(
+        c, A_ub=A_ub, b_ub=[0.0, 0.0], bounds=[(0, 1)] * W + [(None, 1.0)], method="highs"
+    )
     if res.status != 0 or -res.fun <= 1e-10:
         raise ValueError(
             f"threshold {t} cannot be realised: types {t - 1} and {t} act identically on every "
@@ -661,8 +656,11 @@ class QueryPlan:
         for n in self.tree.leaves():
             entry: dict[str, Any] = {"range": [n.lo, n.hi]}
             if n.leaf is not None:
-                entry.update(value=n.leaf.value, mass=n.leaf.mass,
-                             message_thresholds=list(n.leaf.message_thresholds))
+                entry.update(
+                    value=n.leaf.value,
+                    mass=n.leaf.mass,
+                    message_thresholds=list(n.leaf.message_thresholds),
+                )
                 if schemes:
                     entry["scheme"] = n.leaf.scheme.tolist()
             leaves.append(entry)
@@ -687,8 +685,10 @@ class QueryPlan:
 def _check_costs(costs: Any, T: int) -> np.ndarray:
     c = as_float_array(costs, "costs", ndim=1)
     if c.size != T - 1:
-        raise ValueError(f"costs must have length T-1 = {T - 1} (costs[t-1] = cost of asking "
-                         f"'type >= t'), got {c.size}")
+        raise ValueError(
+            f"costs must have length T-1 = {T - 1} (costs[t-1] = cost of asking "
+            f"'type >= t'), got {c.size}"
+        )
     if np.any(c < 0):
         k = int(np.argmin(c))
         raise ValueError(f"costs must be non-negative, got costs[{k}] = {c[k]}")
@@ -815,7 +815,9 @@ def _tree_from_levels(
     if t == 0:
         return QueryNode(lo, hi, leaf=interval_policy(og, lo, hi) if policies else None)
     return QueryNode(
-        lo, hi, t,
+        lo,
+        hi,
+        t,
         below=_tree_from_levels(og, splits, lo, t - 1, k - 1, policies),
         above=_tree_from_levels(og, splits, t, hi, k - 1, policies),
     )
@@ -830,7 +832,9 @@ def _binary_search_tree(
     # the median of the undecided thresholds: depth ceil(log2(len(inside) + 1))
     t = inside[(len(inside) - 1) // 2]
     return QueryNode(
-        lo, hi, t,
+        lo,
+        hi,
+        t,
         below=_binary_search_tree(og, inside, lo, t - 1, policies),
         above=_binary_search_tree(og, inside, t, hi, policies),
     )
@@ -894,8 +898,7 @@ def plan_queries(
         raise TypeError("adaptive must be a bool")
     c_in = None if costs is None else _check_costs(costs, T)
     if eps is not None:
-        return _rounded_plan(og, budget, adaptive=adaptive, costs=c_in, eps=eps,
-                             policies=policies)
+        return _rounded_plan(og, budget, adaptive=adaptive, costs=c_in, eps=eps, policies=policies)
     V = interval_values(og, n_jobs=n_jobs)
     mass = og.type_marginal
     cost = _effective_costs(og, c_in)
@@ -969,8 +972,10 @@ def greedy_plan(
         if hi > lo and (k is None or k > 0):
             ts = np.arange(lo + 1, hi + 1)
             ct = cost[ts]
-            gain = V[lo, ts - 1] + V[ts, hi] - np.where(np.isinf(ct), 0.0, ct) * (
-                cum[hi + 1] - cum[lo]
+            gain = (
+                V[lo, ts - 1]
+                + V[ts, hi]
+                - np.where(np.isinf(ct), 0.0, ct) * (cum[hi + 1] - cum[lo])
             )
             gain[np.isinf(ct)] = -np.inf
             b = int(np.argmax(gain))
@@ -1073,18 +1078,17 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
         u_r = np.where(den > 0, num / np.where(den > 0, den, 1.0), plain)
     states = np.array([og.states[sb == b].min() for b in range(nW)])
     types = og.types[lowest]
-    game = OracleGame(states, types, psi_r, u_r, name=f"{og.name or 'game'}@eps={e:g}",
-                      check_assumptions=False)
+    game = OracleGame(
+        states, types, psi_r, u_r, name=f"{og.name or 'game'}@eps={e:g}", check_assumptions=False
+    )
     return RoundedGame(game, sb, tb, e)
 
 
 def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
     """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4)."""
 
-    first_type = np.array([int(np.nonzero(rg.type_bin == k)[0][0])
-                           for k in range(rg.game.n_types)])
-    last_type = np.array([int(np.nonzero(rg.type_bin == k)[0][-1])
-                          for k in range(rg.game.n_types)])
+    first_type = np.array([int(np.nonzero(rg.type_bin == k)[0][0]) for k in range(rg.game.n_types)])
+    last_type = np.array([int(np.nonzero(rg.type_bin == k)[0][-1]) for k in range(rg.game.n_types)])
 
     def lift(node: QueryNode) -> QueryNode:
         lo, hi = int(first_type[node.lo]), int(last_type[node.hi])
@@ -1093,19 +1097,40 @@ def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
             if node.leaf is not None:
                 scheme = node.leaf.scheme[rg.state_bin]
                 pay = float(policy_payoff(og, scheme)[lo : hi + 1].sum())
-                leaf = LeafPolicy(lo, hi, pay, scheme,
-                                  tuple(int(first_type[min(k, rg.game.n_types - 1)])
-                                        if k < rg.game.n_types else hi + 1
-                                        for k in node.leaf.message_thresholds),
-                                  float(og.type_marginal[lo : hi + 1].sum()))
+                leaf = LeafPolicy(
+                    lo,
+                    hi,
+                    pay,
+                    scheme,
+                    tuple(
+                        int(first_type[min(k, rg.game.n_types - 1)])
+                        if k < rg.game.n_types
+                        else hi + 1
+                        for k in node.leaf.message_thresholds
+                    ),
+                    float(og.type_marginal[lo : hi + 1].sum()),
+                )
             return QueryNode(lo, hi, leaf=leaf)
-        return QueryNode(lo, hi, int(first_type[node.threshold]),  # type: ignore[index]
-                         below=lift(node.below), above=lift(node.above))  # type: ignore[arg-type]
+        return QueryNode(
+            lo,
+            hi,
+            int(first_type[node.threshold]),  # type: ignore[index]
+            below=lift(node.below),
+            above=lift(node.above),
+        )  # type: ignore[arg-type]
 
     tree = lift(plan.tree)
-    return _finish_plan(og, tree, plan, info={"rounded_value": plan.value, "eps": rg.eps,
-                                              "rounded_types": rg.game.n_types,
-                                              "rounded_states": rg.game.n_states})
+    return _finish_plan(
+        og,
+        tree,
+        plan,
+        info={
+            "rounded_value": plan.value,
+            "eps": rg.eps,
+            "rounded_types": rg.game.n_types,
+            "rounded_states": rg.game.n_states,
+        },
+    )
 
 
 def evaluate_plan(og: OracleGame, plan: QueryPlan) -> float:
@@ -1123,8 +1148,9 @@ def evaluate_plan(og: OracleGame, plan: QueryPlan) -> float:
     return total
 
 
-def _finish_plan(og: OracleGame, tree: QueryNode, template: QueryPlan,
-                 info: dict[str, Any]) -> QueryPlan:
+def _finish_plan(
+    og: OracleGame, tree: QueryNode, template: QueryPlan, info: dict[str, Any]
+) -> QueryPlan:
     T = og.n_types
     cost = np.zeros(T) if template.costs is None else np.r_[0.0, template.costs]
     gross = float(sum(n.leaf.value for n in tree.leaves() if n.leaf is not None))
@@ -1153,8 +1179,15 @@ def _finish_plan(og: OracleGame, tree: QueryNode, template: QueryPlan,
     )
 
 
-def _rounded_plan(og: OracleGame, budget: int | None, *, adaptive: bool,
-                  costs: np.ndarray | None, eps: float, policies: bool) -> QueryPlan:
+def _rounded_plan(
+    og: OracleGame,
+    budget: int | None,
+    *,
+    adaptive: bool,
+    costs: np.ndarray | None,
+    eps: float,
+    policies: bool,
+) -> QueryPlan:
     rg = round_game(og, eps)
     T_r = rg.game.n_types
     c_r = None
