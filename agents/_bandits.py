@@ -57,8 +57,12 @@ class QLearner(TabularLearner):
         return arms
 
     def learn(self, contexts, arms, rewards) -> None:
-        q = self.q[self.rows, contexts, arms]
-        self.q[self.rows, contexts, arms] = q + self.alpha * (rewards - q)
+        if self.runs == 1:  # scalar indexing: the single-env hot path
+            c, k = contexts[0], arms[0]
+            self.q[0, c, k] += self.alpha * (rewards[0] - self.q[0, c, k])
+        else:
+            q = self.q[self.rows, contexts, arms]
+            self.q[self.rows, contexts, arms] = q + self.alpha * (rewards - q)
         self.t += 1
 
     def greedy(self) -> np.ndarray:
