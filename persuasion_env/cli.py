@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -311,7 +312,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seeds=[0, 1],
         rounds=args.rounds,
     )
-    args.jobs, args.backend, args.resume, args.json = args.jobs, "local", True, False
+    out = Path(args.out)
+    if (out / "tournament.json").is_file():
+        # The demo is rewritten on every run: results of an older version never linger.
+        shutil.rmtree(out)
+    args.backend, args.resume, args.json = "local", False, False
     return _run_tournament(tournament, args)
 
 
@@ -384,7 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo", help="the main job: a small default tournament (ranking table and plots)"
     )
-    p.add_argument("--out", default="results/demo", help="output directory (default results/demo)")
+    p.add_argument(
+        "--out", default="results/demo", help="output directory, rewritten (default results/demo)"
+    )
     p.add_argument("--rounds", type=int, default=5000, help="rounds per match (default 5000)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
