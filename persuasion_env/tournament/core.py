@@ -378,8 +378,11 @@ class Tournament:
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready description; its hash identifies the tournament on disk."""
+        from persuasion_env import __version__
+
         return {
             "version": STORE_VERSION,
+            "package_version": __version__,
             "senders": [e.describe() for e in self.senders],
             "receivers": [e.describe() for e in self.receivers],
             "games": [g.to_dict() for g in self.games],
