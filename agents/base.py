@@ -248,11 +248,13 @@ def max_last(values: np.ndarray) -> np.ndarray:
 def rand_argmax(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Argmax over the last axis with ties broken uniformly at random (as in the published
     reference code of Bhatt & Buro)."""
-    if values.shape[0] == 1 and values.ndim == 2:
-        # One run (a single Gymnasium env): scalar work is several times faster.
-        row = values[0]
-        ties = np.flatnonzero(row == row.max())
-        pick = ties[0] if ties.size == 1 else ties[rng.integers(ties.size)]
+    if values.shape[0] == 1 and values.ndim == 2 and values.shape[1] <= 32:
+        # One run (a single Gymnasium env): plain Python on a short row is several times
+        # faster than NumPy's per-call overhead.
+        row = values[0].tolist()
+        best = max(row)
+        ties = [i for i, v in enumerate(row) if v == best]
+        pick = ties[0] if len(ties) == 1 else ties[int(rng.integers(len(ties)))]
         return np.array([pick])
     is_max = values == max_last(values)[..., None]
     return np.argmax(rng.random(values.shape) * is_max, axis=-1)

@@ -70,6 +70,10 @@ def test_rand_argmax_is_uniform_over_ties():
     counts = np.bincount(rand_argmax(values, rng), minlength=5) / 30_000
     np.testing.assert_allclose(counts, [0, 1 / 3, 1 / 3, 0, 1 / 3], atol=0.015)
     np.testing.assert_allclose(uniform_over_argmax(values[:1]), [[0, 1 / 3, 1 / 3, 0, 1 / 3]])
+    # The single-run fast path draws from the same distribution.
+    single = [int(rand_argmax(values[:1], rng)[0]) for _ in range(30_000)]
+    np.testing.assert_allclose(np.bincount(single, minlength=5) / 30_000, counts, atol=0.02)
+    assert rand_argmax(np.array([[0.0, 2.0, 1.0]]), rng).tolist() == [1]
 
 
 def brute_force_info_scores(q, counts, state, weight_by_frequency):
