@@ -23,12 +23,10 @@ import numpy as np
 from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive, make_rng
 from persuasion_env.game import PersuasionGame
+from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
 
 __all__ = ["SimulationResult", "simulate", "resolve_agent"]
-
-#: Rounds of states and noise drawn per call to the random generator.
-_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -244,23 +242,10 @@ def simulate(
     sender.reset(GameView.for_agent(batch, sender, n_messages), runs=runs, rng=sender_rng)
     receiver.reset(GameView.for_agent(batch, receiver, n_messages), runs=runs, rng=receiver_rng)
 
-    n_states, n_actions = games[0].shape
-    u1 = np.stack([g.sender_utility for g in games])  # (G, S, A)
-    u2 = np.stack([g.receiver_utility for g in games])
-    priors = np.stack([g.prior for g in games])
-    # Flat tables indexed by (game * S + state) * A + action: one gather per round.
-    flat_u1, flat_u2 = u1.ravel(), u2.ravel()
-    run_offset = run_game * (n_states * n_actions)
-
-    def scale(u: np.ndarray) -> np.ndarray:
-        largest = np.abs(u).max(axis=(1, 2))
-        return np.where(normalize & (largest > 0), largest, 1.0)[run_game]
-
-    scale1, scale2 = scale(u1), scale(u2)
-    first_best = u1 >= u1.max(axis=2, keepdims=True)  # (G, S, A)
-    flat_first_best = first_best.ravel().astype(np.float64)
-    state_cdf = np.cumsum(priors, axis=1)[run_game]  # (B, S)
-    state_cdf[:, -1] = np.inf  # every uniform draw lands in some state
+    n_actions = games[0].n_actions
+    tables = RoundTables(games, run_game, normalize=normalize)
+    flat_u1, flat_u2, flat_first_best = tables.flat_u1, tables.flat_u2, tables.flat_first_best
+    scale1, scale2 = tables.scale1, tables.scale2
     recommends = bool(getattr(sender, "recommends", False))
     per_round_sender = sender.level != "scheme"
     shows_scheme = receiver.needs_scheme
@@ -279,10 +264,9 @@ def simulate(
 
         bar = tqdm(total=rounds, unit="round", desc=f"{sender.name} vs {receiver.name}")
     start = time.perf_counter()
-    for chunk_start in range(0, rounds, _CHUNK):
-        chunk = min(_CHUNK, rounds - chunk_start)
-        uniform = env_rng.random((chunk, runs, 1))
-        states_chunk = (state_cdf < uniform).sum(axis=2)  # inverse CDF, one prior per run
+    for chunk_start in range(0, rounds, CHUNK):
+        chunk = min(CHUNK, rounds - chunk_start)
+        states_chunk = tables.draw_states(env_rng, chunk)
         if noise > 0:
             noise_chunk = noise * env_rng.standard_normal((chunk, 2, runs))
         for k in range(chunk):
@@ -297,7 +281,7 @@ def simulate(
                     receiver.observe_scheme(sender.policy())
                     shown_version = sender.policy_version
             actions = _check_indices(receiver.act(messages), runs, n_actions, "actions", receiver)
-            cell = run_offset + states * n_actions + actions
+            cell = tables.cells(states, actions)
             true_u1 = flat_u1[cell]
             true_u2 = flat_u2[cell]
             r1 = true_u1 / scale1
@@ -330,12 +314,16 @@ def simulate(
     if shows_scheme:
         receiver.observe_scheme(sender_policy)
     receiver_policy = np.asarray(receiver.policy(), dtype=np.float64)
-    run_prior = priors[run_game]
+    run_prior = tables.priors[run_game]
     final_u1, final_u2 = bayes.expected_utilities(
-        run_prior, sender_policy, receiver_policy, u1[run_game], u2[run_game]
+        run_prior,
+        sender_policy,
+        receiver_policy,
+        tables.sender_utility[run_game],
+        tables.receiver_utility[run_game],
     )
     final_first_best = bayes.expected_utility(
-        run_prior, sender_policy, receiver_policy, first_best[run_game].astype(np.float64)
+        run_prior, sender_policy, receiver_policy, tables.first_best[run_game].astype(np.float64)
     )
     game_lp = np.array([cached_solve_commitment(g).sender_value for g in games])
     game_first_best = np.array([full_information_value(g) for g in games])

@@ -32,6 +32,7 @@ from persuasion_env._validation import check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import check_render_mode, game_option
 from persuasion_env.game import PersuasionGame
+from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment
 
 __all__ = [
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 #: Rounds of states and noise drawn per call to the random generator.
-_CHUNK = 256
 
 
 # ------------------------------------------------------------------------ shared helpers
@@ -166,12 +166,6 @@ def embedded_agent(agent: Any, side: str, kwargs: Mapping[str, Any] | None = Non
     return resolve_agent(agent, side)
 
 
-def payoff_scale(utility: np.ndarray, normalize: bool) -> float:
-    """``max |u|`` (the engine's normalisation of observed payoffs), or 1."""
-    top = float(np.abs(utility).max())
-    return top if normalize and top > 0 else 1.0
-
-
 def lp_value(game: PersuasionGame, n_messages: int) -> float:
     """The exact optimum with ``n_messages`` messages (LP, or the MILP when ``M < A``)."""
     restricted = n_messages if n_messages < game.n_actions else None
@@ -271,10 +265,11 @@ class RoundCore:
         agent.reset(GameView.for_agent(game, agent, n_messages), runs=self.runs, rng=spawn_rng(rng))
         n_states, n_actions = game.shape
         self.n_states, self.n_actions = n_states, n_actions
-        self.flat_u1 = game.sender_utility.ravel()
-        self.flat_u2 = game.receiver_utility.ravel()
-        self.scale1 = payoff_scale(game.sender_utility, self.normalize)
-        self.scale2 = payoff_scale(game.receiver_utility, self.normalize)
+        self.tables = RoundTables(
+            [game], np.zeros(self.runs, dtype=np.int64), normalize=self.normalize
+        )
+        self.flat_u1, self.flat_u2 = self.tables.flat_u1, self.tables.flat_u2
+        self.scale1, self.scale2 = self.tables.scale1[0], self.tables.scale2[0]
         # What the embedded agent observes (normalised payoffs), gathered like the payoffs.
         self.flat_r1 = self.flat_u1 / self.scale1
         self.flat_r2 = self.flat_u2 / self.scale2
@@ -288,7 +283,7 @@ class RoundCore:
         )
         self.counts = np.zeros(shape)
         self.t = 0
-        self._k = _CHUNK
+        self._k = CHUNK
         self.states = np.zeros(self.runs, dtype=np.int64)
         self.messages = np.full(self.runs, -1, dtype=np.int64)
         # The last completed round (-1: none yet this episode).
@@ -301,12 +296,10 @@ class RoundCore:
     def begin(self) -> np.ndarray:
         """Draw this round's states ``(B,)``; for an outside receiver also the embedded
         sender's messages (returned then instead of the states)."""
-        if self._k == _CHUNK:
-            self._states_chunk = self.rng.choice(
-                self.n_states, size=(_CHUNK, self.runs), p=self.game.prior
-            )
+        if self._k == CHUNK:
+            self._states_chunk = self.tables.draw_states(self.rng, CHUNK)
             if self.noise > 0:
-                self._noise_chunk = self.noise * self.rng.standard_normal((_CHUNK, 2, self.runs))
+                self._noise_chunk = self.noise * self.rng.standard_normal((CHUNK, 2, self.runs))
             self._k = 0
         self.states = self._states_chunk[self._k]
         if self.side == "receiver":
@@ -333,7 +326,7 @@ class RoundCore:
         else:
             messages, actions = self.messages, choices
             self.counts[rows, messages, actions] += 1.0
-        cell = states * self.n_actions + actions
+        cell = self.tables.cells(states, actions)
         u1 = self.flat_u1[cell]
         u2 = self.flat_u2[cell]
         noisy = self.noise > 0

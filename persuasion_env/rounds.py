@@ -1,0 +1,66 @@
+"""Round mechanics shared by the engine and the environments.
+
+Drawing each round's states and looking up payoffs, batched over runs; each run may play its
+own game (all of one shape). The engine (:func:`persuasion_env.simulate`) and the
+environments' :class:`~persuasion_env.envs.repeated.RoundCore` both build on
+:class:`RoundTables`, so the two time scales of the repeated game cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from persuasion_env.game import PersuasionGame
+
+#: Rounds of states (and noise) drawn per call to the random generator.
+CHUNK = 256
+
+
+class RoundTables:
+    """Per-run payoff tables of a batch of games.
+
+    Args:
+        games: G games of one shape ``(S, A)``.
+        run_game: ``(B,)`` the game index of each run.
+        normalize: observed payoffs are divided by each game's ``max |u|`` (per side).
+
+    Attributes:
+        priors, sender_utility, receiver_utility: ``(G, S)``, ``(G, S, A)``, ``(G, S, A)``.
+        scale1, scale2: ``(B,)`` the divisor of each run's observed payoffs.
+        first_best: ``(G, S, A)`` whether an action maximises the sender's utility in a state.
+    """
+
+    def __init__(
+        self, games: Sequence[PersuasionGame], run_game: np.ndarray, *, normalize: bool
+    ) -> None:
+        n_states, n_actions = games[0].shape
+        self.n_states, self.n_actions = n_states, n_actions
+        self.run_game = np.asarray(run_game)
+        self.priors = np.stack([g.prior for g in games])
+        self.sender_utility = np.stack([g.sender_utility for g in games])
+        self.receiver_utility = np.stack([g.receiver_utility for g in games])
+        # Flat tables indexed by (game * S + state) * A + action: one gather per round.
+        self.flat_u1 = self.sender_utility.ravel()
+        self.flat_u2 = self.receiver_utility.ravel()
+        self.offset = self.run_game * (n_states * n_actions)
+        self.scale1 = self._scale(self.sender_utility, normalize)
+        self.scale2 = self._scale(self.receiver_utility, normalize)
+        self.first_best = self.sender_utility >= self.sender_utility.max(axis=2, keepdims=True)
+        self.flat_first_best = self.first_best.ravel().astype(np.float64)
+        self._state_cdf = np.cumsum(self.priors, axis=1)[self.run_game]  # (B, S)
+        self._state_cdf[:, -1] = np.inf  # every uniform draw lands in some state
+
+    def _scale(self, utility: np.ndarray, normalize: bool) -> np.ndarray:
+        largest = np.abs(utility).max(axis=(1, 2))
+        return np.where(normalize & (largest > 0), largest, 1.0)[self.run_game]
+
+    def draw_states(self, rng: np.random.Generator, rounds: int) -> np.ndarray:
+        """``(rounds, B)`` states, each run's from its own prior (inverse CDF)."""
+        uniform = rng.random((rounds, self.run_game.size, 1))
+        return (self._state_cdf < uniform).sum(axis=2)
+
+    def cells(self, states: np.ndarray, actions: np.ndarray) -> np.ndarray:
+        """Flat indices of ``(run's game, state, action)`` into the tables, ``(B,)``."""
+        return self.offset + states * self.n_actions + actions
