@@ -47,8 +47,6 @@ __all__ = [
     "spawn_rng",
 ]
 
-#: Rounds of states and noise drawn per call to the random generator.
-
 
 # ------------------------------------------------------------------------ shared helpers
 
