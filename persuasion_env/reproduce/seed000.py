@@ -1,0 +1,876 @@
+"""Seed 000's experiments (MODEL.md A7): warm-up, explicit and implicit commitment, and
+restricted messages, with TableNet (:mod:`agents.senders.tablenet`).
+
+Every experiment plays ``games`` random games ``u1, u2 ~ U[0, 1]`` (uniform prior) per size
+``S = A``; game ``g`` of size ``n`` is drawn from ``numpy.random.default_rng([seed, n, g])``,
+so a game's identity does not depend on the other arguments. The games of one size are
+learned together as one batch (a leading axis of the torch computations).
+
+Outputs in ``out_dir``:
+
+* ``<experiment>.csv``: one row per game (and receiver / number of messages), with at least
+  ``size, game, learned_value, lp_value, ratio``. Rows are appended atomically (temporary
+  file + ``os.replace``) as soon as a batch of games finishes; a rerun skips the rows already
+  there, so an interrupted run resumes where it stopped.
+* ``<experiment>.md``: the table in the seed's layout, next to the seed's published numbers.
+* ``<experiment>_*.png``: the plots (Figure 2a, 2b, 3 and companions).
+
+"learned_value" is always the *actual* utility of the learned scheme: against the true best
+response (warm-up, explicit, messages) or against the learning receiver's converged response
+(implicit); "predicted_value" is the receiver model's prediction; "lp_value" the exact optimum
+(:func:`persuasion_env.solve_commitment`), never shown to the learner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from persuasion_env._validation import check_int
+
+__all__ = [
+    "DEFAULT_SIZES",
+    "EXPERIMENTS",
+    "SEED_TABLE1",
+    "SEED_TABLE2",
+    "add_reproduce_parser",
+    "make_game",
+    "run_experiment",
+]
+
+EXPERIMENTS: tuple[str, ...] = ("warmup", "explicit", "implicit", "messages", "oracle")
+DEFAULT_SIZES: tuple[int, ...] = (4, 8, 12, 16, 20, 24, 28, 32)
+#: Numbers of messages of Figure 3 (those <= A are used).
+MESSAGE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
+#: Largest size for which the restricted-message MILP is run (20 s limit per game and M).
+MILP_MAX_SIZE = 12
+#: Learning receivers of the implicit setting.
+IMPLICIT_RECEIVERS: tuple[str, ...] = ("q_learning", "hedge", "reinforce")
+#: Seed 000's baselines: (sender, receiver) pairs, run through ``persuasion_env.simulate``.
+BASELINES: dict[str, tuple[str, str]] = {
+    "modelr": ("modelr", "q_learning"),
+    "info_q": ("info_q", "q_learning"),
+    "info_policy": ("info_policy", "reinforce"),
+}
+
+#: Seed 000, Table 1 (explicit commitment): size -> (learned, LP optimum, percent,
+#: train accuracy, test accuracy).
+SEED_TABLE1: dict[int, tuple[float, float, float, float, float]] = {
+    4: (0.6874, 0.7049, 97.52, 0.9843, 0.9844),
+    8: (0.6998, 0.7576, 92.37, 0.9893, 0.9890),
+    12: (0.7476, 0.8162, 91.60, 0.9864, 0.9863),
+    16: (0.7678, 0.8543, 89.87, 0.9861, 0.9858),
+    20: (0.7516, 0.8671, 86.68, 0.9842, 0.9840),
+    24: (0.7860, 0.8838, 88.93, 0.9850, 0.9847),
+    28: (0.8052, 0.8951, 89.96, 0.9821, 0.9817),
+    32: (0.8033, 0.9115, 88.13, 0.9835, 0.9827),
+}
+#: Seed 000, Table 2 (implicit commitment): size -> (actual, predicted, ModelR, Info-Q,
+#: Info-Policy).
+SEED_TABLE2: dict[int, tuple[float, float, float, float, float]] = {
+    4: (0.6668, 0.6649, 0.5878, 0.5857, 0.5902),
+    8: (0.6589, 0.6497, 0.5118, 0.5114, 0.5161),
+    12: (0.6901, 0.7173, 0.5254, 0.5179, 0.5014),
+    16: (0.6801, 0.6889, 0.4994, 0.4953, 0.4932),
+    20: (0.6521, 0.6740, 0.5080, 0.4908, 0.4932),
+    24: (0.6391, 0.6592, 0.4907, 0.4851, 0.5017),
+    28: (0.6484, 0.6745, 0.5264, 0.5193, 0.5020),
+    32: (0.6289, 0.6478, 0.5099, 0.5145, 0.5048),
+}
+
+_KEYS = {
+    "warmup": ("size", "game"),
+    "explicit": ("size", "game"),
+    "implicit": ("size", "game", "receiver"),
+    "messages": ("size", "game", "n_messages"),
+}
+
+
+# ============================================================================== helpers
+
+
+def make_game(size: int, game: int, seed: int):
+    """Game ``game`` of size ``size x size``: ``u1, u2 ~ U[0, 1]``, uniform prior."""
+    from persuasion_env.game import PersuasionGame
+
+    rng = np.random.default_rng([seed, size, game])
+    return PersuasionGame.random(size, size, seed=rng, name=f"random-{size}x{size}-g{game}")
+
+
+def _learner_seeds(seed: int, size: int, ids: Sequence[int], salt: int = 1) -> list:
+    """One Generator per game for the learner's own draws (independent of the batch)."""
+    return [np.random.default_rng([seed, size, g, salt]) for g in ids]
+
+
+def _check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create ``out_dir`` if needed and check that files can be written there."""
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"out_dir must be a path, got {type(out_dir).__name__}")
+    path = Path(out_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"out_dir {str(path)!r} cannot be written: {exc.strerror or exc}"
+        ) from None
+    return path
+
+
+def _check_sizes(sizes: Sequence[int] | None, default: Sequence[int]) -> list[int]:
+    if sizes is None:
+        return list(default)
+    if isinstance(sizes, int | np.integer):
+        sizes = [int(sizes)]
+    if isinstance(sizes, str) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of integers, got {type(sizes).__name__}")
+    checked = [check_int(s, "sizes entry", minimum=2) for s in sizes]
+    if not checked:
+        raise ValueError("sizes must not be empty")
+    return list(dict.fromkeys(checked))
+
+
+def _read_rows(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise ValueError(
+            f"cannot resume from {str(path)!r}: it is not a valid CSV ({exc})"
+        ) from None
+
+
+def _done_keys(frame, keys: Sequence[str]) -> set[tuple]:
+    if frame.empty or any(k not in frame.columns for k in keys):
+        return set()
+    return {tuple(row) for row in frame[list(keys)].itertuples(index=False, name=None)}
+
+
+def _lp_values(games) -> np.ndarray:
+    from persuasion_env.solvers.commitment import solve_commitment
+
+    return np.array([solve_commitment(g).sender_value for g in games])
+
+
+def _stack(games) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.stack([g.prior for g in games]),
+        np.stack([g.sender_utility for g in games]),
+        np.stack([g.receiver_utility for g in games]),
+    )
+
+
+def _true_values(games, schemes: np.ndarray) -> np.ndarray:
+    """``U1`` of each game's scheme against the true best response (A1's tie rule)."""
+    from persuasion_env import bayes
+
+    prior, u1, u2 = _stack(games)
+    response = bayes.best_response_matrix(prior, schemes, u2, u1)
+    return bayes.expected_utility(prior, schemes, response, u1)
+
+
+# ========================================================================= configs
+
+
+def _config(name: str, size: int, quick: bool, **overrides: Any):
+    from agents.senders.tablenet import TableNetConfig
+
+    if quick:
+        base = dict(
+            restarts=2,
+            sender_steps=60,
+            finetune_steps=20,
+            eval_every=10,
+            n_queries=6,
+            model_steps=20,
+            finetune_model_steps=5,
+            min_rounds=1,
+            max_rounds=2,
+            candidates=1,
+        )
+    elif name == "implicit":
+        # Each query costs an epoch of play with a learning receiver: fewer, longer ones.
+        base = dict(
+            n_queries=4 * size,
+            max_rounds=8,
+            tolerance=0.01,
+            min_rounds=2,
+            sharpen=False,
+            played_weight=10.0,
+        )
+    else:
+        base = {}
+    base.update(overrides)
+    return TableNetConfig(**base)
+
+
+def _implicit_epoch(size: int, quick: bool) -> int:
+    """Rounds per epoch with a learning receiver: enough plays of every (message, action)."""
+    return 100 if quick else max(2000, 8 * size * size)
+
+
+# ===================================================================== experiments
+
+
+def _run_warmup(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]:
+    from agents.senders.tablenet import learn_warmup
+
+    config = _config("warmup", size, quick)
+    start = time.perf_counter()
+    result = learn_warmup(games, config=config, seeds=_learner_seeds(seed, size, ids))
+    elapsed = time.perf_counter() - start
+    lp = _lp_values(games)
+    true = _true_values(games, result.schemes)
+    if size == 8 or (quick and not extras.get("curve")):
+        extras["curve"] = (size, result.curve, lp.mean())
+    return [
+        dict(
+            size=size,
+            game=g,
+            learned_value=true[i],
+            predicted_value=result.predicted_values[i],
+            lp_value=lp[i],
+            ratio=true[i] / lp[i],
+            lam=config.lam,
+            restarts=config.restarts,
+            time_s=elapsed / len(ids),
+        )
+        for i, g in enumerate(ids)
+    ]
+
+
+def _run_explicit(games, ids, size, seed, quick, extras, n_messages=None) -> list[dict]:
+    from agents.senders.tablenet import BestResponseOracle, run_algorithm1
+
+    config = _config("explicit", size, quick)
+    prior, u1, _ = _stack(games)
+    start = time.perf_counter()
+    result = run_algorithm1(
+        BestResponseOracle(games),
+        prior,
+        u1,
+        n_messages=n_messages,
+        config=config,
+        seeds=_learner_seeds(seed, size, ids, salt=2 if n_messages is None else 100 + n_messages),
+    )
+    elapsed = time.perf_counter() - start
+    lp = _lp_values(games)
+    true = _true_values(games, result.schemes)
+    return [
+        dict(
+            size=size,
+            game=g,
+            learned_value=true[i],
+            predicted_value=result.predicted_values[i],
+            lp_value=lp[i],
+            ratio=true[i] / lp[i],
+            train_accuracy=result.train_accuracy[i],
+            test_accuracy=result.test_accuracy[i],
+            rounds=int(result.rounds[i]),
+            stopped=bool(result.stopped[i]),
+            epochs=result.epochs,
+            time_s=elapsed / len(ids),
+        )
+        for i, g in enumerate(ids)
+    ]
+
+
+def _run_messages(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]:
+    import warnings
+
+    from persuasion_env.solvers.commitment import SolverTimeLimitWarning, solve_commitment
+
+    rows = []
+    counts = [k for k in MESSAGE_COUNTS if k <= size] if not quick else [1, 2, size]
+    counts = sorted(set(counts) | {size})
+    time_limit = 2.0 if quick else 20.0
+    for k in counts:
+        explicit = _run_explicit(games, ids, size, seed, quick, extras, n_messages=k)
+        for row, game in zip(explicit, games, strict=True):
+            if size > MILP_MAX_SIZE:  # the MILP does not solve in reasonable time there
+                row.update(n_messages=k, milp_value=math.nan, milp_status="not_run")
+                row.update(milp_time_s=math.nan, ratio_to_milp=math.nan)
+                rows.append(row)
+                continue
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SolverTimeLimitWarning)
+                exact = solve_commitment(game, n_messages=k, time_limit=time_limit)
+            row.update(
+                n_messages=k,
+                milp_value=exact.sender_value,
+                milp_status=exact.status,
+                milp_time_s=time.perf_counter() - start,
+                ratio_to_milp=row["learned_value"] / exact.sender_value
+                if exact.sender_value > 0
+                else math.nan,
+            )
+            rows.append(row)
+    return rows
+
+
+def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]:
+    from agents import make_receiver
+    from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
+    from persuasion_env import bayes
+
+    prior, u1, _ = _stack(games)
+    lp = _lp_values(games)
+    baselines = _run_baselines(games, ids, size, seed, quick)
+    config = _config("implicit", size, quick)
+    epoch = _implicit_epoch(size, quick)
+    rows = []
+    for r_index, receiver_name in enumerate(extras.get("receivers", IMPLICIT_RECEIVERS)):
+        start = time.perf_counter()
+        oracle = LearningReceiverOracle(
+            games,
+            make_receiver(receiver_name),
+            epoch_rounds=epoch,
+            observe_fraction=0.5,
+            seed=np.random.default_rng([seed, size, min(ids), 7, r_index]),
+        )
+        result = run_algorithm1(
+            oracle,
+            prior,
+            u1,
+            config=config,
+            seeds=_learner_seeds(seed, size, ids, salt=3 + r_index),
+        )
+        # Actual utility: keep the final scheme for two more epochs and read the receiver's
+        # converged response over the last one (unseen messages: the receiver's greedy rule).
+        oracle(result.schemes)
+        counts = oracle(result.schemes)
+        seen = counts.sum(axis=-1, keepdims=True)
+        greedy = oracle.receiver.policy()
+        response = np.where(seen > 0, counts / np.maximum(seen, 1e-12), greedy)
+        actual = bayes.expected_utility(prior, result.schemes, response, u1)
+        elapsed = time.perf_counter() - start
+        for i, g in enumerate(ids):
+            rows.append(
+                dict(
+                    size=size,
+                    game=g,
+                    receiver=receiver_name,
+                    learned_value=actual[i],
+                    predicted_value=result.predicted_values[i],
+                    observed_value=result.observed_values[i],
+                    lp_value=lp[i],
+                    ratio=actual[i] / lp[i],
+                    best_response_value=_true_values([games[i]], result.schemes[i : i + 1])[0],
+                    train_accuracy=result.train_accuracy[i],
+                    test_accuracy=result.test_accuracy[i],
+                    rounds=int(result.rounds[i]),
+                    epochs=result.epochs,
+                    epoch_rounds=epoch,
+                    time_s=elapsed / len(ids),
+                    **{name: baselines[name][i] for name in BASELINES},
+                )
+            )
+    return rows
+
+
+def _run_baselines(games, ids, size, seed, quick) -> dict[str, np.ndarray]:
+    """Seed 000's baselines on the same games, through the engine (one batch of games)."""
+    from persuasion_env import simulate
+
+    rounds = 500 if quick else 50_000
+    values = {}
+    for name, (sender, receiver) in BASELINES.items():
+        result = simulate(
+            list(games),
+            sender,
+            receiver,
+            rounds=rounds,
+            runs=1,
+            seed=np.random.default_rng([seed, size, min(ids), 11]),
+        )
+        values[name] = np.asarray(result.final_sender_utility, dtype=float)
+    return values
+
+
+_RUNNERS: dict[str, Callable[..., list[dict[str, Any]]]] = {
+    "warmup": _run_warmup,
+    "explicit": _run_explicit,
+    "implicit": _run_implicit,
+    "messages": _run_messages,
+}
+
+
+# ===================================================================== entry point
+
+
+def run_experiment(
+    name: str,
+    *,
+    sizes: Sequence[int] | None = None,
+    games: int = 25,
+    seed: int = 0,
+    out_dir: str | os.PathLike[str] = "reproduce-seed000",
+    quick: bool = False,
+    progress: bool = True,
+    batch: int | None = None,
+    receivers: Sequence[str] | None = None,
+):
+    """Run one of seed 000's experiments and write its CSV, Markdown table and plots.
+
+    Args:
+        name: ``"warmup"``, ``"explicit"``, ``"implicit"``, ``"messages"`` (seed 000), or
+            ``"oracle"`` (seed 004; delegated to :mod:`persuasion_env.oracle.experiments`).
+        sizes: game sizes ``S = A`` (default 4, 8, ..., 32; ``messages``: 8 and 32).
+        games: random games per size (the seed: 25).
+        seed: seed of the games and of the learners.
+        out_dir: output directory (created; must be writable). An existing
+            ``<name>.csv`` there is resumed: its rows are kept and skipped.
+        quick: tiny hyperparameters (smoke tests; results are not meaningful).
+        progress: show a progress bar and print the timings.
+        batch: games learned together (default: all remaining games of a size).
+        receivers: ``implicit`` only: the learning receivers (default q_learning, hedge,
+            reinforce).
+
+    Returns:
+        The experiment's table (all rows, including resumed ones), a pandas DataFrame.
+
+    Raises:
+        ValueError: unknown experiment, bad sizes / games / seed, unwritable ``out_dir``.
+    """
+    if not isinstance(name, str) or name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+    games = check_int(games, "games", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    out = _check_out_dir(out_dir)
+    if name == "oracle":
+        return _run_oracle(out, seed=seed, quick=quick)
+    sizes = _check_sizes(sizes, (8, 32) if name == "messages" else DEFAULT_SIZES)
+    batch = games if batch is None else check_int(batch, "batch", minimum=1)
+    extras: dict[str, Any] = {}
+    if receivers is not None:
+        if name != "implicit":
+            raise ValueError("receivers applies to the implicit experiment only")
+        receivers = [str(r) for r in receivers]
+        unknown = [r for r in receivers if r not in IMPLICIT_RECEIVERS]
+        if unknown or not receivers:
+            raise ValueError(
+                f"receivers must be among {', '.join(IMPLICIT_RECEIVERS)}, got {receivers}"
+            )
+        extras["receivers"] = receivers
+
+    import torch
+    from tqdm.auto import tqdm
+
+    path = out / f"{name}.csv"
+    frame = _read_rows(path)
+    done = _done_keys(frame, ("size", "game"))
+    if name in ("implicit", "messages") and not frame.empty:
+        # A game counts as done only when all of its rows (receivers / message counts) are.
+        per_game = frame.groupby(["size", "game"]).size()
+        expected = _rows_per_game(name, extras, quick)
+        done = {key for key in done if per_game.get(key, 0) >= expected(key[0])}
+    threads = torch.get_num_threads()
+    # The tensors are small: one thread avoids oversubscription on a shared machine (run
+    # experiments side by side instead).
+    torch.set_num_threads(1)
+    timings: list[str] = []
+    try:
+        bar = tqdm(total=len(sizes) * games, desc=f"reproduce {name}", disable=not progress)
+        for size in sizes:
+            todo = [g for g in range(games) if (size, g) not in done]
+            bar.update(games - len(todo))
+            if not todo:
+                continue
+            # Rows of a partly finished game (e.g. some receivers) are dropped and redone.
+            if not frame.empty:
+                frame = frame[~((frame["size"] == size) & frame["game"].isin(todo))]
+            size_start = time.perf_counter()
+            for first in range(0, len(todo), batch):
+                ids = todo[first : first + batch]
+                batch_games = [make_game(size, g, seed) for g in ids]
+                rows = _RUNNERS[name](batch_games, ids, size, seed, quick, extras)
+                frame = _replace_rows(path, frame, rows)
+                bar.update(len(ids))
+            line = (
+                f"{name} {size}x{size}: {len(todo)} games in "
+                f"{time.perf_counter() - size_start:.1f} s"
+            )
+            timings.append(line)
+            if progress:
+                bar.write(line)
+        bar.close()
+    finally:
+        torch.set_num_threads(threads)
+    frame = _read_rows(path)
+    _write_outputs(name, frame, out, extras)
+    if progress:
+        print(f"wrote {path} and {name}.md / plots in {out}")
+    return frame
+
+
+def _rows_per_game(name: str, extras: dict, quick: bool) -> Callable[[int], int]:
+    if name == "implicit":
+        n = len(extras.get("receivers", IMPLICIT_RECEIVERS))
+        return lambda size: n
+    if quick:
+        return lambda size: len({1, 2, size})
+    return lambda size: len(set(k for k in MESSAGE_COUNTS if k <= size) | {size})
+
+
+def _replace_rows(path: Path, frame, rows: list[dict[str, Any]]):
+    """Write ``frame`` plus ``rows`` to ``path`` atomically and return the new frame."""
+    import pandas as pd
+
+    new = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            new.to_csv(handle, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return new
+
+
+def _run_oracle(out: Path, *, seed: int, quick: bool):
+    try:
+        from persuasion_env.oracle.experiments import reproduce_oracle
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("persuasion_env.oracle"):
+            raise ValueError(
+                "the oracle experiments are not available in this installation"
+            ) from None
+        raise
+    return reproduce_oracle(out, seed=seed, quick=quick)
+
+
+# ========================================================================= outputs
+
+
+def _write_outputs(name: str, frame, out: Path, extras: dict) -> None:
+    if frame.empty:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table = {
+        "warmup": _table_warmup,
+        "explicit": _table_explicit,
+        "implicit": _table_implicit,
+        "messages": _table_messages,
+    }[name](frame)
+    (out / f"{name}.md").write_text(table)
+    {
+        "warmup": _plot_warmup,
+        "explicit": _plot_explicit,
+        "implicit": _plot_implicit,
+        "messages": _plot_messages,
+    }[name](frame, out, extras)
+
+
+def _fmt(x: float, digits: int = 4) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _table_warmup(frame) -> str:
+    rows = []
+    for size, group in frame.groupby("size"):
+        rows.append(
+            [
+                f"{size}×{size}",
+                str(len(group)),
+                _fmt(group.learned_value.mean()),
+                _fmt(group.predicted_value.mean()),
+                _fmt(group.lp_value.mean()),
+                _fmt(100 * group.learned_value.mean() / group.lp_value.mean(), 2),
+                _fmt(100 * group.ratio.min(), 2),
+                _fmt(group.time_s.mean(), 2),
+            ]
+        )
+    header = [
+        "size", "games", "learned (true BR)", "predicted (quantal)", "LP optimum", "%",
+        "worst game %", "s / game",
+    ]  # fmt: skip
+    note = (
+        "Warm-up (seed 000, Figure 2a): known quantal receiver model, scheme evaluated against "
+        "the true best response. Seed: within about 4% of the LP optimum at 32×32.\n\n"
+    )
+    return note + _markdown(header, rows)
+
+
+def _table_explicit(frame) -> str:
+    rows = []
+    for size, group in frame.groupby("size"):
+        seed = SEED_TABLE1.get(int(size))
+        rows.append(
+            [
+                f"{size}×{size}",
+                str(len(group)),
+                _fmt(group.train_accuracy.mean()),
+                _fmt(group.test_accuracy.mean()),
+                f"{_fmt(group.learned_value.mean())} "
+                f"({_fmt(100 * group.learned_value.mean() / group.lp_value.mean(), 2)}%)",
+                _fmt(group.predicted_value.mean()),
+                _fmt(group.lp_value.mean()),
+                _fmt(group.time_s.mean(), 2),
+                "—" if seed is None else f"{seed[3]:.4f} / {seed[4]:.4f}",
+                "—" if seed is None else f"{seed[0]:.4f} ({seed[2]:.2f}%)",
+                "—" if seed is None else f"{seed[1]:.4f}",
+            ]
+        )
+    header = [
+        "size", "games", "train acc.", "test acc.", "sender utility (% of LP)", "predicted",
+        "LP optimum", "s / game", "seed acc. train / test", "seed utility (%)", "seed LP",
+    ]  # fmt: skip
+    note = "Explicit commitment (seed 000, Table 1): rational receiver, utility unknown.\n\n"
+    return note + _markdown(header, rows)
+
+
+def _table_implicit(frame) -> str:
+    out = [
+        "Implicit commitment (seed 000, Table 2): learning receiver, the scheme is never shown.\n"
+        "Actual = U1 of the learned scheme against the receiver's converged response.\n"
+    ]
+    for receiver, by_receiver in frame.groupby("receiver", sort=False):
+        rows = []
+        for size, group in by_receiver.groupby("size"):
+            seed = SEED_TABLE2.get(int(size))
+            best_baseline = max(group[b].mean() for b in BASELINES)
+            rows.append(
+                [
+                    f"{size}×{size}",
+                    str(len(group)),
+                    _fmt(group.predicted_value.mean()),
+                    _fmt(group.learned_value.mean()),
+                    *(_fmt(group[b].mean()) for b in BASELINES),
+                    _fmt(group.learned_value.mean() - best_baseline),
+                    _fmt(group.lp_value.mean()),
+                    _fmt(group.time_s.mean(), 2),
+                    "—" if seed is None else f"{seed[1]:.4f} / {seed[0]:.4f}",
+                    "—" if seed is None else " / ".join(f"{v:.4f}" for v in seed[2:]),
+                ]
+            )
+        header = [
+            "size", "games", "predicted", "actual", "ModelR", "Info-Q", "Info-Policy",
+            "actual − best baseline", "LP", "s / game", "seed pred. / actual",
+            "seed ModelR / Info-Q / Info-Policy",
+        ]  # fmt: skip
+        out.append(f"\n### receiver: {receiver}\n\n" + _markdown(header, rows))
+    return "".join(out)
+
+
+def _table_messages(frame) -> str:
+    out = [
+        "Restricted messages (seed 000, Figure 3): explicit commitment with M messages. "
+        "MILP = exact optimum with M messages (status `time_limit`: best incumbent, a lower "
+        f"bound; not run above {MILP_MAX_SIZE}×{MILP_MAX_SIZE}).\n"
+    ]
+    for size, by_size in frame.groupby("size"):
+        full = by_size[by_size.n_messages == by_size.n_messages.max()].learned_value.mean()
+        rows = []
+        for k, group in by_size.groupby("n_messages"):
+            solved = (group.milp_status == "optimal").sum()
+            rows.append(
+                [
+                    str(k),
+                    str(len(group)),
+                    _fmt(group.learned_value.mean()),
+                    _fmt(100 * group.learned_value.mean() / full, 2),
+                    _fmt(group.milp_value.mean()),
+                    f"{solved}/{len(group)}",
+                    _fmt(group.ratio_to_milp.mean()),
+                    _fmt(group.lp_value.mean()),
+                ]
+            )
+        header = [
+            "messages", "games", "learned", f"% of learned with {int(by_size.n_messages.max())}",
+            "MILP", "MILP optimal", "learned / MILP", "LP (all messages)",
+        ]  # fmt: skip
+        out.append(f"\n### {size}×{size}\n\n" + _markdown(header, rows))
+    return "".join(out)
+
+
+def _by_size(frame, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    grouped = frame.groupby("size")[column]
+    return np.array(sorted(frame["size"].unique())), grouped.mean().values, grouped.std().values
+
+
+def _plot_warmup(frame, out: Path, extras: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    sizes, learned, err = _by_size(frame, "learned_value")
+    _, lp, _ = _by_size(frame, "lp_value")
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.errorbar(sizes, learned, yerr=err, marker="o", capsize=3, label="TableNet (true BR)")
+    ax.plot(sizes, lp, "k--", marker="s", label="LP optimum")
+    ax.set(xlabel="game size", ylabel="sender reward", title="Warm-up (Figure 2a)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "warmup_fig2a.png", dpi=120)
+    plt.close(fig)
+    curve = extras.get("curve")
+    curve_path = out / "warmup_curve.csv"
+    if curve is not None:
+        import pandas as pd
+
+        size, points, lp_mean = curve
+        pd.DataFrame(points, columns=["iteration", "true_value", "soft_value"]).assign(
+            size=size, lp_value=lp_mean
+        ).to_csv(curve_path, index=False)
+    if curve_path.exists():
+        import pandas as pd
+
+        data = pd.read_csv(curve_path)
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        ax.plot(data.iteration, data.true_value, label="best scheme so far (true BR)")
+        ax.axhline(data.lp_value.iloc[0], color="k", ls="--", label="LP optimum")
+        size = int(data["size"].iloc[0])
+        ax.set(
+            xlabel="iterations",
+            ylabel="sender reward",
+            title=f"Warm-up convergence, {size}×{size} (Figure 2b)",
+        )
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "warmup_fig2b.png", dpi=120)
+        plt.close(fig)
+
+
+def _plot_explicit(frame, out: Path, extras: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    sizes, learned, err = _by_size(frame, "learned_value")
+    _, lp, _ = _by_size(frame, "lp_value")
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.errorbar(sizes, learned, yerr=err, marker="o", capsize=3, label="TableNet (explicit)")
+    ax.plot(sizes, lp, "k--", marker="s", label="LP optimum")
+    seed_sizes = [s for s in sizes if int(s) in SEED_TABLE1]
+    ax.plot(seed_sizes, [SEED_TABLE1[int(s)][0] for s in seed_sizes], "r:", marker="x",
+            label="seed Table 1")  # fmt: skip
+    ax.set(xlabel="game size", ylabel="sender reward", title="Explicit commitment (Table 1)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "explicit_by_size.png", dpi=120)
+    plt.close(fig)
+
+
+def _plot_implicit(frame, out: Path, extras: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for receiver, group in frame.groupby("receiver", sort=False):
+        sizes, actual, _ = _by_size(group, "learned_value")
+        ax.plot(sizes, actual, marker="o", label=f"TableNet vs {receiver}")
+    for name in BASELINES:
+        sizes, value, _ = _by_size(frame, name)
+        ax.plot(sizes, value, ls=":", marker=".", label=name)
+    seed_sizes = [s for s in sizes if int(s) in SEED_TABLE2]
+    ax.plot(seed_sizes, [SEED_TABLE2[int(s)][0] for s in seed_sizes], "r--", marker="x",
+            label="seed Table 2 (actual)")  # fmt: skip
+    sizes, lp, _ = _by_size(frame, "lp_value")
+    ax.plot(sizes, lp, "k--", label="LP optimum")
+    ax.set(xlabel="game size", ylabel="sender reward", title="Implicit commitment (Table 2)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "implicit_by_size.png", dpi=120)
+    plt.close(fig)
+
+
+def _plot_messages(frame, out: Path, extras: dict) -> None:
+    import matplotlib.pyplot as plt
+
+    for size, by_size in frame.groupby("size"):
+        grouped = by_size.groupby("n_messages")
+        ks = np.array(sorted(by_size.n_messages.unique()))
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        mean, std = grouped.learned_value.mean().values, grouped.learned_value.std().values
+        ax.errorbar(ks, mean, yerr=std, marker="o", capsize=3, label="TableNet (explicit)")
+        optimal = by_size[by_size.milp_status == "optimal"].groupby("n_messages")
+        if len(optimal):
+            counts = optimal.size()
+            full = counts[counts == grouped.size().loc[counts.index]].index
+            if len(full):
+                ax.plot(full, optimal.milp_value.mean().loc[full].values, "ks", label="exact MILP")
+        ax.axhline(by_size.lp_value.mean(), color="k", ls="--", label="LP (all messages)")
+        ax.set_xscale("log", base=2)
+        ax.set(xlabel="number of messages", ylabel="sender reward",
+               title=f"Restricted messages, {size}×{size} (Figure 3)")  # fmt: skip
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / f"messages_fig3_{size}x{size}.png", dpi=120)
+        plt.close(fig)
+
+
+# ======================================================================== command line
+
+
+def _parse_sizes(text: str) -> list[int]:
+    sizes = []
+    for part in text.split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        first, _, second = part.partition("x")
+        if not first.isdigit() or (second and second != first):
+            raise ValueError(f"--sizes expects square sizes like 4,8 or 8x8, got {text!r}")
+        sizes.append(int(first))
+    if not sizes:
+        raise ValueError(f"--sizes expects a comma-separated list, got {text!r}")
+    return sizes
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    sizes = None if args.sizes is None else _parse_sizes(args.sizes)
+    receivers = None if args.receivers is None else args.receivers.split(",")
+    frame = run_experiment(
+        args.experiment,
+        sizes=sizes,
+        games=args.games,
+        seed=args.seed,
+        out_dir=args.out,
+        quick=args.quick,
+        progress=not args.no_progress,
+        receivers=receivers,
+    )
+    if args.experiment != "oracle":
+        print((Path(args.out) / f"{args.experiment}.md").read_text())
+    else:
+        print(f"{len(frame)} rows written to {args.out}")
+    return 0
+
+
+def add_reproduce_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``persuasion reproduce {warmup,explicit,implicit,messages,oracle}``."""
+    p = subparsers.add_parser(
+        "reproduce",
+        help="reproduce the seed papers' tables and figures",
+        description="Run one experiment of seed 000 (warmup, explicit, implicit, messages) or "
+        "seed 004 (oracle); writes DIR/<experiment>.csv, a Markdown table and plots. "
+        "Rerunning with the same --out resumes.",
+    )
+    p.add_argument("experiment", choices=EXPERIMENTS)
+    p.add_argument("--sizes", default=None, help="game sizes, e.g. 4,8,16 (default 4..32)")
+    p.add_argument("--games", type=int, default=25, help="random games per size (default 25)")
+    p.add_argument("--seed", type=int, default=0, help="seed of games and learners (default 0)")
+    p.add_argument("--out", default="reproduce-seed000", help="output directory")
+    p.add_argument("--quick", action="store_true", help="tiny settings (smoke test)")
+    p.add_argument("--receivers", default=None, help="implicit: e.g. q_learning,hedge")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_reproduce)
+    return p

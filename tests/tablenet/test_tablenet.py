@@ -1,0 +1,240 @@
+"""TableNet (seed 000's learning sender): math, learning, engine path, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from agents import make_sender  # noqa: E402
+from agents.senders.tablenet import (  # noqa: E402
+    BestResponseOracle,
+    QuantalOracle,
+    ReceiverModel,
+    TableNetConfig,
+    TableNetSender,
+    algorithm1,
+    fit_receiver_model,
+    learn_warmup,
+    merge_by_action,
+    quantal_response_t,
+    run_algorithm1,
+)
+from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment  # noqa: E402
+
+#: Small but meaningful settings: each learning test runs in about a second.
+FAST = dict(
+    restarts=4,
+    sender_steps=300,
+    finetune_steps=60,
+    eval_every=20,
+    n_queries=40,
+    model_steps=60,
+    finetune_model_steps=15,
+    min_rounds=1,
+    max_rounds=4,
+    candidates=2,
+)
+
+
+def games_4x4(count: int = 3) -> list[PersuasionGame]:
+    return [PersuasionGame.random(4, 4, seed=np.random.default_rng([7, g])) for g in range(count)]
+
+
+def stack(games):
+    return (
+        np.stack([g.prior for g in games]),
+        np.stack([g.sender_utility for g in games]),
+        np.stack([g.receiver_utility for g in games]),
+    )
+
+
+def true_values(games, schemes):
+    prior, u1, u2 = stack(games)
+    response = bayes.best_response_matrix(prior, schemes, u2, u1)
+    return bayes.expected_utility(prior, schemes, response, u1)
+
+
+def lp_values(games):
+    return np.array([solve_commitment(g).sender_value for g in games])
+
+
+# ----------------------------------------------------------------------------- math
+
+
+def test_torch_quantal_response_matches_numpy():
+    rng = np.random.default_rng(0)
+    prior = rng.dirichlet(np.ones(5), size=3)
+    scheme = rng.dirichlet(np.ones(4), size=(3, 5))
+    scheme[0, :, 2] = 0.0  # a message never sent: both give the prior's response
+    scheme[0] /= scheme[0].sum(axis=-1, keepdims=True)
+    u2 = rng.random((3, 5, 6))
+    for lam in (0.5, 20.0, 300.0):
+        expected = bayes.quantal_response(prior, scheme, u2, lam)
+        got = quantal_response_t(
+            torch.tensor(prior), torch.tensor(scheme), torch.tensor(u2), lam
+        ).numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-6, rtol=0)
+
+
+def test_merge_by_action_keeps_value_against_best_response():
+    game = games_4x4(1)[0]
+    rng = np.random.default_rng(1)
+    scheme = rng.dirichlet(np.ones(8), size=4)[None]  # 8 internal messages
+    prior, u1, u2 = stack([game])
+    actions = bayes.best_response(prior, scheme, u2, u1)
+    merged = merge_by_action(scheme, actions, 4, 4)
+    assert merged.shape == (1, 4, 4)
+    np.testing.assert_allclose(merged.sum(axis=-1), 1.0)
+    assert true_values([game], merged)[0] >= true_values([game], scheme)[0] - 1e-12
+
+
+# ------------------------------------------------------------------------- learning
+
+
+def test_warmup_4x4_reaches_95_percent_of_lp():
+    games = games_4x4()
+    config = TableNetConfig(restarts=4, sender_steps=200, eval_every=20)
+    result = learn_warmup(games, config=config, seeds=0)
+    assert result.schemes.shape == (3, 4, 4)
+    np.testing.assert_allclose(result.schemes.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(result.true_values, true_values(games, result.schemes))
+    assert np.all(result.true_values >= 0.95 * lp_values(games))
+
+
+def test_explicit_4x4_reaches_95_percent_of_lp():
+    games = games_4x4()
+    prior, u1, _ = stack(games)
+    result = run_algorithm1(
+        BestResponseOracle(games), prior, u1, config=TableNetConfig(**FAST), seeds=0
+    )
+    ratio = true_values(games, result.schemes) / lp_values(games)
+    assert ratio.mean() >= 0.95 and ratio.min() >= 0.9
+    assert result.train_accuracy.min() > 0.9
+    assert 1 <= result.rounds.min() and result.rounds.max() <= FAST["max_rounds"]
+
+
+def test_receiver_model_predicts_held_out_quantal_responses():
+    games = games_4x4(2)
+    prior, _, _ = stack(games)
+    oracle = QuantalOracle(games, lam=30.0)
+    rng = np.random.default_rng(3)
+
+    def data(n):
+        schemes = rng.dirichlet(np.ones(4), size=(n, 2, 4)).transpose(1, 0, 2, 3)  # (G, n, S, M)
+        counts = np.stack([oracle(schemes[:, i]) for i in range(n)], axis=1)  # (G, n, M, A)
+        columns = torch.tensor(schemes.swapaxes(-1, -2).reshape(2, n * 4, 4), dtype=torch.float32)
+        return columns, torch.tensor(counts.reshape(2, n * 4, 4), dtype=torch.float32)
+
+    train, test = data(150), data(50)
+    model = ReceiverModel(2, 4, 4, rng=rng)
+    prior_t = torch.tensor(prior, dtype=torch.float32)
+    fit_receiver_model(model, prior_t, *train, steps=100, lr=0.05)
+    with torch.no_grad():
+        predicted = torch.softmax(model.logits(prior_t, test[0]), dim=-1)
+    observed = test[1] / test[1].sum(dim=-1, keepdim=True)
+    hit = (predicted.argmax(-1) == observed.argmax(-1)).float().mean()
+    assert hit >= 0.95
+    assert (predicted - observed).abs().max() < 0.1
+
+
+def test_same_seed_gives_identical_schemes():
+    games = games_4x4(2)
+    prior, u1, _ = stack(games)
+    config = TableNetConfig(**{**FAST, "max_rounds": 2, "sender_steps": 100})
+    first = run_algorithm1(BestResponseOracle(games), prior, u1, config=config, seeds=5)
+    second = run_algorithm1(BestResponseOracle(games), prior, u1, config=config, seeds=5)
+    np.testing.assert_array_equal(first.schemes, second.schemes)
+    warm = TableNetConfig(restarts=2, sender_steps=50)
+    a = learn_warmup(games, config=warm, seeds=[1, 2]).schemes
+    b = learn_warmup(games, config=warm, seeds=[1, 2]).schemes
+    np.testing.assert_array_equal(a, b)
+    c = learn_warmup(games, config=warm, seeds=[3, 4]).schemes
+    assert not np.array_equal(a, c)
+
+
+def test_restricted_messages():
+    games = games_4x4(2)
+    prior, u1, _ = stack(games)
+    config = TableNetConfig(**{**FAST, "n_queries": 120, "max_rounds": 6})
+    result = run_algorithm1(BestResponseOracle(games), prior, u1, n_messages=2, config=config)
+    assert result.schemes.shape == (2, 4, 2)
+    milp = np.array([solve_commitment(g, n_messages=2).sender_value for g in games])
+    assert np.all(true_values(games, result.schemes) <= milp + 1e-9)
+    assert np.all(true_values(games, result.schemes) >= 0.9 * milp)
+
+
+# --------------------------------------------------------------------- engine path
+
+
+def test_engine_path_with_two_runs():
+    game = PersuasionGame.random(4, 4, seed=1)
+    sender = make_sender(
+        "tablenet",
+        epoch_rounds=20,
+        n_queries=20,
+        restarts=3,
+        sender_steps=150,
+        min_rounds=1,
+        max_rounds=2,
+    )
+    assert isinstance(sender, TableNetSender)
+    assert (sender.name, sender.side, sender.level) == ("tablenet", "sender", "scheme")
+    assert sender.learns and not sender.needs_scheme and not sender.full_information
+    result = simulate(game, sender, "best_response", rounds=20 * (20 + 2 * 3) + 40, runs=2, seed=0)
+    assert sender.done
+    assert sender.policy().shape == (2, 4, 4)
+    np.testing.assert_allclose(sender.policy().sum(axis=-1), 1.0)
+    assert result.final_sender_utility.shape == (2,)
+    assert np.all(result.final_sender_utility >= 0.9 * result.lp_value)
+
+
+# ------------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"lam": 0.0}, "lam"),
+        ({"lam_start": -1.0}, "lam_start"),
+        ({"sender_lr": 0.0}, "sender_lr"),
+        ({"model_lr": -0.1}, "model_lr"),
+        ({"sender_steps": 0}, "sender_steps"),
+        ({"max_rounds": 0}, "max_rounds"),
+        ({"restarts": 0}, "restarts"),
+        ({"n_queries": 0}, "n_queries"),
+        ({"dtype": "float16"}, "dtype"),
+        ({"model_optimizer": "sgd"}, "model_optimizer"),
+    ],
+)
+def test_invalid_hyperparameters_name_the_argument(options, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        TableNetConfig(**options)
+
+
+def test_invalid_sender_arguments():
+    with pytest.raises(ValueError, match="n_messages"):
+        make_sender("tablenet", n_messages=0)
+    with pytest.raises(TypeError, match="n_messages"):
+        make_sender("tablenet", n_messages=2.5)
+    with pytest.raises(ValueError, match="epoch_rounds"):
+        make_sender("tablenet", epoch_rounds=0)
+    with pytest.raises(ValueError, match="unknown TableNet hyperparameter"):
+        make_sender("tablenet", learning_rate=0.1)
+    with pytest.raises(ValueError, match="sender_lr"):
+        make_sender("tablenet", sender_lr=-1.0)
+
+
+def test_wrong_sizes_are_rejected():
+    games = games_4x4(2)
+    with pytest.raises(ValueError, match="same size"):
+        learn_warmup([games[0], PersuasionGame.random(3, 3, seed=0)])
+    model = ReceiverModel(2, 4, 4, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="4 states"):
+        model.logits(torch.ones(2, 5) / 5, torch.ones(2, 3, 5))
+    prior, u1, _ = stack(games)
+    generator = algorithm1(prior, u1, config=TableNetConfig(**FAST))
+    next(generator)
+    with pytest.raises(ValueError, match="counts must have shape"):
+        generator.send(np.zeros((2, 3, 4)))
