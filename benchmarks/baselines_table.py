@@ -16,19 +16,11 @@ import time
 import numpy as np
 
 from persuasion_env import PersuasionGame, simulate, solve_commitment
+from persuasion_env.reproduce.seed000 import SEED_TABLE2
 
 PAIRS = {"modelr": "q_learning", "info_q": "q_learning", "info_policy": "reinforce"}
 # Seed 000, Table 2: ModelR, Info-Q, Info-Policy.
-PUBLISHED = {
-    4: (0.5878, 0.5857, 0.5902),
-    8: (0.5118, 0.5114, 0.5161),
-    12: (0.5254, 0.5179, 0.5014),
-    16: (0.4994, 0.4953, 0.4932),
-    20: (0.5080, 0.4908, 0.4932),
-    24: (0.4907, 0.4851, 0.5017),
-    28: (0.5264, 0.5193, 0.5020),
-    32: (0.5099, 0.5145, 0.5048),
-}
+PUBLISHED = {size: row[2:] for size, row in SEED_TABLE2.items()}
 
 
 def main() -> None:

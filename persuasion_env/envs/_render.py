@@ -15,6 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from persuasion_env import bayes
+from persuasion_env.game import PersuasionGame
+
 __all__ = ["format_table", "render_ansi", "render_rgb"]
 
 #: Pixels per table cell in :func:`render_rgb`.
@@ -49,21 +52,20 @@ def format_table(
 
 def render_ansi(
     header: str,
+    game: PersuasionGame,
     scheme: np.ndarray,
-    posterior: np.ndarray,
     response: np.ndarray,
-    state_names: Sequence[str],
-    action_names: Sequence[str],
     *,
     scheme_title: str = "scheme pi(m|s)",
     response_title: str = "receiver response q(a|m)",
 ) -> str:
-    """The text picture: a header line, then the scheme, the posteriors and the response."""
+    """The text picture: a header line, then the scheme, its posteriors and the response."""
     messages = [f"m{i}" for i in range(scheme.shape[1])]
+    posterior = bayes.posteriors(game.prior, scheme)
     parts = [header]
-    parts += format_table(scheme, state_names, messages, scheme_title)
-    parts += format_table(posterior, messages, state_names, "posteriors p(s|m)")
-    parts += format_table(response, messages, action_names, response_title)
+    parts += format_table(scheme, game.state_names, messages, scheme_title)
+    parts += format_table(posterior, messages, game.state_names, "posteriors p(s|m)")
+    parts += format_table(response, messages, game.action_names, response_title)
     return "\n".join(parts) + "\n"
 
 

@@ -27,7 +27,6 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
-from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import check_render_mode, game_option
@@ -535,11 +534,9 @@ def render_run(
     )
     return _render.render_ansi(
         header,
+        game,
         scheme,
-        bayes.posteriors(game.prior, scheme),
         response,
-        game.state_names,
-        game.action_names,
         scheme_title=titles[0],
         response_title=titles[1],
     )

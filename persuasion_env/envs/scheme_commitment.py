@@ -364,9 +364,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
             )
         return _render.render_ansi(
             header,
+            game,
             scheme,
-            bayes.posteriors(game.prior, scheme),
             response,
-            game.state_names,
-            game.action_names,
         )

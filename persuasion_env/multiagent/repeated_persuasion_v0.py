@@ -95,7 +95,6 @@ from pettingzoo.utils import AgentSelector, wrappers
 from pettingzoo.utils.conversions import turn_based_aec_to_parallel
 from pettingzoo.utils.env import ParallelEnv
 
-from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import check_render_mode
@@ -298,11 +297,9 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             )
         return _render.render_ansi(
             header,
+            game,
             scheme,
-            bayes.posteriors(game.prior, scheme),
             response,
-            game.state_names,
-            game.action_names,
             scheme_title="sender's empirical scheme pi(m|s)",
             response_title="receiver's empirical response q(a|m)",
         )
