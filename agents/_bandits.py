@@ -38,11 +38,21 @@ class QLearner(TabularLearner):
     greedy ties broken uniformly at random."""
 
     def __init__(
-        self, runs, contexts, arms, rng, *, alpha, epsilon, epsilon_final, decay_rounds, initial_q
+        self,
+        runs,
+        contexts,
+        arms,
+        rng,
+        *,
+        alpha,
+        epsilon,
+        epsilon_final,
+        epsilon_decay_rounds,
+        initial_q,
     ):
         super().__init__(runs, contexts, arms, rng)
         self.alpha, self.epsilon, self.epsilon_final = alpha, epsilon, epsilon_final
-        self.decay_rounds = decay_rounds
+        self.decay_rounds = epsilon_decay_rounds
         self.q = np.full((runs, contexts, arms), float(initial_q))
 
     def current_epsilon(self) -> float:
@@ -164,7 +174,7 @@ def q_options(alpha, epsilon, epsilon_final, epsilon_decay_rounds, initial_q) ->
         epsilon_final=epsilon
         if epsilon_final is None
         else check_probability(epsilon_final, "epsilon_final"),
-        decay_rounds=check_int(epsilon_decay_rounds, "epsilon_decay_rounds", minimum=0),
+        epsilon_decay_rounds=check_int(epsilon_decay_rounds, "epsilon_decay_rounds", minimum=0),
         initial_q=float(initial_q),
     )
 

@@ -68,14 +68,7 @@ class QLearningReceiver(BanditReceiver):
     ) -> None:
         super().__init__()
         options = _bandits.q_options(alpha, epsilon, epsilon_final, epsilon_decay_rounds, initial_q)
-        self._set_options(
-            options,
-            alpha=options["alpha"],
-            epsilon=options["epsilon"],
-            epsilon_final=options["epsilon_final"],
-            epsilon_decay_rounds=options["decay_rounds"],
-            initial_q=options["initial_q"],
-        )
+        self._set_options(options, **options)
 
 
 @register

@@ -73,15 +73,7 @@ class QLearningSender(BanditSender):
     ) -> None:
         super().__init__()
         options = _bandits.q_options(alpha, epsilon, epsilon_final, epsilon_decay_rounds, initial_q)
-        self._set_options(
-            options,
-            n_messages,
-            alpha=options["alpha"],
-            epsilon=options["epsilon"],
-            epsilon_final=options["epsilon_final"],
-            epsilon_decay_rounds=options["decay_rounds"],
-            initial_q=options["initial_q"],
-        )
+        self._set_options(options, n_messages, **options)
 
 
 @register
