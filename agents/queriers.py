@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from agents.base import Agent
 from agents.registry import register
 from persuasion_env._validation import check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
@@ -45,15 +46,11 @@ from persuasion_env.solvers.oracle import (
 __all__ = ["DPQuerier", "GreedyQuerier", "NoQuery", "RandomQuerier"]
 
 
-class _Querier:
+class _Querier(Agent):
+    # The agent metadata of agents.base.Agent, for the oracle game's senders.
     side: ClassVar[str] = "sender"
     game: ClassVar[str] = "oracle"
     level: ClassVar[str] = "query"
-    learns: ClassVar[bool] = False
-    needs_scheme: ClassVar[bool] = False
-    full_information: ClassVar[bool] = False
-    name: ClassVar[str] = ""
-    description: ClassVar[str] = ""
 
     def __init__(
         self,
