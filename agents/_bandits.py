@@ -133,33 +133,44 @@ class Exp3Learner(TabularLearner):
 
 class UCBLearner(TabularLearner):
     """UCB1 per context: play ``argmax_k mean[c, k] + c_explore sqrt(2 ln n[c] / n[c, k])``,
-    untried arms first (ties at random); sample means of the rewards."""
+    untried arms first (ties at random).
 
-    def __init__(self, runs, contexts, arms, rng, *, c_explore):
+    With ``discount < 1`` this is discounted UCB (Garivier and Moulines, 2011): each time
+    context ``c`` is seen, its counts and reward sums are multiplied by ``discount`` before
+    the new reward is added, so the estimates follow a payoff that changes (a sender that
+    switches schemes) over about ``1 / (1 - discount)`` visits. ``discount = 1`` keeps plain
+    sample means (UCB1).
+    """
+
+    def __init__(self, runs, contexts, arms, rng, *, c_explore, discount):
         super().__init__(runs, contexts, arms, rng)
-        self.c_explore = c_explore
+        self.c_explore, self.discount = c_explore, discount
         self.counts = np.zeros((runs, contexts, arms))
-        self.means = np.zeros((runs, contexts, arms))
+        self.sums = np.zeros((runs, contexts, arms))
 
     def choose(self, contexts: np.ndarray) -> np.ndarray:
         counts = self.counts[self.rows, contexts]  # (B, K)
         total = counts.sum(axis=1, keepdims=True)
-        bonus = self.c_explore * np.sqrt(
-            2.0 * np.log(np.maximum(total, 1.0)) / np.maximum(counts, 1.0)
-        )
-        index = np.where(counts > 0, self.means[self.rows, contexts] + bonus, np.inf)
+        tried = counts > 0
+        safe = np.where(tried, counts, 1.0)
+        bonus = self.c_explore * np.sqrt(2.0 * np.log(np.maximum(total, 1.0)) / safe)
+        index = np.where(tried, self.sums[self.rows, contexts] / safe + bonus, np.inf)
         return rand_argmax(index, self.rng)
 
     def learn(self, contexts, arms, rewards) -> None:
         rows = self.rows
-        n = self.counts[rows, contexts, arms] + 1.0
-        self.counts[rows, contexts, arms] = n
-        mean = self.means[rows, contexts, arms]
-        self.means[rows, contexts, arms] = mean + (rewards - mean) / n
+        if self.discount < 1.0:
+            self.counts[rows, contexts] *= self.discount
+            self.sums[rows, contexts] *= self.discount
+        self.counts[rows, contexts, arms] += 1.0
+        self.sums[rows, contexts, arms] += rewards
+        self.t += 1
 
     def greedy(self) -> np.ndarray:
         # Untried arms have no estimate; the greedy choice is among the tried ones.
-        return uniform_over_argmax(np.where(self.counts > 0, self.means, -np.inf))
+        tried = self.counts > 0
+        means = self.sums / np.where(tried, self.counts, 1.0)
+        return uniform_over_argmax(np.where(tried, means, -np.inf))
 
 
 # ------------------------------------------------------------------ option parsing
@@ -192,5 +203,9 @@ def exp3_options(eta, gamma) -> dict:
     return dict(eta=check_positive(eta, "eta"), gamma=check_probability(gamma, "gamma"))
 
 
-def ucb_options(c_explore) -> dict:
-    return dict(c_explore=check_positive(c_explore, "c_explore", allow_zero=True))
+def ucb_options(c_explore, discount) -> dict:
+    discount = check_probability(discount, "discount")
+    if discount == 0:
+        raise ValueError("discount must be in (0, 1], got 0")
+    c_explore = check_positive(c_explore, "c_explore", allow_zero=True)
+    return dict(c_explore=c_explore, discount=discount)

@@ -114,14 +114,20 @@ class HedgeReceiver(BanditReceiver):
 
 @register
 class UCBReceiver(BanditReceiver):
-    """UCB1 per message: optimism in the face of uncertainty, sample-mean estimates."""
+    """UCB1 per message: optimism in the face of uncertainty, sample-mean estimates.
+
+    ``discount < 1`` gives discounted UCB (Garivier and Moulines, 2011): the estimates of a
+    message forget old payoffs at rate ``discount`` per visit of that message, so the learner
+    follows a sender that changes its scheme (the implicit-commitment experiment of seed
+    000 switches schemes every epoch). ``discount = 1`` is UCB1 with plain sample means.
+    """
 
     name = "ucb"
-    description = "UCB1 per message: optimistic bandit learner with sample means"
+    description = "UCB1 per message (discount < 1: discounted UCB, follows a changing scheme)"
     _learner = _bandits.UCBLearner
-    _param_names = ("c_explore",)
+    _param_names = ("c_explore", "discount")
 
-    def __init__(self, c_explore: float = 0.5) -> None:
+    def __init__(self, c_explore: float = 0.5, discount: float = 1.0) -> None:
         super().__init__()
-        options = _bandits.ucb_options(c_explore)
+        options = _bandits.ucb_options(c_explore, discount)
         self._set_options(options, **options)

@@ -54,6 +54,7 @@ message over the last ``observe_fraction`` of the epoch.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -91,6 +92,7 @@ __all__ = [
     "expected_utility_t",
     "fit_receiver_model",
     "learn_warmup",
+    "learner_response",
     "merge_by_action",
     "optimise_scheme",
     "posteriors_t",
@@ -1120,6 +1122,41 @@ class LearningReceiverOracle:
                 counts[rows, messages, actions] += 1
         self.rounds_played += rounds
         return counts
+
+    def frequencies(self, counts: np.ndarray) -> np.ndarray:
+        """Counts ``(G, M, A)`` -> the response ``(G, M, A)`` they show: action frequencies per
+        message, and the receiver's current greedy rule for a message never observed."""
+        seen = counts.sum(axis=-1, keepdims=True)
+        return np.where(seen > 0, counts / np.maximum(seen, 1e-12), self.receiver.policy())
+
+
+def learner_response(
+    games: Sequence[PersuasionGame],
+    schemes: np.ndarray,
+    receiver: Any,
+    *,
+    rounds: int,
+    observe_fraction: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+) -> np.ndarray:
+    """The response a learning receiver settles on when the schemes never change.
+
+    A fresh copy of ``receiver`` (its history does not carry over) plays ``schemes``
+    ``(G, S, M)`` for ``rounds`` rounds; the result ``(G, M, A)`` is its action frequencies
+    per message over the last ``observe_fraction`` of them (exploration included: it is what
+    the sender earns), the greedy rule for a message never sent. This is the "converged
+    response" against which a learned scheme's *actual* utility is measured (MODEL.md A4.3,
+    A5), the same for every method so that their schemes compare like for like.
+    """
+    oracle = LearningReceiverOracle(
+        games,
+        copy.deepcopy(receiver),
+        epoch_rounds=rounds,
+        observe_fraction=observe_fraction,
+        n_messages=np.shape(schemes)[-1],
+        seed=seed,
+    )
+    return oracle.frequencies(oracle(np.asarray(schemes, dtype=float)))
 
 
 # ============================================================================ the agent

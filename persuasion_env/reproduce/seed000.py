@@ -37,7 +37,9 @@ import numpy as np
 from persuasion_env._validation import check_int
 
 __all__ = [
+    "DEFAULT_IMPLICIT_RECEIVERS",
     "DEFAULT_SIZES",
+    "IMPLICIT_RECEIVERS",
     "EXPERIMENTS",
     "SEED_TABLE1",
     "SEED_TABLE2",
@@ -52,8 +54,20 @@ DEFAULT_SIZES: tuple[int, ...] = (4, 8, 12, 16, 20, 24, 28, 32)
 MESSAGE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
 #: Largest size for which the restricted-message MILP is run (20 s limit per game and M).
 MILP_MAX_SIZE = 12
-#: Learning receivers of the implicit setting.
-IMPLICIT_RECEIVERS: tuple[str, ...] = ("q_learning", "hedge", "reinforce")
+#: Learning receivers of the implicit setting, by label: (registered name, options). The
+#: seed does not name its receiver; it assumes one whose play settles when the scheme stays
+#: put. Discounted UCB does (it forgets the previous scheme in about 500 visits of a
+#: message); the tuned Q-learner does more slowly; the default Q-learner, Hedge and
+#: REINFORCE are offered for comparison but keep the history of earlier schemes for long.
+IMPLICIT_RECEIVERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "ucb_discounted": ("ucb", {"c_explore": 0.2, "discount": 0.998}),
+    "q_learning_slow": ("q_learning", {"alpha": 0.02, "epsilon": 0.1}),
+    "q_learning": ("q_learning", {}),
+    "hedge": ("hedge", {}),
+    "reinforce": ("reinforce", {}),
+}
+#: The receivers of ``persuasion reproduce implicit`` unless ``--receivers`` is given.
+DEFAULT_IMPLICIT_RECEIVERS: tuple[str, ...] = ("ucb_discounted",)
 #: Seed 000's baselines: (sender, receiver) pairs, run through ``persuasion_env.simulate``.
 BASELINES: dict[str, tuple[str, str]] = {
     "modelr": ("modelr", "q_learning"),
@@ -218,7 +232,12 @@ def _config(name: str, size: int, quick: bool, **overrides: Any):
 
 def _implicit_epoch(size: int, quick: bool) -> int:
     """Rounds per epoch with a learning receiver: enough plays of every (message, action)."""
-    return 100 if quick else max(2000, 8 * size * size)
+    return 100 if quick else max(4000, 16 * size * size)
+
+
+#: A scheme's *actual* utility is read after a fresh learner has played it for this many
+#: epochs (the last fifth of them counted).
+EVALUATION_EPOCHS = 10
 
 
 # ===================================================================== experiments
@@ -322,21 +341,32 @@ def _run_messages(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]
 
 
 def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]:
+    """TableNet against each learning receiver, and the three baselines on the same games.
+
+    Every method's final scheme is scored the same way (:func:`learner_response`): a fresh
+    receiver of the row's kind plays it for ``EVALUATION_EPOCHS`` epochs and the sender's
+    utility against its action frequencies is the *actual* value. The baselines' own
+    in-play value (their final greedy policies against their own receiver's, where that
+    receiver may not yet have answered the final scheme) is kept beside it, and every scheme
+    is also scored against the true best response.
+    """
     from agents import make_receiver
     from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
-    from persuasion_env import bayes
 
     prior, u1, _ = _stack(games)
     lp = _lp_values(games)
     baselines = _run_baselines(games, ids, size, seed, quick)
     config = _config("implicit", size, quick)
     epoch = _implicit_epoch(size, quick)
+    labels = extras.get("receivers", DEFAULT_IMPLICIT_RECEIVERS)
     rows = []
-    for r_index, receiver_name in enumerate(extras.get("receivers", IMPLICIT_RECEIVERS)):
+    for label in labels:
+        r_index = list(IMPLICIT_RECEIVERS).index(label)  # stable seeds whatever the selection
+        receiver_name, options = IMPLICIT_RECEIVERS[label]
         start = time.perf_counter()
         oracle = LearningReceiverOracle(
             games,
-            make_receiver(receiver_name),
+            make_receiver(receiver_name, **options),
             epoch_rounds=epoch,
             observe_fraction=0.5,
             seed=np.random.default_rng([seed, size, min(ids), 7, r_index]),
@@ -348,41 +378,58 @@ def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]
             config=config,
             seeds=_learner_seeds(seed, size, ids, salt=3 + r_index),
         )
-        # Actual utility: keep the final scheme for two more epochs and read the receiver's
-        # converged response over the last one (unseen messages: the receiver's greedy rule).
-        oracle(result.schemes)
-        counts = oracle(result.schemes)
-        seen = counts.sum(axis=-1, keepdims=True)
-        greedy = oracle.receiver.policy()
-        response = np.where(seen > 0, counts / np.maximum(seen, 1e-12), greedy)
-        actual = bayes.expected_utility(prior, result.schemes, response, u1)
         elapsed = time.perf_counter() - start
+
+        receiver = make_receiver(receiver_name, **options)  # copied by each evaluation
+        rounds = EVALUATION_EPOCHS * epoch
+        evaluation_seeds = [[seed, size, min(ids), 8, r_index, k] for k in range(4)]
+        learned = _actual_values(games, result.schemes, receiver, rounds, evaluation_seeds[0])
+        against_baselines = {
+            name: _actual_values(games, baselines[name]["scheme"], receiver, rounds, entropy)
+            for name, entropy in zip(BASELINES, evaluation_seeds[1:], strict=True)
+        }
+        best_response = _true_values(games, result.schemes)
         for i, g in enumerate(ids):
-            rows.append(
-                dict(
-                    size=size,
-                    game=g,
-                    receiver=receiver_name,
-                    learned_value=actual[i],
-                    predicted_value=result.predicted_values[i],
-                    observed_value=result.observed_values[i],
-                    lp_value=lp[i],
-                    ratio=actual[i] / lp[i],
-                    best_response_value=_true_values([games[i]], result.schemes[i : i + 1])[0],
-                    train_accuracy=result.train_accuracy[i],
-                    test_accuracy=result.test_accuracy[i],
-                    rounds=int(result.rounds[i]),
-                    epochs=result.epochs,
-                    epoch_rounds=epoch,
-                    time_s=elapsed / len(ids),
-                    **{name: baselines[name][i] for name in BASELINES},
-                )
+            row = dict(
+                size=size,
+                game=g,
+                receiver=label,
+                learned_value=learned[i],
+                predicted_value=result.predicted_values[i],
+                observed_value=result.observed_values[i],
+                best_response_value=best_response[i],
+                lp_value=lp[i],
+                ratio=learned[i] / lp[i],
+                train_accuracy=result.train_accuracy[i],
+                test_accuracy=result.test_accuracy[i],
+                rounds=int(result.rounds[i]),
+                epochs=result.epochs,
+                epoch_rounds=epoch,
+                time_s=elapsed / len(ids),
             )
+            for name in BASELINES:
+                row[name] = against_baselines[name][i]
+                row[f"{name}_in_play"] = baselines[name]["in_play"][i]
+                row[f"{name}_best_response"] = baselines[name]["best_response"][i]
+            rows.append(row)
     return rows
 
 
-def _run_baselines(games, ids, size, seed, quick) -> dict[str, np.ndarray]:
-    """Seed 000's baselines on the same games, through the engine (one batch of games)."""
+def _actual_values(games, schemes: np.ndarray, receiver, rounds: int, entropy) -> np.ndarray:
+    """``U1`` of each game's scheme against a fresh learner's settled play."""
+    from agents.senders.tablenet import learner_response
+    from persuasion_env import bayes
+
+    prior, u1, _ = _stack(games)
+    response = learner_response(
+        games, schemes, receiver, rounds=rounds, seed=np.random.default_rng(entropy)
+    )
+    return bayes.expected_utility(prior, schemes, response, u1)
+
+
+def _run_baselines(games, ids, size, seed, quick) -> dict[str, dict[str, np.ndarray]]:
+    """Seed 000's baselines on the same games, through the engine (one batch of games):
+    each one's final scheme, its in-play value and its value against the best response."""
     from persuasion_env import simulate
 
     rounds = 500 if quick else 50_000
@@ -396,7 +443,11 @@ def _run_baselines(games, ids, size, seed, quick) -> dict[str, np.ndarray]:
             runs=1,
             seed=np.random.default_rng([seed, size, min(ids), 11]),
         )
-        values[name] = np.asarray(result.final_sender_utility, dtype=float)
+        values[name] = {
+            "scheme": result.sender_policy,
+            "in_play": np.asarray(result.final_sender_utility, dtype=float),
+            "best_response": _true_values(games, result.sender_policy),
+        }
     return values
 
 
@@ -436,8 +487,8 @@ def run_experiment(
         quick: tiny hyperparameters (smoke tests; results are not meaningful).
         progress: show a progress bar and print the timings.
         batch: games learned together (default: all remaining games of a size).
-        receivers: ``implicit`` only: the learning receivers (default q_learning, hedge,
-            reinforce).
+        receivers: ``implicit`` only: labels of :data:`IMPLICIT_RECEIVERS` (default
+            :data:`DEFAULT_IMPLICIT_RECEIVERS`).
 
     Returns:
         The experiment's table (all rows, including resumed ones), a pandas DataFrame.
@@ -458,7 +509,7 @@ def run_experiment(
     if receivers is not None:
         if name != "implicit":
             raise ValueError("receivers applies to the implicit experiment only")
-        receivers = [str(r) for r in receivers]
+        receivers = list(dict.fromkeys(str(r).strip() for r in receivers))
         unknown = [r for r in receivers if r not in IMPLICIT_RECEIVERS]
         if unknown or not receivers:
             raise ValueError(
@@ -518,7 +569,7 @@ def run_experiment(
 
 def _rows_per_game(name: str, extras: dict, quick: bool) -> Callable[[int], int]:
     if name == "implicit":
-        n = len(extras.get("receivers", IMPLICIT_RECEIVERS))
+        n = len(extras.get("receivers", DEFAULT_IMPLICIT_RECEIVERS))
         return lambda size: n
     if quick:
         return lambda size: len({1, 2, size})
@@ -644,11 +695,15 @@ def _table_explicit(frame) -> str:
 
 def _table_implicit(frame) -> str:
     out = [
-        "Implicit commitment (seed 000, Table 2): learning receiver, the scheme is never shown.\n"
-        "Actual = U1 of the learned scheme against the receiver's converged response.\n"
+        "Implicit commitment (seed 000, Table 2): a learning receiver that never sees the "
+        "scheme.\nEvery method's final scheme is scored alike: *actual* = U1 against the action "
+        "frequencies of a fresh receiver of the row's kind that has played the scheme for "
+        f"{EVALUATION_EPOCHS} epochs (exploration included); *vs BR* = U1 against the true best "
+        "response; *predicted* = TableNet's receiver model.\n"
     ]
+    names = {"modelr": "ModelR", "info_q": "Info-Q", "info_policy": "Info-Policy"}
     for receiver, by_receiver in frame.groupby("receiver", sort=False):
-        rows = []
+        rows, baseline_rows = [], []
         for size, group in by_receiver.groupby("size"):
             seed = SEED_TABLE2.get(int(size))
             best_baseline = max(group[b].mean() for b in BASELINES)
@@ -658,20 +713,38 @@ def _table_implicit(frame) -> str:
                     str(len(group)),
                     _fmt(group.predicted_value.mean()),
                     _fmt(group.learned_value.mean()),
+                    _fmt(group.best_response_value.mean()),
                     *(_fmt(group[b].mean()) for b in BASELINES),
                     _fmt(group.learned_value.mean() - best_baseline),
                     _fmt(group.lp_value.mean()),
+                    f"{100 * group.learned_value.mean() / group.lp_value.mean():.1f}%",
                     _fmt(group.time_s.mean(), 2),
                     "—" if seed is None else f"{seed[1]:.4f} / {seed[0]:.4f}",
                     "—" if seed is None else " / ".join(f"{v:.4f}" for v in seed[2:]),
                 ]
             )
+            baseline_rows.append(
+                [f"{size}×{size}"]
+                + [
+                    " / ".join(
+                        _fmt(group[f"{b}{suffix}"].mean())
+                        for suffix in ("", "_best_response", "_in_play")
+                    )
+                    for b in BASELINES
+                ]
+            )
         header = [
-            "size", "games", "predicted", "actual", "ModelR", "Info-Q", "Info-Policy",
-            "actual − best baseline", "LP", "s / game", "seed pred. / actual",
+            "size", "games", "predicted", "actual", "vs BR", "ModelR", "Info-Q", "Info-Policy",
+            "actual − best baseline", "LP", "actual / LP", "s / game", "seed pred. / actual",
             "seed ModelR / Info-Q / Info-Policy",
         ]  # fmt: skip
         out.append(f"\n### receiver: {receiver}\n\n" + _markdown(header, rows))
+        out.append(
+            "\nThe baselines' final schemes three ways: actual / vs best response / in play "
+            "(their final greedy policies against their own receiver's, which may not yet "
+            "answer the final scheme).\n\n"
+            + _markdown(["size", *(names[b] for b in BASELINES)], baseline_rows)
+        )
     return "".join(out)
 
 
@@ -870,7 +943,12 @@ def add_reproduce_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of games and learners (default 0)")
     p.add_argument("--out", default="reproduce-seed000", help="output directory")
     p.add_argument("--quick", action="store_true", help="tiny settings (smoke test)")
-    p.add_argument("--receivers", default=None, help="implicit: e.g. q_learning,hedge")
+    p.add_argument(
+        "--receivers",
+        default=None,
+        help=f"implicit: comma-separated, among {', '.join(IMPLICIT_RECEIVERS)} "
+        f"(default {','.join(DEFAULT_IMPLICIT_RECEIVERS)})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_reproduce)
     return p

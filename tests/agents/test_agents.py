@@ -169,6 +169,38 @@ def test_ucb_receiver_tries_every_action_then_exploits():
     assert (res.receiver_policy.argmax(axis=-1) == best).mean() >= 0.9
 
 
+def _play_fixed_scheme(receiver, scheme, game, rounds, rng):
+    """Drive a receiver through ``rounds`` rounds of one scheme (one run)."""
+    for _ in range(rounds):
+        state = rng.choice(game.n_states, p=game.prior)
+        message = rng.choice(scheme.shape[1], p=scheme[state])
+        action = receiver.act(np.array([message]))
+        receiver.update(np.array([message]), action, game.receiver_utility[state, action])
+
+
+@pytest.mark.parametrize(("discount", "follows"), [(0.99, True), (1.0, False)])
+def test_discounted_ucb_follows_a_changed_scheme_and_ucb1_does_not(discount, follows):
+    # Full disclosure, then the same with the messages relabelled: the best response to the
+    # second scheme is the first one's, permuted. Discounting forgets the first scheme within
+    # a few hundred visits; UCB1's sample means still carry 5000 rounds of it.
+    game = PersuasionGame(np.full(3, 1 / 3), np.eye(3), np.eye(3))
+    first, second = np.eye(3), np.eye(3)[[1, 2, 0]]
+    receiver = make_receiver("ucb", c_explore=0.2, discount=discount)
+    receiver.reset(GameView.for_agent(game, receiver, 3), runs=1, rng=np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    _play_fixed_scheme(receiver, first, game, 5000, rng)
+    np.testing.assert_array_equal(receiver.policy()[0], np.eye(3))
+    _play_fixed_scheme(receiver, second, game, 1500, rng)
+    expected = np.eye(3)[[2, 0, 1]]  # message m is now sent in state (m - 1) mod 3
+    assert np.array_equal(receiver.policy()[0], expected) is follows
+
+
+@pytest.mark.parametrize("discount", [0.0, -0.5, 1.5])
+def test_ucb_discount_must_be_in_zero_one(discount):
+    with pytest.raises(ValueError, match="discount"):
+        make_receiver("ucb", discount=discount)
+
+
 def test_lp_optimal_halves_a_margin_the_game_cannot_afford():
     game = PersuasionGame.random(4, 4, seed=0)  # margin 0.2 is infeasible here, 0.1 is not
     with pytest.raises(ValueError, match="no scheme is obedient"):

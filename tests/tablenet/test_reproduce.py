@@ -35,8 +35,16 @@ def test_quick_implicit_run(tmp_path):
         "implicit", sizes=[3], games=2, out_dir=tmp_path, quick=True, progress=False,
         receivers=["q_learning"],
     )  # fmt: skip
-    assert REQUIRED | {"receiver", "modelr", "info_q", "info_policy"} <= set(frame.columns)
+    baselines = {"modelr", "info_q", "info_policy"}
+    assert REQUIRED | {"receiver", "best_response_value"} | baselines <= set(frame.columns)
+    assert {f"{b}_in_play" for b in baselines} | {f"{b}_best_response" for b in baselines} <= set(
+        frame.columns
+    )
     assert len(frame) == 2
+    # Against the best response nobody beats the LP optimum.
+    for column in ["best_response_value", *(f"{b}_best_response" for b in baselines)]:
+        assert (frame[column] <= frame.lp_value + 1e-6).all()
+    assert "vs BR" in (tmp_path / "implicit.md").read_text()
 
 
 def test_resume_keeps_finished_games(tmp_path, monkeypatch):

@@ -7,9 +7,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from agents import make_sender  # noqa: E402
+from agents import make_receiver, make_sender  # noqa: E402
 from agents.senders.tablenet import (  # noqa: E402
     BestResponseOracle,
+    LearningReceiverOracle,
     QuantalOracle,
     ReceiverModel,
     TableNetConfig,
@@ -17,6 +18,7 @@ from agents.senders.tablenet import (  # noqa: E402
     algorithm1,
     fit_receiver_model,
     learn_warmup,
+    learner_response,
     merge_by_action,
     quantal_response_t,
     run_algorithm1,
@@ -113,6 +115,46 @@ def test_explicit_4x4_reaches_95_percent_of_lp():
     assert ratio.mean() >= 0.95 and ratio.min() >= 0.9
     assert result.train_accuracy.min() > 0.9
     assert 1 <= result.rounds.min() and result.rounds.max() <= FAST["max_rounds"]
+
+
+def discounted_ucb():
+    return make_receiver("ucb", c_explore=0.2, discount=0.998)
+
+
+def test_learner_response_settles_on_the_best_response():
+    # The receiver wants to name the state (u2 = identity) and full disclosure tells it:
+    # no near-tie, so a learner that has played the scheme long enough plays the best action
+    # after almost every message, and the sender earns close to its value against the best
+    # response. The receiver passed in is copied, never reset.
+    games = [PersuasionGame(g.prior, g.sender_utility, np.eye(4)) for g in games_4x4()]
+    prior, u1, u2 = stack(games)
+    schemes = np.broadcast_to(np.eye(4), (3, 4, 4)).copy()
+    receiver = discounted_ucb()
+    response = learner_response(games, schemes, receiver, rounds=20_000, seed=0)
+    assert not hasattr(receiver, "learner")
+    np.testing.assert_allclose(response.sum(axis=-1), 1.0)
+    best = bayes.best_response(prior, schemes, u2, u1)
+    np.testing.assert_array_equal(response.argmax(axis=-1), best)
+    assert response.max(axis=-1).min() >= 0.8
+    value = bayes.expected_utility(prior, schemes, response, u1)
+    np.testing.assert_allclose(value, true_values(games, schemes), atol=0.05)
+
+
+def test_implicit_commitment_against_a_learning_receiver_beats_no_information():
+    # Algorithm 1 sees only the learner's action counts; the learned scheme, scored against
+    # a fresh learner's settled play, keeps most of the LP value (no information: 43-80% of it).
+    from persuasion_env.solvers.commitment import no_information_value
+
+    games = games_4x4()
+    prior, u1, _ = stack(games)
+    oracle = LearningReceiverOracle(games, discounted_ucb(), epoch_rounds=1000, seed=0)
+    config = TableNetConfig(**{**FAST, "n_queries": 16, "sharpen": False, "played_weight": 10.0})
+    result = run_algorithm1(oracle, prior, u1, config=config, seeds=0)
+    response = learner_response(games, result.schemes, discounted_ucb(), rounds=20_000, seed=1)
+    actual = bayes.expected_utility(prior, result.schemes, response, u1)
+    lp = lp_values(games)
+    assert (actual >= 0.7 * lp).all() and (actual / lp).mean() >= 0.75
+    assert actual.mean() >= np.mean([no_information_value(g) for g in games]) + 0.05
 
 
 def test_receiver_model_predicts_held_out_quantal_responses():
