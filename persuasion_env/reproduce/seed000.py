@@ -217,7 +217,7 @@ def _config(name: str, size: int, quick: bool, **overrides: Any):
     elif name == "implicit":
         # Each query costs an epoch of play with a learning receiver: fewer, longer ones.
         base = dict(
-            n_queries=4 * size,
+            n_queries=max(4 * size, 48),
             max_rounds=8,
             tolerance=0.01,
             min_rounds=2,
