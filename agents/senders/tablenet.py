@@ -113,7 +113,8 @@ class TableNetConfig:
     """Hyperparameters of TableNet and Algorithm 1 (validated when built).
 
     Sender (TableNet) optimisation:
-        restarts: random initialisations optimised in parallel (the seed: 10).
+        restarts: random initialisations optimised in parallel (the seed: 10); with
+            restricted messages (``M < A``) ``ceil(A / M)`` times as many.
         overparam: internal messages per committed message when ``M >= A`` (1 = off).
         init_scale: standard deviation of the initial logits.
         sender_lr, sender_lr_final: Adam step size, decayed geometrically over a run.
@@ -138,8 +139,9 @@ class TableNetConfig:
             ``model_lr`` (Adam only), ``weight_decay`` (L2).
     Algorithm 1:
         n_queries: random query schemes (default ``30 * S``, about 24 observed columns per
-            parameter of the linear model); ``test_fraction`` of them are held out for the
-            test accuracy;
+            parameter of the linear model; ``30 * S * ceil(sqrt(A / M))`` when ``M < A``, as
+            each query then shows only ``M`` columns); ``test_fraction`` of them are held
+            out for the test accuracy;
             ``query_concentrations``: Dirichlet concentrations of their rows (cycled; 1 is
             uniform on the simplex, smaller values give sparser rows).
         tolerance: E of the stopping rule ``|R - R_hat| <= E``.
@@ -692,6 +694,20 @@ def _init_logits(
     return torch.tensor(np.stack([scale * rng.normal(size=shape) for rng in rngs]), dtype=dtype)
 
 
+def _restricted_factors(n_messages: int, n_actions: int) -> tuple[int, int]:
+    """Budget factors ``(restarts, queries)`` for restricted messages (``M < A``; both 1 when
+    ``M >= A``). With ``M < A`` messages no longer map to actions and the landscape has many
+    more local optima: ``ceil(A / M)`` times the restarts (cheap: ``restarts * M`` internal
+    columns stays below the ``M = A`` budget). Each random query yields only ``M`` columns
+    for the receiver model: ``ceil(sqrt(A / M))`` times the queries (a compromise between
+    keeping the number of observed columns, which costs ``A / M`` times the queries, and
+    the number of queries)."""
+    if n_messages >= n_actions:
+        return 1, 1
+    ratio = n_actions / n_messages
+    return math.ceil(ratio), math.ceil(math.sqrt(ratio))
+
+
 def _messages_internal(n_messages: int, n_actions: int, config: TableNetConfig) -> int:
     return config.overparam * n_messages if n_messages >= n_actions else n_messages
 
@@ -738,9 +754,8 @@ def learn_warmup(
     prior, u1, u2 = (torch.tensor(x, dtype=dtype) for x in (prior_np, u1_np, u2_np))
     model = QuantalModel(u2, u1, config.lam)
     m_int = _messages_internal(n_messages, n_actions, config)
-    tablenet = TableNet(
-        _init_logits(rngs, (config.restarts, n_states, m_int), config.init_scale, dtype)
-    )
+    restarts = config.restarts * _restricted_factors(n_messages, n_actions)[0]
+    tablenet = TableNet(_init_logits(rngs, (restarts, n_states, m_int), config.init_scale, dtype))
     curve: list = []
     best = optimise_scheme(
         tablenet,
@@ -885,7 +900,8 @@ def algorithm1(
         return torch.tensor(counts, dtype=dtype)
 
     # ---- 1. random queries: play them, collect D ---------------------------------------
-    n_queries = config.n_queries or 30 * n_states
+    restart_factor, query_factor = _restricted_factors(n_messages, n_actions)
+    n_queries = config.n_queries or 30 * n_states * query_factor
     n_test = int(round(config.test_fraction * n_queries)) if n_queries > 1 else 0
     n_train = n_queries - n_test
     columns: list[torch.Tensor] = []
@@ -914,9 +930,8 @@ def algorithm1(
 
     # ---- 3. optimise the sender, play, compare, refit ------------------------------------
     m_int = _messages_internal(n_messages, n_actions, config)
-    tablenet = TableNet(
-        _init_logits(rngs, (config.restarts, n_states, m_int), config.init_scale, dtype)
-    )
+    restarts = config.restarts * restart_factor
+    tablenet = TableNet(_init_logits(rngs, (restarts, n_states, m_int), config.init_scale, dtype))
     stopped = np.zeros(g, dtype=bool)
     rounds = np.zeros(g, dtype=int)
     final = np.zeros((g, n_states, n_messages))
@@ -947,7 +962,7 @@ def algorithm1(
         round_r = np.full(g, -np.inf)
         round_rhat = np.zeros(g)
         round_schemes = np.zeros_like(final)
-        for rank in range(min(config.candidates, config.restarts)):
+        for rank in range(min(config.candidates, restarts)):
             candidate = _finalise(best.top(rank)[0], model, prior_np, n_messages, n_actions)
             schemes = np.where(stopped[:, None, None], final, candidate)
             schemes_t = torch.tensor(schemes, dtype=dtype)

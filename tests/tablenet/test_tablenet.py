@@ -207,6 +207,20 @@ def test_restricted_messages():
     assert np.all(true_values(games, result.schemes) >= 0.9 * milp)
 
 
+@pytest.mark.parametrize(("n_messages", "queries"), [(8, 30 * 8), (4, 30 * 8 * 2), (2, 30 * 8 * 2)])
+def test_default_queries_grow_when_messages_are_restricted(n_messages, queries):
+    # Each random query shows the model only M columns: the default 30 S queries become
+    # 30 S ceil(sqrt(A / M)) when M < A (the docstring of TableNetConfig.n_queries).
+    game = PersuasionGame.random(8, 8, seed=3)
+    prior, u1, _ = stack([game])
+    fast = {**FAST, "n_queries": None, "max_rounds": 1, "min_rounds": 1, "candidates": 1}
+    config = TableNetConfig(**fast)
+    result = run_algorithm1(
+        BestResponseOracle([game]), prior, u1, n_messages=n_messages, config=config
+    )
+    assert result.epochs == queries + 1  # the queries, then one played scheme
+
+
 # --------------------------------------------------------------------- engine path
 
 
