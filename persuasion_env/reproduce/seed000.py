@@ -39,8 +39,8 @@ from persuasion_env._validation import check_int
 __all__ = [
     "DEFAULT_IMPLICIT_RECEIVERS",
     "DEFAULT_SIZES",
-    "IMPLICIT_RECEIVERS",
     "EXPERIMENTS",
+    "IMPLICIT_RECEIVERS",
     "SEED_TABLE1",
     "SEED_TABLE2",
     "add_reproduce_parser",
