@@ -204,8 +204,7 @@ def exp3_options(eta, gamma) -> dict:
 
 
 def ucb_options(c_explore, discount) -> dict:
-    discount = check_probability(discount, "discount")
-    if discount == 0:
-        raise ValueError("discount must be in (0, 1], got 0")
-    c_explore = check_positive(c_explore, "c_explore", allow_zero=True)
-    return dict(c_explore=c_explore, discount=discount)
+    return dict(
+        c_explore=check_positive(c_explore, "c_explore", allow_zero=True),
+        discount=check_probability(check_positive(discount, "discount"), "discount"),
+    )

@@ -215,6 +215,15 @@ class Receiver(Agent):
     def observe_scheme(self, schemes: np.ndarray) -> None:
         """See the sender's scheme ``(B, S, M)`` (only called when ``needs_scheme``)."""
 
+    def _checked_schemes(self, schemes: np.ndarray) -> np.ndarray:
+        """``schemes`` as a float array, checked to be ``(B, S, M)`` for this reset."""
+        view = self._require_reset()
+        schemes = np.asarray(schemes, dtype=np.float64)
+        expected = (self.runs, view.n_states, view.n_messages)
+        if schemes.shape != expected:
+            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
+        return schemes
+
     def act(self, messages: np.ndarray) -> np.ndarray:
         """Actions ``(B,)`` for the messages ``(B,)`` of this round."""
         raise NotImplementedError

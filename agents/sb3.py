@@ -281,12 +281,7 @@ class SB3Receiver(_SB3Agent, Receiver):
         self._schemes = np.full((runs, view.n_states, view.n_messages), 1.0 / view.n_messages)
 
     def observe_scheme(self, schemes: np.ndarray) -> None:
-        view = self._require_reset()
-        schemes = np.asarray(schemes, dtype=np.float64)
-        expected = (self.runs, view.n_states, view.n_messages)
-        if schemes.shape != expected:
-            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
-        self._schemes = schemes
+        self._schemes = self._checked_schemes(schemes)
 
     def _observations(self, messages: np.ndarray, schemes: np.ndarray) -> np.ndarray:
         if not self._vector:

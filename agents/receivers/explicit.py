@@ -28,12 +28,7 @@ class _SchemeReader(Receiver):
         raise NotImplementedError
 
     def observe_scheme(self, schemes: np.ndarray) -> None:
-        view = self._require_reset()
-        schemes = np.asarray(schemes, dtype=np.float64)
-        expected = (self.runs, view.n_states, view.n_messages)
-        if schemes.shape != expected:
-            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
-        self._table = self._response(schemes)
+        self._table = self._response(self._checked_schemes(schemes))
 
     def policy(self) -> np.ndarray:
         return self._table.copy()

@@ -165,12 +165,9 @@ def test_ray_missing_is_one_clear_line(monkeypatch):
         small().play(backend="ray", progress=False)
 
 
+TOURNAMENT = [sys.executable, "-m", "persuasion_env.cli", "tournament", "--quiet"]
 CLI = [
-    sys.executable,
-    "-m",
-    "persuasion_env.cli",
-    "tournament",
-    "--quiet",
+    *TOURNAMENT,
     "--senders",
     "info_q,modelr,q_learning,lp_optimal",
     "--receivers",
@@ -215,28 +212,15 @@ def test_killed_and_resumed_run_gives_the_uninterrupted_table(tmp_path):
 
 
 def test_cli_reports_failures_in_its_exit_status(tmp_path):
+    zero_seeds = "--senders info_q --receivers q_learning --rounds 10 --seeds 0".split()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "persuasion_env.cli",
-            "tournament",
-            "--quiet",
-            "--senders",
-            "info_q",
-            "--receivers",
-            "q_learning",
-            "--rounds",
-            "10",
-            "--seeds",
-            "0",
-        ],
+        [*TOURNAMENT, *zero_seeds],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 2 and "--seeds must be >= 1" in result.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "persuasion_env.cli", "tournament", "--quiet", "--senders", "nope"],
+        [*TOURNAMENT, "--senders", "nope"],
         capture_output=True,
         text=True,
     )
