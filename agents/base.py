@@ -13,6 +13,7 @@ through the same few calls::
         actions = receiver.act(messages)         # (B,) ints in [0, A)
         sender.update(states, messages, actions, sender_rewards)
         receiver.update(messages, actions, receiver_rewards)
+        receiver.observe_states(messages, states)  # only receivers with observes_state = True
 
 Like the Axelrod library's strategies, every agent class carries metadata as class attributes:
 
@@ -27,6 +28,8 @@ attribute           meaning
                     messages and its own payoffs)
 ``learns``          whether the agent changes its behaviour from feedback
 ``needs_scheme``    receivers: whether it must be shown the sender's scheme
+``observes_state``  receivers: whether it learns the realised state after acting (ex-post
+                    state observation, as in fictitious play)
 ``full_information``whether the agent is given the whole game (both utilities): only the
                     exact benchmarks (``lp_optimal``) and the rational receivers' own needs
 ``game``            ``"repeated"`` (this protocol) or ``"oracle"`` (the query game)
@@ -134,6 +137,7 @@ class Agent:
     level: ClassVar[str] = ""
     learns: ClassVar[bool] = False
     needs_scheme: ClassVar[bool] = False
+    observes_state: ClassVar[bool] = False
     full_information: ClassVar[bool] = False
     game: ClassVar[str] = "repeated"
     description: ClassVar[str] = ""
@@ -230,6 +234,10 @@ class Receiver(Agent):
 
     def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
         """Feedback of one round: the receiver's own rewards."""
+
+    def observe_states(self, messages: np.ndarray, states: np.ndarray) -> None:
+        """After the round, the states ``(B,)`` the messages ``(B,)`` were sent in (only
+        called when ``observes_state``)."""
 
     def policy(self) -> np.ndarray:
         """The current greedy response table ``q[b, m, a]``, shape ``(B, M, A)``."""

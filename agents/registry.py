@@ -147,6 +147,7 @@ def describe_agents() -> list[dict[str, Any]]:
                     "level": getattr(cls, "level", ""),
                     "learns": bool(getattr(cls, "learns", False)),
                     "needs_scheme": bool(getattr(cls, "needs_scheme", False)),
+                    "observes_state": bool(getattr(cls, "observes_state", False)),
                     "description": getattr(cls, "description", "") or "",
                 }
             )

@@ -249,6 +249,7 @@ def simulate(
     recommends = bool(getattr(sender, "recommends", False))
     per_round_sender = sender.level != "scheme"
     shows_scheme = receiver.needs_scheme
+    shows_states = receiver.observes_state
     rows = np.arange(runs)
 
     edges = np.linspace(0, rounds, bins + 1).round().astype(int)
@@ -291,6 +292,8 @@ def simulate(
                 r2 += noise_chunk[k, 1]
             sender.update(states, messages, actions, r1)
             receiver.update(messages, actions, r2)
+            if shows_states:
+                receiver.observe_states(messages, states)
 
             totals[0] += true_u1
             totals[1] += true_u2

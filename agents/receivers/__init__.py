@@ -2,6 +2,7 @@
 
 from agents.receivers.explicit import BestResponseReceiver, QuantalReceiver
 from agents.receivers.learning import (
+    FictitiousPlayReceiver,
     HedgeReceiver,
     QLearningReceiver,
     ReinforceReceiver,
@@ -10,6 +11,7 @@ from agents.receivers.learning import (
 
 __all__ = [
     "BestResponseReceiver",
+    "FictitiousPlayReceiver",
     "HedgeReceiver",
     "QLearningReceiver",
     "QuantalReceiver",

@@ -4,7 +4,8 @@ They never see the scheme: each round they observe the message, act, and then ob
 own payoff. The engine normalises payoffs into [-1, 1] by default (``normalize=True``), which
 is what the optimistic initial values and the EXP3 gain mapping assume. Each is a batched
 contextual bandit (:mod:`agents._bandits`) whose context is the message and whose arms are
-the actions.
+the actions, except :class:`FictitiousPlayReceiver`, which also learns the state after acting
+and best-responds to the posteriors it has seen.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents import _bandits
-from agents.base import GameView, Receiver
+from agents.base import GameView, Receiver, rand_argmax, uniform_over_argmax
 from agents.registry import register
+from persuasion_env._validation import check_positive, check_probability
 
 
 class BanditReceiver(Receiver):
@@ -131,3 +133,59 @@ class UCBReceiver(BanditReceiver):
         super().__init__()
         options = _bandits.ucb_options(c_explore, discount)
         self._set_options(options, **options)
+
+
+@register
+class FictitiousPlayReceiver(Receiver):
+    """Discounted fictitious play: best response to the posteriors seen after each message.
+
+    The receiver never sees the scheme, but learns the state after acting (ex-post state
+    observation). Per message it keeps discounted state counts ``n[m, s]``: each time ``m``
+    is received they are multiplied by ``discount`` and the realised state's count grows by
+    one. It plays the best response, under its own utility ``u2``, to the empirical
+    posterior ``n[m, .] / sum_s n[m, s]``, ties broken at random. This is seed 000's
+    learning receiver taken literally: once the empirical frequency of (state, message)
+    settles on a scheme, the receiver has learned the correct response to it.
+
+    The counts start at ``prior_weight * prior``: a message never received is answered as if
+    it carried no information (the rational answer to an unsent message, MODEL.md A1).
+    ``discount < 1`` forgets a previous scheme over about ``1 / (1 - discount)`` receipts of a
+    message; ``discount = 1`` is classical fictitious play (the whole history counts).
+    """
+
+    name = "fictitious_play"
+    description = "discounted fictitious play: best response to the empirical posteriors (sees s)"
+    learns = True
+    observes_state = True
+    batched_games = True
+    _param_names = ("discount", "prior_weight")
+
+    def __init__(self, discount: float = 0.995, prior_weight: float = 1.0) -> None:
+        super().__init__()
+        self.discount = check_probability(check_positive(discount, "discount"), "discount")
+        self.prior_weight = check_positive(prior_weight, "prior_weight")
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        priors = np.broadcast_to(view.priors, (runs, view.n_states))
+        self.utilities = np.broadcast_to(view.utilities, (runs, view.n_states, view.n_actions))
+        self.state_counts = np.repeat(self.prior_weight * priors[:, None, :], view.n_messages, 1)
+        self.rows = np.arange(runs)
+
+    def _values(self, counts: np.ndarray, utilities: np.ndarray) -> np.ndarray:
+        """Expected utility of each action under the empirical posteriors of ``counts``."""
+        posteriors = counts / counts.sum(axis=-1, keepdims=True)
+        return posteriors @ utilities
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        counts = self.state_counts[self.rows, messages][:, None]  # (B, 1, S)
+        return rand_argmax(self._values(counts, self.utilities)[:, 0], self.rng)
+
+    def observe_states(self, messages: np.ndarray, states: np.ndarray) -> None:
+        rows = self.rows
+        if self.discount < 1.0:
+            self.state_counts[rows, messages] *= self.discount
+        self.state_counts[rows, messages, states] += 1.0
+
+    def policy(self) -> np.ndarray:
+        return uniform_over_argmax(self._values(self.state_counts, self.utilities))

@@ -1074,9 +1074,9 @@ class LearningReceiverOracle:
     """Implicit commitment: a learning receiver (one batched receiver, one run per game) that
     never sees the scheme. Each call plays the schemes for an epoch of ``epoch_rounds``
     rounds (states from the prior, messages from the scheme, the receiver acts and learns
-    from its payoff ``u2[s, a]`` divided by ``max |u2|`` when ``normalize``) and returns the
-    action counts per message over the last ``observe_fraction`` of the epoch. The receiver
-    keeps learning across calls.
+    from its payoff ``u2[s, a]`` divided by ``max |u2|`` when ``normalize``, and from the state
+    if it ``observes_state``) and returns the action counts per message over the last
+    ``observe_fraction`` of the epoch. The receiver keeps learning across calls.
 
     Args:
         games: games of one size.
@@ -1128,11 +1128,14 @@ class LearningReceiverOracle:
         counts = np.zeros((g, n_messages, n_actions))
         start = rounds - max(1, int(round(self.observe_fraction * rounds)))
         rows = self.rows
+        shows_states = getattr(self.receiver, "observes_state", False)
         for t in range(rounds):
             states = sample_rows(self.prior, self.rng)
             messages = sample_rows(schemes[rows, states], self.rng)
             actions = self.receiver.act(messages)
             self.receiver.update(messages, actions, self.rewards[rows, states, actions])
+            if shows_states:
+                self.receiver.observe_states(messages, states)
             if t >= start:
                 counts[rows, messages, actions] += 1
         self.rounds_played += rounds

@@ -334,6 +334,8 @@ class RoundCore:
             if noisy:
                 r2 += z[1]
             agent.update(messages, actions, r2)
+            if agent.observes_state:
+                agent.observe_states(messages, states)
             reward = u1 + z[0] * self.scale1 if noisy else u1
         else:
             r1 = self.flat_r1[cell]

@@ -55,19 +55,24 @@ MESSAGE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
 #: Largest size for which the restricted-message MILP is run (20 s limit per game and M).
 MILP_MAX_SIZE = 12
 #: Learning receivers of the implicit setting, by label: (registered name, options). The
-#: seed does not name its receiver; it assumes one whose play settles when the scheme stays
-#: put. Discounted UCB does (it forgets the previous scheme in about 500 visits of a
-#: message); the tuned Q-learner does more slowly; the default Q-learner, Hedge and
-#: REINFORCE are offered for comparison but keep the history of earlier schemes for long.
+#: seed does not name its receiver; it assumes one that learns the correct response once
+#: the empirical frequency of (state, message) settles on the scheme. Fictitious play is
+#: that receiver taken literally (it sees the state after acting and best-responds to the
+#: posteriors it has seen, forgetting over about 200 receipts of a message). Discounted UCB
+#: learns from its payoffs only, so its play keeps exploring. The tuned Q-learner settles
+#: more slowly; the default Q-learner, Hedge and REINFORCE are offered for comparison but
+#: keep the history of earlier schemes for long. (New labels go at the end: a label's
+#: position seeds its runs.)
 IMPLICIT_RECEIVERS: dict[str, tuple[str, dict[str, Any]]] = {
     "ucb_discounted": ("ucb", {"c_explore": 0.2, "discount": 0.998}),
     "q_learning_slow": ("q_learning", {"alpha": 0.02, "epsilon": 0.1}),
     "q_learning": ("q_learning", {}),
     "hedge": ("hedge", {}),
     "reinforce": ("reinforce", {}),
+    "fictitious_play": ("fictitious_play", {"discount": 0.995}),
 }
 #: The receivers of ``persuasion reproduce implicit`` unless ``--receivers`` is given.
-DEFAULT_IMPLICIT_RECEIVERS: tuple[str, ...] = ("ucb_discounted",)
+DEFAULT_IMPLICIT_RECEIVERS: tuple[str, ...] = ("fictitious_play", "ucb_discounted")
 #: Seed 000's baselines: (sender, receiver) pairs, run through ``persuasion_env.simulate``.
 BASELINES: dict[str, tuple[str, str]] = {
     "modelr": ("modelr", "q_learning"),

@@ -231,3 +231,20 @@ def test_same_game_object_any_shape():
     assert env.action_space.n == 3 and env.observation_space.n == 2
     _, info = env.reset(seed=0)
     assert info["lp_value"] == pytest.approx(solve_commitment(game, n_messages=3).sender_value)
+
+
+def test_a_fictitious_play_receiver_learns_from_the_states_the_env_shows_it(prosecutor):
+    # The sender plays the prosecutor scheme "message 1 always when guilty, with probability
+    # 1/7 when innocent": P(guilty | 1) = 3/4, P(guilty | 0) = 0. The receiver, who sees each
+    # round's state after acting, must learn to convict on message 1 and acquit on message 0.
+    env = gymnasium.make(REPEATED, game=prosecutor, receiver="fictitious_play", episode_length=400)
+    state, _ = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    actions = []
+    for _ in range(400):
+        message = 1 if state == 1 or rng.random() < 1 / 7 else 0
+        state, reward, _, truncated, info = env.step(message)
+        actions.append((message, info["receiver_action"]))
+    late = actions[50:]
+    assert all(action == message for message, action in late)
+    np.testing.assert_array_equal(env.unwrapped.receiver.policy()[0], np.eye(2))

@@ -121,6 +121,10 @@ def discounted_ucb():
     return make_receiver("ucb", c_explore=0.2, discount=0.998)
 
 
+def fictitious_play():
+    return make_receiver("fictitious_play", discount=0.995)
+
+
 def test_learner_response_settles_on_the_best_response():
     # The receiver wants to name the state (u2 = identity) and full disclosure tells it:
     # no near-tie, so a learner that has played the scheme long enough plays the best action
@@ -140,17 +144,19 @@ def test_learner_response_settles_on_the_best_response():
     np.testing.assert_allclose(value, true_values(games, schemes), atol=0.05)
 
 
-def test_implicit_commitment_against_a_learning_receiver_beats_no_information():
+@pytest.mark.parametrize("make_learner", [discounted_ucb, fictitious_play])
+def test_implicit_commitment_against_a_learning_receiver_beats_no_information(make_learner):
     # Algorithm 1 sees only the learner's action counts; the learned scheme, scored against
     # a fresh learner's settled play, keeps most of the LP value (no information: 43-80% of it).
+    # Fictitious play learns from the states the oracle shows it after each round.
     from persuasion_env.solvers.commitment import no_information_value
 
     games = games_4x4()
     prior, u1, _ = stack(games)
-    oracle = LearningReceiverOracle(games, discounted_ucb(), epoch_rounds=1000, seed=0)
+    oracle = LearningReceiverOracle(games, make_learner(), epoch_rounds=1000, seed=0)
     config = TableNetConfig(**{**FAST, "n_queries": 16, "sharpen": False, "played_weight": 10.0})
     result = run_algorithm1(oracle, prior, u1, config=config, seeds=0)
-    response = learner_response(games, result.schemes, discounted_ucb(), rounds=20_000, seed=1)
+    response = learner_response(games, result.schemes, make_learner(), rounds=20_000, seed=1)
     actual = bayes.expected_utility(prior, result.schemes, response, u1)
     lp = lp_values(games)
     assert (actual >= 0.7 * lp).all() and (actual / lp).mean() >= 0.75
