@@ -190,14 +190,20 @@ def _play_fixed_scheme(receiver, scheme, game, rounds, rng):
             receiver.observe_states(np.array([message]), np.array([state]))
 
 
+@pytest.mark.parametrize(
+    ("name", "options"), [("ucb", {"c_explore": 0.2}), ("fictitious_play", {})]
+)
 @pytest.mark.parametrize(("discount", "follows"), [(0.99, True), (1.0, False)])
-def test_discounted_ucb_follows_a_changed_scheme_and_ucb1_does_not(discount, follows):
+def test_a_discounted_learner_follows_a_changed_scheme_and_an_undiscounted_one_does_not(
+    name, options, discount, follows
+):
     # Full disclosure, then the same with the messages relabelled: the best response to the
     # second scheme is the first one's, permuted. Discounting forgets the first scheme within
-    # a few hundred visits; UCB1's sample means still carry 5000 rounds of it.
+    # a few hundred visits; UCB1's sample means (classical fictitious play's state counts)
+    # still carry 5000 rounds of it.
     game = PersuasionGame(np.full(3, 1 / 3), np.eye(3), np.eye(3))
     first, second = np.eye(3), np.eye(3)[[1, 2, 0]]
-    receiver = make_receiver("ucb", c_explore=0.2, discount=discount)
+    receiver = make_receiver(name, discount=discount, **options)
     receiver.reset(GameView.for_agent(game, receiver, 3), runs=1, rng=np.random.default_rng(0))
     rng = np.random.default_rng(1)
     _play_fixed_scheme(receiver, first, game, 5000, rng)
@@ -248,20 +254,6 @@ def test_fictitious_play_settles_on_the_best_response_in_the_engine():
     # It learns within a few rounds, so it convicts in about 0.4 of the 32 000 rounds played
     # (sampling standard deviation 0.003).
     assert res.run_sender_utility.mean() == pytest.approx(0.4, abs=0.01)
-
-
-@pytest.mark.parametrize(("discount", "follows"), [(0.99, True), (1.0, False)])
-def test_discounted_fictitious_play_follows_a_changed_scheme(discount, follows):
-    game = PersuasionGame(np.full(3, 1 / 3), np.eye(3), np.eye(3))
-    first, second = np.eye(3), np.eye(3)[[1, 2, 0]]
-    receiver = make_receiver("fictitious_play", discount=discount)
-    receiver.reset(GameView.for_agent(game, receiver, 3), runs=1, rng=np.random.default_rng(0))
-    rng = np.random.default_rng(1)
-    _play_fixed_scheme(receiver, first, game, 5000, rng)
-    np.testing.assert_array_equal(receiver.policy()[0], np.eye(3))
-    _play_fixed_scheme(receiver, second, game, 1500, rng)
-    expected = np.eye(3)[[2, 0, 1]]  # message m is now sent in state (m - 1) mod 3
-    assert np.array_equal(receiver.policy()[0], expected) is follows
 
 
 def test_lp_optimal_halves_a_margin_the_game_cannot_afford():
