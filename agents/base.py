@@ -25,7 +25,8 @@ attribute           meaning
 ``level``           senders: ``"round"`` (maps each state to a message, learns from rewards) or
                     ``"scheme"`` (commits to a whole scheme, changes it rarely);
                     receivers: ``"explicit"`` (sees the scheme) or ``"learning"`` (sees only
-                    messages and its own payoffs)
+                    messages and its own payoffs, and the state after acting if
+                    ``observes_state``)
 ``learns``          whether the agent changes its behaviour from feedback
 ``needs_scheme``    receivers: whether it must be shown the sender's scheme
 ``observes_state``  receivers: whether it learns the realised state after acting (ex-post
@@ -77,8 +78,8 @@ class GameView:
         n_messages: M, chosen by the sender (``A`` unless the sender asks otherwise).
         priors: ``(1 or B, S)`` the common prior of each run's game.
         utilities: ``(1 or B, S, A)`` the agent's *own* utility: ``u1`` for a sender, ``u2``
-            for a receiver. Learners should not read it (they learn from rewards); rational
-            receivers and model-based senders may.
+            for a receiver. Learners from rewards should not read it; rational receivers,
+            model-based senders and fictitious play (which learns beliefs, not payoffs) may.
         games: the whole games ``(1 or B)``, only for agents with ``full_information = True``.
         prior, utility, game: the same for a batch of one game (``None`` for a mixed batch),
             for agents that handle a single game only.

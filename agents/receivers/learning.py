@@ -154,7 +154,7 @@ class FictitiousPlayReceiver(Receiver):
     """
 
     name = "fictitious_play"
-    description = "discounted fictitious play: best response to the empirical posteriors (sees s)"
+    description = "Fictitious play: sees the state after acting, best-responds to the posteriors"
     learns = True
     observes_state = True
     batched_games = True
