@@ -272,6 +272,7 @@ class RoundCore:
         self.flat_r2 = self.flat_u2 / self.scale2
         self.lp_value = lp_value(game, n_messages)
         self.shows_scheme = self.side == "sender" and bool(agent.needs_scheme)
+        self.shows_states = self.side == "sender" and bool(agent.observes_state)
         # Empirical scheme of the outside sender / response of the outside receiver (counts).
         shape = (
             (self.runs, n_states, n_messages)
@@ -334,7 +335,7 @@ class RoundCore:
             if noisy:
                 r2 += z[1]
             agent.update(messages, actions, r2)
-            if agent.observes_state:
+            if self.shows_states:
                 agent.observe_states(messages, states)
             reward = u1 + z[0] * self.scale1 if noisy else u1
         else:
@@ -555,10 +556,11 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     Every round a state ``s`` is drawn from the common prior; the agent (the sender) sees it
     and sends a message ``m``; a receiver agent inside the environment (by default the
     Q-learner of Info-Q, ``"q_learning"``) sees only ``m``, acts, and learns from its own
-    payoff. The agent's reward is its utility ``u1[s, a]``. The receiver is a learner, so what
-    a message *means* is whatever the agent's messaging has taught it: the agent must
-    persuade through consistent signalling (MODEL.md A4.3, A6). The receiver is reset (a
-    fresh learner) at every ``reset``. A receiver that reads schemes (``"best_response"``,
+    payoff (``"fictitious_play"`` also learns the state after acting). The agent's reward is
+    its utility ``u1[s, a]``. The receiver is a learner, so what a message *means* is whatever
+    the agent's messaging has taught it: the agent must persuade through consistent
+    signalling (MODEL.md A4.3, A6). The receiver is reset (a fresh learner) at every
+    ``reset``. A receiver that reads schemes (``"best_response"``,
     ``"quantal"``) is shown the agent's empirical scheme of the episode (message frequencies
     per state; uniform rows for unseen states) every ``epoch`` rounds.
 

@@ -213,6 +213,16 @@ def test_a_discounted_learner_follows_a_changed_scheme_and_an_undiscounted_one_d
     assert np.array_equal(receiver.policy()[0], expected) is follows
 
 
+def test_fictitious_play_learns_each_runs_own_game_in_a_mixed_batch():
+    # Tournaments batch different games: run b must use game b's prior and u2, not game 0's.
+    games = [PersuasionGame.random(3, 3, seed=s) for s in range(4)]
+    res = simulate(games, "full_disclosure", "fictitious_play", rounds=600, runs=2, seed=0)
+    for run, g in enumerate(res.run_game):
+        best = games[g].receiver_utility.argmax(axis=1)  # full disclosure: message = state
+        np.testing.assert_array_equal(res.receiver_policy[run], np.eye(3)[best])
+    assert len({tuple(games[g].receiver_utility.argmax(axis=1)) for g in range(4)}) > 1
+
+
 @pytest.mark.parametrize("name", ["ucb", "fictitious_play"])
 @pytest.mark.parametrize("discount", [0.0, -0.5, 1.5])
 def test_discount_must_be_in_zero_one(name, discount):
