@@ -236,8 +236,15 @@ def _config(name: str, size: int, quick: bool, **overrides: Any):
 
 
 def _implicit_epoch(size: int, quick: bool) -> int:
-    """Rounds per epoch with a learning receiver: enough plays of every (message, action)."""
-    return 100 if quick else max(4000, 16 * size * size)
+    """Rounds per epoch with a learning receiver: enough plays of every (message, action).
+
+    With the floor of 8000 rounds, a 4x4 message sent every fourth round is received 1000
+    times in the half epoch before its play is read: five memory lengths of the default
+    fictitious-play receiver (about 200 receipts). At 4000 rounds it is two and a half, and
+    the frequencies read still partly answer the previous scheme (4x4, 8 learner seeds:
+    0.6656 at 4000 rounds, 0.6683 at 8000; ``benchmarks/implicit_seeds.py --epoch``).
+    """
+    return 100 if quick else max(8000, 16 * size * size)
 
 
 #: A scheme's *actual* utility is read after a fresh learner has played it for this many
