@@ -305,7 +305,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "full_disclosure",
             "no_information",
         ],
-        ["best_response", "q_learning", "reinforce", "hedge"],
+        ["best_response", "q_learning", "reinforce", "hedge", "fictitious_play"],
         games=["prosecutor"],
         sizes=[4],
         n_games=3,
