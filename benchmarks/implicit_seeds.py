@@ -24,7 +24,6 @@ import time
 import numpy as np
 
 from agents import make_receiver
-from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
 from persuasion_env.reproduce.seed000 import (  # the experiment's own protocol, reused
     EVALUATION_EPOCHS,
     IMPLICIT_RECEIVERS,
@@ -33,9 +32,9 @@ from persuasion_env.reproduce.seed000 import (  # the experiment's own protocol,
     _actual_values,
     _config,
     _implicit_epoch,
+    _learn_implicit,
     _learner_seeds,
     _lp_values,
-    _stack,
     make_game,
 )
 
@@ -46,20 +45,13 @@ def actual_values(games, label: str, seed: int, options: dict, epoch: int) -> np
     size = games[0].n_states
     name, defaults = IMPLICIT_RECEIVERS[label]
     options = {**defaults, **options}
-    prior, u1, _ = _stack(games)
-    oracle = LearningReceiverOracle(
+    result = _learn_implicit(
         games,
         make_receiver(name, **options),
-        epoch_rounds=epoch,
-        observe_fraction=0.5,
-        seed=np.random.default_rng([seed, size, 1]),
-    )
-    result = run_algorithm1(
-        oracle,
-        prior,
-        u1,
-        config=_config("implicit", size, quick=False),
-        seeds=_learner_seeds(seed, size, range(len(games)), salt=2),
+        epoch,
+        _config("implicit", size, quick=False),
+        oracle_entropy=[seed, size, 1],
+        learner_seeds=_learner_seeds(seed, size, range(len(games)), salt=2),
     )
     receiver = make_receiver(name, **options)
     return _actual_values(

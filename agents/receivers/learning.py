@@ -172,14 +172,15 @@ class FictitiousPlayReceiver(Receiver):
         self.state_counts = np.repeat(self.prior_weight * priors[:, None, :], view.n_messages, 1)
         self.rows = np.arange(runs)
 
-    def _values(self, counts: np.ndarray, utilities: np.ndarray) -> np.ndarray:
-        """Expected utility of each action under the empirical posteriors of ``counts``."""
+    def _values(self, counts: np.ndarray) -> np.ndarray:
+        """Expected ``u2`` of each action under the empirical posteriors of ``counts``
+        ``(B, K, S)``: ``(B, K, A)``."""
         posteriors = counts / counts.sum(axis=-1, keepdims=True)
-        return posteriors @ utilities
+        return posteriors @ self.utilities
 
     def act(self, messages: np.ndarray) -> np.ndarray:
         counts = self.state_counts[self.rows, messages][:, None]  # (B, 1, S)
-        return rand_argmax(self._values(counts, self.utilities)[:, 0], self.rng)
+        return rand_argmax(self._values(counts)[:, 0], self.rng)
 
     def observe_states(self, messages: np.ndarray, states: np.ndarray) -> None:
         rows = self.rows
@@ -188,4 +189,4 @@ class FictitiousPlayReceiver(Receiver):
         self.state_counts[rows, messages, states] += 1.0
 
     def policy(self) -> np.ndarray:
-        return uniform_over_argmax(self._values(self.state_counts, self.utilities))
+        return uniform_over_argmax(self._values(self.state_counts))

@@ -363,9 +363,7 @@ def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]
     is also scored against the true best response.
     """
     from agents import make_receiver
-    from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
 
-    prior, u1, _ = _stack(games)
     lp = _lp_values(games)
     baselines = _run_baselines(games, ids, size, seed, quick)
     config = _config("implicit", size, quick)
@@ -376,19 +374,13 @@ def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]
         r_index = list(IMPLICIT_RECEIVERS).index(label)  # stable seeds whatever the selection
         receiver_name, options = IMPLICIT_RECEIVERS[label]
         start = time.perf_counter()
-        oracle = LearningReceiverOracle(
+        result = _learn_implicit(
             games,
             make_receiver(receiver_name, **options),
-            epoch_rounds=epoch,
-            observe_fraction=0.5,
-            seed=np.random.default_rng([seed, size, min(ids), 7, r_index]),
-        )
-        result = run_algorithm1(
-            oracle,
-            prior,
-            u1,
-            config=config,
-            seeds=_learner_seeds(seed, size, ids, salt=3 + r_index),
+            epoch,
+            config,
+            oracle_entropy=[seed, size, min(ids), 7, r_index],
+            learner_seeds=_learner_seeds(seed, size, ids, salt=3 + r_index),
         )
         elapsed = time.perf_counter() - start
 
@@ -425,6 +417,22 @@ def _run_implicit(games, ids, size, seed, quick, extras) -> list[dict[str, Any]]
                 row[f"{name}_best_response"] = baselines[name]["best_response"][i]
             rows.append(row)
     return rows
+
+
+def _learn_implicit(games, receiver, epoch: int, config, *, oracle_entropy, learner_seeds):
+    """Algorithm 1 against ``receiver``, which keeps learning across epochs of ``epoch``
+    rounds; the action counts of each epoch's second half are what the sender reads."""
+    from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
+
+    prior, u1, _ = _stack(games)
+    oracle = LearningReceiverOracle(
+        games,
+        receiver,
+        epoch_rounds=epoch,
+        observe_fraction=0.5,
+        seed=np.random.default_rng(oracle_entropy),
+    )
+    return run_algorithm1(oracle, prior, u1, config=config, seeds=learner_seeds)
 
 
 def _actual_values(games, schemes: np.ndarray, receiver, rounds: int, entropy) -> np.ndarray:
@@ -714,6 +722,11 @@ def _table_implicit(frame) -> str:
         "response; *predicted* = TableNet's receiver model.\n"
     ]
     names = {"modelr": "ModelR", "info_q": "Info-Q", "info_policy": "Info-Policy"}
+    header = [
+        "size", "games", "predicted", "actual", "vs BR", *(names[b] for b in BASELINES),
+        "actual − best baseline", "LP", "actual / LP", "s / game", "seed pred. / actual",
+        "seed ModelR / Info-Q / Info-Policy",
+    ]  # fmt: skip
     for receiver, by_receiver in frame.groupby("receiver", sort=False):
         rows, baseline_rows = [], []
         for size, group in by_receiver.groupby("size"):
@@ -745,11 +758,6 @@ def _table_implicit(frame) -> str:
                     for b in BASELINES
                 ]
             )
-        header = [
-            "size", "games", "predicted", "actual", "vs BR", "ModelR", "Info-Q", "Info-Policy",
-            "actual − best baseline", "LP", "actual / LP", "s / game", "seed pred. / actual",
-            "seed ModelR / Info-Q / Info-Policy",
-        ]  # fmt: skip
         out.append(f"\n### receiver: {receiver}\n\n" + _markdown(header, rows))
         out.append(
             "\nThe baselines' final schemes three ways: actual / vs best response / in play "
