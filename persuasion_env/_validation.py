@@ -16,6 +16,7 @@ import json
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -221,14 +222,16 @@ def check_bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def check_choice(value: Any, name: str, choices: Collection[str]) -> str:
-    """Return ``value`` if it is one of the strings ``choices``."""
+def check_choice(value: Any, name: str, choices: Sequence[str], *, listed: bool = True) -> str:
+    """Return ``value`` if it is one of the strings ``choices``.
+
+    The message reads "must be one of ['a', 'b']" (``listed``) or "must be 'a' or 'b'"."""
+    allowed = str(list(choices)) if listed else " or ".join(repr(c) for c in choices)
+    expected = f"one of {allowed}" if listed else allowed
     if not isinstance(value, str):
-        raise TypeError(
-            f"{name} must be one of {sorted(choices)}, got {type(value).__name__} {value!r}"
-        )
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}")
     if value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return value
 
 
@@ -261,19 +264,24 @@ def check_names(names: Any, count: int, label: str, default: str) -> tuple[str, 
     return names
 
 
-def check_options(options: Any, accepted: Collection[str], name: str = "options") -> dict:
+def check_options(
+    options: Any, accepted: Collection[str], name: str = "options", *, strict: bool = True
+) -> dict:
     """``reset(options=...)``: ``None`` or a mapping whose keys are all in ``accepted``.
 
-    A misspelt key is an error, not silently ignored."""
+    A misspelt key raises a ``ValueError`` (``strict``), or a ``UserWarning`` naming it
+    (``strict=False``: PettingZoo's API test resets with an arbitrary option, which its
+    environments must accept)."""
     if options is None:
         return {}
     if not isinstance(options, Mapping):
         raise TypeError(f"{name} must be a dict or None, got {type(options).__name__}")
     unknown = sorted(str(k) for k in set(options) - set(accepted))
     if unknown:
-        raise ValueError(
-            f"unknown reset option(s) {unknown} in {name}; accepted: {sorted(accepted)}"
-        )
+        message = f"unknown reset option(s) {unknown} in {name}; accepted: {sorted(accepted)}"
+        if strict:
+            raise ValueError(message)
+        warnings.warn(message + " (ignored)", UserWarning, stacklevel=3)
     return dict(options)
 
 

@@ -150,7 +150,7 @@ class PersuasionGame:
         n_states = check_int(n_states, "n_states", minimum=1)
         n_actions = check_int(n_actions, "n_actions", minimum=1)
         check_game_size(n_states, n_actions, "n_states x n_actions")
-        check_choice(prior, "prior", ("uniform", "dirichlet"))
+        check_choice(prior, "prior", ("uniform", "dirichlet"), listed=False)
         check_string(name, "name", optional=True)
         rng = make_rng(seed)
         u1 = rng.random((n_states, n_actions))

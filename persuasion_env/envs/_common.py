@@ -25,10 +25,10 @@ def check_render_mode(render_mode: str | None, modes: Sequence[str]) -> str | No
     return render_mode
 
 
-def game_option(options: Mapping[str, Any] | None) -> Any:
+def game_option(options: Mapping[str, Any] | None, *, strict: bool = True) -> Any:
     """The ``game`` entry of ``reset(options=...)`` (``None`` if absent); other keys are
-    rejected by name."""
-    return check_options(options, ("game",)).get("game")
+    rejected by name (a warning with ``strict=False``, for PettingZoo)."""
+    return check_options(options, ("game",), strict=strict).get("game")
 
 
 def check_seed(seed: Any) -> int | None:

@@ -159,7 +159,9 @@ class OracleQueryEnv(gym.Env):
         self.budget = budget
         self.costs = None if costs is None else check_costs(costs, T)
         self.max_queries = budget if budget is not None else max(T - 1, 0)
-        self.reward_mode = check_choice(reward_mode, "reward_mode", ("probability", "sample"))
+        self.reward_mode = check_choice(
+            reward_mode, "reward_mode", ("probability", "sample"), listed=False
+        )
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(T)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)

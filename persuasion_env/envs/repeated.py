@@ -113,7 +113,7 @@ class GameConfig:
             raise TypeError(
                 f"game must be a PersuasionGame, an example name or None, got {type(game).__name__}"
             )
-        self.prior = check_choice(prior, "prior", ("uniform", "dirichlet"))
+        self.prior = check_choice(prior, "prior", ("uniform", "dirichlet"), listed=False)
         self.fixed: PersuasionGame | None = game
         if game is not None:
             if size is not None and _as_shape(size) != game.shape:

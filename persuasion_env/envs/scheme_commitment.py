@@ -200,7 +200,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
         self.config = GameConfig(game, size, default=(4, 4))
         self.receiver = embedded_agent(receiver, "receiver", receiver_kwargs)
         check_choice(action_mapping, "action_mapping", ACTION_MAPPINGS)
-        check_choice(reward_scale, "reward_scale", ("none", "lp"))
+        check_choice(reward_scale, "reward_scale", ("none", "lp"), listed=False)
         check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_mapping = action_mapping
         self.logit_scale = check_positive(logit_scale, "logit_scale")

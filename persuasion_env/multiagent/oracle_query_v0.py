@@ -231,7 +231,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         return self._match.obs_sender() if agent == SENDER else self._match.obs_receiver()
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
-        check_options(options, ())
+        check_options(options, (), strict=False)
         seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
@@ -316,7 +316,7 @@ class OracleQueryParallelEnv(ParallelEnv):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
-        check_options(options, ())
+        check_options(options, (), strict=False)
         seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)

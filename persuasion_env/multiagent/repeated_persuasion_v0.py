@@ -176,7 +176,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
 
     # ----------------------------------------------------------------- AEC API
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
-        override = game_option(options)
+        override = game_option(options, strict=False)
         seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
