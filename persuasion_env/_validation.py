@@ -370,7 +370,8 @@ def read_json_file(path: Any, what: str = "file") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} {str(p)!r} is malformed JSON: {exc}") from None
+        kind = what.removesuffix("file").strip()
+        raise ValueError(f"{what} {str(p)!r}: malformed {kind} JSON: {exc}") from None
 
 
 # ------------------------------------------------------------------------ command line
