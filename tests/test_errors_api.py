@@ -23,9 +23,7 @@ NAN, INF = float("nan"), float("inf")
 
 
 def game(**kw):
-    return PersuasionGame(
-        kw.pop("prior", P), kw.pop("u1", U), kw.pop("u2", U), **kw
-    )
+    return PersuasionGame(kw.pop("prior", P), kw.pop("u1", U), kw.pop("u2", U), **kw)
 
 
 def oracle(**kw):
