@@ -183,8 +183,7 @@ class PersuasionGame:
         if unknown:
             allowed = ", ".join(accepted) or "none"
             raise ValueError(
-                f"unknown keyword(s) {', '.join(unknown)} for example {name!r}; accepted: "
-                f"{allowed}"
+                f"unknown keyword(s) {', '.join(unknown)} for example {name!r}; accepted: {allowed}"
             )
         return builder(**kwargs)
 
