@@ -504,3 +504,17 @@ def test_files_round_trip(tmp_path):
     assert PersuasionGame.load(tmp_path / "g.json") == PROSECUTOR
     THREE.save(tmp_path / "og.json")
     assert OracleGame.load(str(tmp_path / "og.json")) == THREE
+
+
+def test_receivers_refuse_complex_or_misshapen_schemes():
+    from agents.base import GameView
+
+    receiver = make_receiver("best_response")
+    view = GameView.for_agent(PROSECUTOR, receiver, 2)
+    receiver.reset(view, runs=1, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="schemes must be an array of real numbers.*complex"):
+        receiver.observe_scheme(np.eye(2)[None] + 0j)
+    with pytest.raises(ValueError, match=r"schemes must have shape \(1, 2, 2\)"):
+        receiver.observe_scheme(np.eye(2))
+    receiver.observe_scheme(np.eye(2)[None])  # full disclosure: the receiver follows it
+    assert receiver.act(np.array([1])).tolist() == [1]
