@@ -11,7 +11,7 @@ import numpy as np
 
 from agents._sampling import linear_schedule, sample_rows, softmax
 from agents.base import rand_argmax, uniform_over_argmax
-from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env._validation import check_int, check_positive, check_probability, check_real
 
 
 class TabularLearner:
@@ -186,7 +186,7 @@ def q_options(alpha, epsilon, epsilon_final, epsilon_decay_rounds, initial_q) ->
         if epsilon_final is None
         else check_probability(epsilon_final, "epsilon_final"),
         epsilon_decay_rounds=check_int(epsilon_decay_rounds, "epsilon_decay_rounds", minimum=0),
-        initial_q=float(initial_q),
+        initial_q=check_real(initial_q, "initial_q"),
     )
 
 

@@ -51,6 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from persuasion_env._validation import as_float_array
 from persuasion_env.game import PersuasionGame
 
 __all__ = [
@@ -223,7 +224,7 @@ class Receiver(Agent):
     def _checked_schemes(self, schemes: np.ndarray) -> np.ndarray:
         """``schemes`` as a float array, checked to be ``(B, S, M)`` for this reset."""
         view = self._require_reset()
-        schemes = np.asarray(schemes, dtype=np.float64)
+        schemes = as_float_array(schemes, "schemes")
         expected = (self.runs, view.n_states, view.n_messages)
         if schemes.shape != expected:
             raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")

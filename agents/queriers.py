@@ -31,7 +31,7 @@ import numpy as np
 
 from agents.base import Agent
 from agents.registry import register
-from persuasion_env._validation import check_int, make_rng
+from persuasion_env._validation import check_costs, check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import (
     LeafPolicy,
@@ -60,7 +60,8 @@ class _Querier(Agent):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         self.budget = None if budget is None else check_int(budget, "budget", minimum=0)
-        self.costs = None if costs is None else np.asarray(costs, dtype=np.float64)
+        # The length T - 1 is checked against the game at reset; the values here, at once.
+        self.costs = None if costs is None else check_costs(costs, None)
         self._rng = make_rng(seed)
         self.og: OracleGame | None = None
         self._left = 0
@@ -77,13 +78,17 @@ class _Querier(Agent):
         """Prepare for one episode of ``game`` (budget/costs override the constructor's)."""
         if not isinstance(game, OracleGame):
             raise TypeError(f"game must be an OracleGame, got {type(game).__name__}")
-        self.og = game
         if budget is not None:
-            self.budget = check_int(budget, "budget", minimum=0)
+            budget = check_int(budget, "budget", minimum=0)
+        costs = self.costs if costs is None else costs
         if costs is not None:
-            self.costs = np.asarray(costs, dtype=np.float64)
-        if seed is not None:
-            self._rng = make_rng(seed)
+            costs = check_costs(costs, game.n_types)
+        rng = None if seed is None else make_rng(seed)
+        self.og = game
+        self.budget = self.budget if budget is None else budget
+        self.costs = costs
+        if rng is not None:
+            self._rng = rng
         self._left = self.budget if self.budget is not None else max(game.n_types - 1, 0)
         self._prepare()
 

@@ -90,6 +90,14 @@ def _make(side: str, name: str, kwargs: dict[str, Any]) -> Any:
             raise ValueError(
                 f"unknown keyword(s) {', '.join(unknown)} for {side} {name!r}; accepted: {allowed}"
             )
+    required = [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    missing = [p for p in required if p not in kwargs]
+    if missing:
+        raise TypeError(f"{side} {name!r} needs the keyword(s) {', '.join(missing)}")
     return cls(**kwargs)
 
 

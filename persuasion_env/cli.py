@@ -1,8 +1,12 @@
 """The ``persuasion`` command line.
 
 Every subcommand validates its input through the library; a user's mistake (an unknown game,
-a malformed size, a missing file) is reported as one line on stderr with exit status 2, never
-as a Python traceback. ``--json`` prints exactly one JSON object on stdout.
+a malformed size, a missing file) is reported as one line ``persuasion: error: ...`` on stderr
+with exit status 2, never as a Python traceback. A failure while running (a solver that finds
+nothing within its time limit, running out of memory) is one line too, with exit status 1.
+Anything else is a bug: one line says so, and ``--debug`` (or ``PERSUASION_DEBUG=1``) shows
+the traceback. Warnings are one line each (``persuasion: warning: ...``). ``--json`` prints
+exactly one JSON object on stdout. The error table is in docs/errors.md.
 """
 
 from __future__ import annotations
@@ -11,19 +15,22 @@ import argparse
 import importlib
 import json
 import os
-import re
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
+PROG = "persuasion"
 
 
-class UserError(Exception):
+class UserError(ValueError):
     """A problem with the command line itself; printed as one line, exit status 2."""
 
 
@@ -31,28 +38,25 @@ class UserError(Exception):
 
 
 def parse_size(text: str, option: str = "--random") -> tuple[int, int]:
-    """Parse ``"8x8"`` (or ``"8"`` for a square game) into ``(S, A)`` with both >= 1."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:[xX×]\s*(\d+))?\s*", text)
-    if not match:
-        raise UserError(f"{option} expects a size like 8x8 (states x actions), got {text!r}")
-    rows = int(match.group(1))
-    cols = int(match.group(2)) if match.group(2) is not None else rows
-    if rows < 1 or cols < 1:
-        raise UserError(f"{option} sizes must be at least 1x1, got {text!r}")
-    return rows, cols
+    """Parse ``"8x8"`` (or ``"8"`` for a square game) into ``(S, A)`` with both >= 1 and
+    within the size limit (:func:`persuasion_env._validation.parse_size`, the one size parser
+    of the command line)."""
+    from persuasion_env._validation import parse_size as _parse_size
+
+    return _parse_size(text, option)
 
 
 def parse_int_list(text: str, option: str) -> list[int]:
-    """Parse ``"4,8,12"`` into integers (sizes like ``8x8`` allowed: the first number)."""
-    values = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        values.append(parse_size(part, option)[0])
-    if not values:
-        raise UserError(f"{option} expects a comma-separated list, got {text!r}")
-    return values
+    """Parse square sizes ``"4,8,8x8"`` into ``[4, 8, 8]``; ``4x8`` is refused by name
+    (tournaments play square random games)."""
+    from persuasion_env._validation import parse_size_list
+
+    return [rows for rows, _ in parse_size_list(text, option, square=True)]
+
+
+def _check_option(check: Callable[..., Any], value: Any, option: str, **kwargs: Any) -> Any:
+    """Run a validation helper on an option's value, naming the option (``None`` passes)."""
+    return None if value is None else check(value, option, **kwargs)
 
 
 def _fmt(value: float, width: int = 8, digits: int = 4) -> str:
@@ -93,6 +97,15 @@ def _load_game(args: argparse.Namespace):
         n_states, n_actions = parse_size(args.random)
         return PersuasionGame.random(n_states, n_actions, seed=args.seed)
     return PersuasionGame.load(args.file)
+
+
+def _check_solve_options(args: argparse.Namespace) -> None:
+    from persuasion_env._validation import check_int, check_positive
+
+    check_int(args.seed, "--seed", minimum=0)
+    _check_option(check_int, args.messages, "--messages", minimum=1)
+    check_positive(args.margin, "--margin", allow_zero=True)
+    _check_option(check_positive, args.time_limit, "--time-limit")
 
 
 def _solution_report(game, solution) -> str:
@@ -165,6 +178,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         solve_commitment,
     )
 
+    _check_solve_options(args)
     game = _load_game(args)
     solution = solve_commitment(
         game, n_messages=args.messages, margin=args.margin, time_limit=args.time_limit
@@ -273,8 +287,15 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
 def cmd_tournament(args: argparse.Namespace) -> int:
     from persuasion_env.tournament import Tournament
 
+    _check_run_options(args)
     if args.seeds < 1:
         raise UserError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.resume and not args.out:
+        raise UserError("--resume needs --out DIR (the directory of the tournament to continue)")
+    from persuasion_env._validation import check_int
+
+    check_int(args.games, "--games", minimum=1)
+    check_int(args.game_seed, "--game-seed", minimum=0)
     examples = [e.strip() for e in args.examples.split(",") if e.strip()] if args.examples else []
     sizes = parse_int_list(args.sizes, "--sizes") if args.sizes else ([] if examples else [4])
     tournament = Tournament(
@@ -290,10 +311,21 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     return _run_tournament(tournament, args)
 
 
+def _check_run_options(args: argparse.Namespace) -> None:
+    """``--rounds`` and ``--jobs`` (tournament and demo), checked before anything is built."""
+    from persuasion_env._validation import check_int
+
+    check_int(args.rounds, "--rounds", minimum=1)
+    check_int(args.jobs, "--jobs", minimum=1)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: a small default tournament; prints the ranking and writes plots."""
     from persuasion_env.tournament import Tournament
 
+    _check_run_options(args)
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise UserError(f"--out {args.out!r} exists and is not a directory")
     tournament = Tournament(
         [
             "info_q",
@@ -367,11 +399,18 @@ EPILOG_SOLVE = """examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``persuasion: error: ...``)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from persuasion_env import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="persuasion",
+    parser = _Parser(
+        prog=PROG,
         description="Bayesian persuasion with learning agents: solve games, run environments "
         "and tournaments.",
     )
@@ -441,6 +480,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     for extend in _optional_commands():
         extend(sub)
+    debug_help = "show the Python traceback of an error (or set PERSUASION_DEBUG=1)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    for command in sub.choices.values():
+        command.add_argument("--debug", action="store_true", help=debug_help)
     return parser
 
 
@@ -459,30 +502,71 @@ def _optional_commands() -> list[Callable[[Any], Any]]:
     return extensions
 
 
+def _report(kind: str, exc: object) -> None:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    print(f"{PROG}: {kind}: {text}", file=sys.stderr)
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Print each warning as one line ``persuasion: warning: ...`` on stderr."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        _report("warning", message if isinstance(message, Warning) else category(message))
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``persuasion`` console script; returns the exit status."""
-    parser = build_parser()
+    """Entry point of the ``persuasion`` console script; returns the exit status.
+
+    Exit status 0 on success; 2 for a user's mistake (bad option, bad game file, invalid
+    value: ``UserError``, ``ValueError``, ``TypeError``, ``OSError``); 1 when a run fails
+    (``RuntimeError`` such as a solver failure, ``MemoryError``) or for an internal error.
+    Each is one line on stderr; ``--debug`` or ``PERSUASION_DEBUG=1`` re-raises instead.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or bool(os.environ.get("PERSUASION_DEBUG"))
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its one-line usage error
-        return int(exc.code or 0)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return int(args.func(args) or 0)
-    except (UserError, ValueError, TypeError, FileNotFoundError, PermissionError) as exc:
-        if os.environ.get("PERSUASION_DEBUG"):
-            raise
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"persuasion {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        with _one_line_warnings():
+            return int(args.func(args) or 0)
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except BrokenPipeError:  # e.g. ``persuasion solve --json | head``
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print(f"persuasion {args.command}: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except (ValueError, TypeError, OSError) as exc:  # UserError is a ValueError
+        if debug:
+            raise
+        _report("error", exc)
+        return EXIT_USAGE
+    except (RuntimeError, MemoryError) as exc:
+        if debug:
+            raise
+        if isinstance(exc, MemoryError):
+            _report("error", f"out of memory ({exc or 'the request is too large'})")
+        else:
+            _report("error", exc)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug, not the user's mistake: say so, in one line
+        if debug:
+            raise
+        _report(
+            "internal error",
+            f"{type(exc).__name__}: {exc} (this is a bug; rerun with --debug for the "
+            "traceback and report it)",
+        )
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 
 from persuasion_env import bayes
-from persuasion_env._validation import check_int, check_positive, make_rng
+from persuasion_env._validation import (
+    check_batch_size,
+    check_bool,
+    check_int,
+    check_positive,
+    make_rng,
+)
 from persuasion_env.game import PersuasionGame
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
@@ -219,6 +225,8 @@ def simulate(
     epoch = check_int(epoch, "epoch", minimum=1)
     bins = min(check_int(bins, "bins", minimum=1), rounds)
     noise = check_positive(noise, "noise", allow_zero=True)
+    normalize = check_bool(normalize, "normalize")
+    progress = check_bool(progress, "progress")
     sender = resolve_agent(sender, "sender")
     receiver = resolve_agent(receiver, "receiver")
     if len(games) > 1:
@@ -233,16 +241,18 @@ def simulate(
 
     n_games = len(games)
     runs = n_games * runs_per_game
+    n_messages = check_int(sender.messages_for(games[0]), "sender's n_messages", minimum=1)
+    n_states, n_actions = games[0].shape
+    label = "runs" if n_games == 1 else "runs x len(game)"
+    check_batch_size(runs, n_states * max(n_actions, n_messages), label)
     run_game = np.repeat(np.arange(n_games), runs_per_game)
     # Agents see one game per run (or a single game, which broadcasts).
     batch = [games[g] for g in run_game] if n_games > 1 else games[0]
     root = make_rng(seed)
     env_rng, sender_rng, receiver_rng = root.spawn(3)
-    n_messages = check_int(sender.messages_for(games[0]), "sender's n_messages", minimum=1)
     sender.reset(GameView.for_agent(batch, sender, n_messages), runs=runs, rng=sender_rng)
     receiver.reset(GameView.for_agent(batch, receiver, n_messages), runs=runs, rng=receiver_rng)
 
-    n_actions = games[0].n_actions
     tables = RoundTables(games, run_game, normalize=normalize)
     flat_u1, flat_u2, flat_first_best = tables.flat_u1, tables.flat_u2, tables.flat_first_best
     scale1, scale2 = tables.scale1, tables.scale2

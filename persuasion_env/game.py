@@ -12,8 +12,9 @@ random games as in seed 000 (``u1, u2 ~ U[0, 1]``) from :meth:`PersuasionGame.ra
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,24 +23,18 @@ import numpy as np
 
 from persuasion_env._validation import (
     as_float_array,
+    check_choice,
+    check_game_size,
     check_int,
-    check_positive,
+    check_names,
+    check_probability,
     check_probability_vector,
+    check_string,
     make_rng,
+    read_json_file,
 )
 
 __all__ = ["PersuasionGame", "EXAMPLES"]
-
-
-def _check_names(names: Sequence[str] | None, count: int, label: str, default: str) -> tuple:
-    if names is None:
-        return tuple(f"{default}{i}" for i in range(count))
-    if isinstance(names, str):
-        raise TypeError(f"{label} must be a sequence of strings, got a single string")
-    names = tuple(str(n) for n in names)
-    if len(names) != count:
-        raise ValueError(f"{label} must have {count} entries, got {len(names)}")
-    return names
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +50,10 @@ class PersuasionGame:
         name: a short label used in tables and plots.
 
     Raises:
-        ValueError: on NaN/inf, negative or unnormalised priors, or disagreeing shapes.
-        TypeError: on non-numeric input.
+        ValueError: on NaN/inf, negative or unnormalised priors, disagreeing shapes, or
+            names of the wrong count or repeated.
+        TypeError: on input that is not real numbers (strings, bools, complex numbers,
+            ``None``) and names that are not strings.
     """
 
     prior: np.ndarray
@@ -68,6 +65,7 @@ class PersuasionGame:
     _hash: int = field(init=False, repr=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
+        check_string(self.name, "name")
         prior = check_probability_vector(self.prior, "prior")
         u1 = as_float_array(self.sender_utility, "sender_utility", ndim=2)
         u2 = as_float_array(self.receiver_utility, "receiver_utility", ndim=2)
@@ -87,10 +85,8 @@ class PersuasionGame:
         set_(self, "prior", prior)
         set_(self, "sender_utility", u1)
         set_(self, "receiver_utility", u2)
-        set_(self, "state_names", _check_names(self.state_names, n_states, "state_names", "s"))
-        set_(self, "action_names", _check_names(self.action_names, n_actions, "action_names", "a"))
-        if not isinstance(self.name, str):
-            raise TypeError(f"name must be a string, got {type(self.name).__name__}")
+        set_(self, "state_names", check_names(self.state_names, n_states, "state_names", "s"))
+        set_(self, "action_names", check_names(self.action_names, n_actions, "action_names", "a"))
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -145,15 +141,17 @@ class PersuasionGame:
 
         Args:
             n_states: number of states S >= 1.
-            n_actions: number of actions A >= 1.
+            n_actions: number of actions A >= 1 (``S * A`` at most
+                :data:`~persuasion_env._validation.MAX_CELLS`).
             seed: seed or Generator for the draw.
             prior: ``"uniform"`` (seed 000's setting) or ``"dirichlet"`` (a flat Dirichlet draw).
             name: label; defaults to ``"random-SxA-seed"``.
         """
         n_states = check_int(n_states, "n_states", minimum=1)
         n_actions = check_int(n_actions, "n_actions", minimum=1)
-        if prior not in ("uniform", "dirichlet"):
-            raise ValueError(f"prior must be 'uniform' or 'dirichlet', got {prior!r}")
+        check_game_size(n_states, n_actions, "n_states x n_actions")
+        check_choice(prior, "prior", ("uniform", "dirichlet"), listed=False)
+        check_string(name, "name", optional=True)
         rng = make_rng(seed)
         u1 = rng.random((n_states, n_actions))
         u2 = rng.random((n_states, n_actions))
@@ -179,7 +177,15 @@ class PersuasionGame:
         if key not in EXAMPLES:
             known = ", ".join(sorted(EXAMPLES))
             raise ValueError(f"unknown example {name!r}; known examples: {known}")
-        return EXAMPLES[key](**kwargs)
+        builder = EXAMPLES[key]
+        accepted = inspect.signature(builder).parameters
+        unknown = sorted(set(kwargs) - set(accepted))
+        if unknown:
+            allowed = ", ".join(accepted) or "none"
+            raise ValueError(
+                f"unknown keyword(s) {', '.join(unknown)} for example {name!r}; accepted: {allowed}"
+            )
+        return builder(**kwargs)
 
     @staticmethod
     def example_names() -> list[str]:
@@ -230,8 +236,15 @@ class PersuasionGame:
         return json.dumps(self.to_dict(), **kwargs)
 
     @classmethod
-    def from_json(cls, text: str) -> PersuasionGame:
+    def from_json(cls, text: str | bytes) -> PersuasionGame:
         """Parse :meth:`to_json` output; malformed JSON raises ``ValueError``."""
+        if isinstance(text, bytes | bytearray):
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"game JSON is not UTF-8 text: {exc.reason}") from None
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a JSON string, got {type(text).__name__}")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -244,11 +257,18 @@ class PersuasionGame:
 
     @classmethod
     def load(cls, path: str | Path) -> PersuasionGame:
-        """Read a game written by :meth:`save`."""
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"game file {str(path)!r} does not exist")
-        return cls.from_json(path.read_text())
+        """Read a game written by :meth:`save`.
+
+        Raises:
+            TypeError: if ``path`` is not a string or path.
+            ValueError: if the file is missing, unreadable, not UTF-8, not JSON, or not a
+                valid game; the message starts with the file's name.
+        """
+        data = read_json_file(path, "game file")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"game file {str(path)!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------- examples
@@ -297,11 +317,9 @@ def climbing() -> PersuasionGame:
 def binary_threshold(mu0: float = 0.3, theta: float = 0.5) -> PersuasionGame:
     """Binary state (low, high) with ``P(high) = mu0``; the sender always wants ``act``;
     the receiver acts iff ``P(high | m) >= theta``. Optimal value ``min(1, mu0 / theta)``."""
-    mu0 = check_positive(mu0, "mu0", allow_zero=True)
-    theta = check_positive(theta, "theta")
-    if mu0 > 1:
-        raise ValueError(f"mu0 must be a probability in [0, 1], got {mu0}")
-    if theta > 1:
+    mu0 = check_probability(mu0, "mu0")
+    theta = check_probability(theta, "theta")
+    if theta == 0:
         raise ValueError(f"theta must be in (0, 1], got {theta}")
     return PersuasionGame(
         prior=[1.0 - mu0, mu0],

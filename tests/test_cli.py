@@ -56,7 +56,7 @@ def test_solve_file(tmp_path, capsys):
         (["solve", "--game", "nope"], "known examples: binary_threshold"),
         (["solve", "--file", "/no/such/game.json"], "does not exist"),
         (["solve"], "choose exactly one of"),
-        (["solve", "--game", "prosecutor", "--messages", "0"], "n_messages must be >= 1"),
+        (["solve", "--game", "prosecutor", "--messages", "0"], "--messages must be >= 1"),
     ],
 )
 def test_user_errors_are_one_line(capsys, argv, message):

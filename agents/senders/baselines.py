@@ -24,7 +24,13 @@ import numpy as np
 
 from agents.base import GameView, Sender, rand_argmax, uniform_over_argmax
 from agents.registry import register
-from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env._validation import (
+    check_bool,
+    check_int,
+    check_positive,
+    check_probability,
+    check_real,
+)
 
 
 def _optional_messages(n_messages: int | None) -> int | None:
@@ -50,8 +56,8 @@ class InfoQSender(Sender):
     ) -> None:
         super().__init__()
         self.alpha = check_probability(check_positive(alpha, "alpha"), "alpha")
-        self.initial_q = float(initial_q)
-        self.weight_by_frequency = bool(weight_by_frequency)
+        self.initial_q = check_real(initial_q, "initial_q")
+        self.weight_by_frequency = check_bool(weight_by_frequency, "weight_by_frequency")
         self.n_messages = _optional_messages(n_messages)
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:

@@ -14,8 +14,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from persuasion_env._validation import check_int
-from persuasion_env.envs._common import check_render_mode
+from persuasion_env._validation import (
+    check_action,
+    check_choice,
+    check_costs,
+    check_game_size,
+    check_int,
+    check_options,
+)
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
@@ -36,6 +43,7 @@ def resolve_oracle_game(
     if game is None:
         W = check_int(n_states, "n_states", minimum=1)
         T = check_int(n_types, "n_types", minimum=1)
+        check_game_size(W, T, "n_states x n_types", "states x types")
         return None, W, T
     if isinstance(game, str):
         game = OracleGame.example(game)
@@ -149,18 +157,11 @@ class OracleQueryEnv(gym.Env):
         if budget is not None:
             budget = check_int(budget, "budget", minimum=0)
         self.budget = budget
-        if costs is not None:
-            c = np.asarray(costs, dtype=np.float64)
-            if c.shape != (T - 1,):
-                raise ValueError(f"costs must have length T-1 = {T - 1}, got shape {c.shape}")
-            if not np.all(np.isfinite(c)) or np.any(c < 0):
-                raise ValueError("costs must be finite and non-negative")
-            costs = c
-        self.costs = costs
+        self.costs = None if costs is None else check_costs(costs, T)
         self.max_queries = budget if budget is not None else max(T - 1, 0)
-        if reward_mode not in ("probability", "sample"):
-            raise ValueError(f"reward_mode must be 'probability' or 'sample', got {reward_mode!r}")
-        self.reward_mode = reward_mode
+        self.reward_mode = check_choice(
+            reward_mode, "reward_mode", ("probability", "sample"), listed=False
+        )
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(T)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)
@@ -200,18 +201,24 @@ class OracleQueryEnv(gym.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
+        options = check_options(options, ("true_type",))
+        true_type = options.get("true_type")
+        if true_type is not None:  # evaluation: condition on a given type
+            true_type = check_int(
+                true_type, "options['true_type']", minimum=0, maximum=self.n_types - 1
+            )
+        super().reset(seed=check_seed(seed))
         if self._fixed is None:
             self.game = OracleGame.random(self.n_states, self.n_types, seed=self.np_random)
         assert self.game is not None
         psi = self.game.joint_prior
         flat = int(self.np_random.choice(psi.size, p=psi.ravel()))
         self._state, t = divmod(flat, self.game.n_types)
-        if options and "true_type" in options:  # evaluation: condition on a given type
-            t = check_int(options["true_type"], "options['true_type']", minimum=0)
-            if t >= self.game.n_types:
-                raise ValueError(f"options['true_type'] must be < T = {self.game.n_types}")
+        if true_type is not None:
+            t = true_type
             col = psi[:, t]
+            if col.sum() <= 0:
+                raise ValueError(f"options['true_type'] = {t} has prior probability 0")
             self._state = int(self.np_random.choice(col.size, p=col / col.sum()))
         self._oracle = SimulationOracle(self.game, t)
         self._lo, self._hi = 0, self.game.n_types - 1
@@ -222,12 +229,10 @@ class OracleQueryEnv(gym.Env):
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self.game is None or self._oracle is None:
-            raise RuntimeError("call reset() before step()")
+            raise ResetNeeded("OracleQueryEnv: call reset() before step()")
         if self._done:
-            raise RuntimeError("the episode has ended; call reset()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be in 0..{self.n_types - 1}, got {action!r}")
-        a = int(action)
+            raise ResetNeeded("OracleQueryEnv: the episode has ended; call reset() before step()")
+        a = check_action(action, self.n_types)
         reward = 0.0
         info: dict[str, Any] = {}
         if a == 0 or self._left <= 0:

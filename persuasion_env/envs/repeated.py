@@ -25,11 +25,17 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.error import ResetNeeded
 
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env._validation import (
+    check_action,
+    check_bool,
+    check_choice,
+    check_game_size,
+    check_int,
+    check_positive,
+)
 from persuasion_env.envs import _render
-from persuasion_env.envs._common import check_render_mode, game_option
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.game import PersuasionGame
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment
@@ -62,12 +68,15 @@ def spawn_rng(rng: np.random.Generator) -> np.random.Generator:
 def _as_shape(size: Any) -> tuple[int, int]:
     if isinstance(size, numbers.Integral) and not isinstance(size, bool):
         n = check_int(size, "size", minimum=1)
+        check_game_size(n, n, f"size {n}")
         return n, n
     if isinstance(size, tuple | list) and len(size) == 2:
-        return (
+        shape = (
             check_int(size[0], "size[0] (number of states)", minimum=1),
             check_int(size[1], "size[1] (number of actions)", minimum=1),
         )
+        check_game_size(*shape, f"size {shape}")
+        return shape
     raise TypeError(
         f"size must be an int n (an n x n game) or a pair (n_states, n_actions), got {size!r}"
     )
@@ -104,9 +113,7 @@ class GameConfig:
             raise TypeError(
                 f"game must be a PersuasionGame, an example name or None, got {type(game).__name__}"
             )
-        if prior not in ("uniform", "dirichlet"):
-            raise ValueError(f"prior must be 'uniform' or 'dirichlet', got {prior!r}")
-        self.prior = prior
+        self.prior = check_choice(prior, "prior", ("uniform", "dirichlet"), listed=False)
         self.fixed: PersuasionGame | None = game
         if game is not None:
             if size is not None and _as_shape(size) != game.shape:
@@ -399,9 +406,7 @@ class _RepeatedBase(gymnasium.Env):
     ) -> None:
         self.config = GameConfig(game, size, default="prosecutor")
         self.episode_length = check_int(episode_length, "episode_length", minimum=1)
-        if obs_type not in self._obs_types:
-            raise ValueError(f"obs_type must be one of {self._obs_types}, got {obs_type!r}")
-        self.obs_type = obs_type
+        self.obs_type = check_choice(obs_type, "obs_type", self._obs_types)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         embedded = "receiver" if self._side == "sender" else "sender"
         self.agent = embedded_agent(agent, embedded, agent_kwargs)
@@ -427,7 +432,7 @@ class _RepeatedBase(gymnasium.Env):
             1,
             epoch=check_int(epoch, "epoch", minimum=1),
             noise=check_positive(noise, "noise", allow_zero=True),
-            normalize=bool(normalize),
+            normalize=check_bool(normalize, "normalize"),
         )
         self.game: PersuasionGame | None = None
         self._needs_reset = True
@@ -438,8 +443,8 @@ class _RepeatedBase(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
-        super().reset(seed=seed)
         override = game_option(options)
+        super().reset(seed=check_seed(seed))
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.core.reset(self.game, self.agent, self.n_messages, self.np_random)
         self._needs_reset = False
@@ -455,21 +460,7 @@ class _RepeatedBase(gymnasium.Env):
                 else f"{type(self).__name__}: the episode ended (truncated after "
                 f"{self.episode_length} rounds); call reset() before step()"
             )
-        if type(action) is not int:
-            if isinstance(action, np.ndarray) and action.size == 1 and action.dtype.kind in "iu":
-                action = action.reshape(())[()]
-            if isinstance(action, bool) or not isinstance(action, numbers.Integral):
-                raise ValueError(
-                    f"action must be an integer {what} in [0, {upper}) "
-                    f"(the action space Discrete({upper})), got {action!r}"
-                )
-        action = int(action)
-        if not 0 <= action < upper:
-            raise ValueError(
-                f"action must be a {what} in [0, {upper}) (the action space Discrete({upper})), "
-                f"got {action}"
-            )
-        return action
+        return check_action(action, upper, what=what)
 
     def _finish(self) -> bool:
         truncated = self.core.t >= self.episode_length

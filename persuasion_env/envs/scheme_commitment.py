@@ -19,12 +19,17 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.error import ResetNeeded
 
 from persuasion_env import bayes
-from persuasion_env._validation import as_float_array, check_int, check_positive
+from persuasion_env._validation import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+)
 from persuasion_env.envs import _render
-from persuasion_env.envs._common import check_render_mode, game_option
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.repeated import GameConfig, embedded_agent, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 
@@ -194,20 +199,18 @@ class SchemeCommitmentEnv(gymnasium.Env):
     ) -> None:
         self.config = GameConfig(game, size, default=(4, 4))
         self.receiver = embedded_agent(receiver, "receiver", receiver_kwargs)
-        if action_mapping not in ACTION_MAPPINGS:
-            raise ValueError(
-                f"action_mapping must be one of {ACTION_MAPPINGS}, got {action_mapping!r}"
-            )
-        if reward_scale not in ("none", "lp"):
-            raise ValueError(f"reward_scale must be 'none' or 'lp', got {reward_scale!r}")
+        check_choice(action_mapping, "action_mapping", ACTION_MAPPINGS)
+        check_choice(reward_scale, "reward_scale", ("none", "lp"), listed=False)
         check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_mapping = action_mapping
         self.logit_scale = check_positive(logit_scale, "logit_scale")
         self.epoch_rounds = check_int(epoch_rounds, "epoch_rounds", minimum=1)
         self.episode_length = check_int(episode_length, "episode_length", minimum=1)
         self.noise = check_positive(noise, "noise", allow_zero=True)
-        self.normalize = bool(normalize)
-        self.observe_receiver_utility = bool(observe_receiver_utility)
+        self.normalize = check_bool(normalize, "normalize")
+        self.observe_receiver_utility = check_bool(
+            observe_receiver_utility, "observe_receiver_utility"
+        )
         self.reward_scale = reward_scale
         self.render_mode = render_mode
         n_states, n_actions = self.config.shape
@@ -228,8 +231,8 @@ class SchemeCommitmentEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        super().reset(seed=seed)
         override = game_option(options)
+        super().reset(seed=check_seed(seed))
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
         if self.receiver.needs_scheme:

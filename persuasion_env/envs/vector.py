@@ -20,12 +20,17 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from persuasion_env._validation import check_int, check_positive
-from persuasion_env.envs._common import check_render_mode, game_option
+from persuasion_env._validation import (
+    check_batch_size,
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+)
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.repeated import (
     GameConfig,
     RoundCore,
@@ -110,8 +115,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         self.config = GameConfig(game, size, default="prosecutor")
         self.receiver = embedded_agent(receiver, "receiver", receiver_kwargs)
         self.episode_length = check_int(episode_length, "episode_length", minimum=1)
-        if obs_type not in ("state", "vector"):
-            raise ValueError(f"obs_type must be one of ('state', 'vector'), got {obs_type!r}")
+        check_choice(obs_type, "obs_type", ("state", "vector"))
         check_render_mode(render_mode, self.metadata["render_modes"])
         self.obs_type = obs_type
         self.render_mode = render_mode
@@ -120,12 +124,13 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         self.n_messages = (
             n_actions if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
         )
+        check_batch_size(self.num_envs, n_states * max(n_actions, self.n_messages), "num_envs")
         self.core = RoundCore(
             "sender",
             self.num_envs,
             epoch=check_int(epoch, "epoch", minimum=1),
             noise=check_positive(noise, "noise", allow_zero=True),
-            normalize=bool(normalize),
+            normalize=check_bool(normalize, "normalize"),
         )
         self.single_action_space = spaces.Discrete(self.n_messages)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -150,8 +155,8 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
                 "seed must be an int: the copies share one batched receiver and one "
                 f"generator, so a list of seeds is not supported; got {seed!r}"
             )
-        super().reset(seed=seed)
         override = game_option(options)
+        super().reset(seed=check_seed(seed))
         self._start(override)
         return self._observations(), {"lp_value": np.full(self.num_envs, self.core.lp_value)}
 

@@ -34,17 +34,18 @@ ignored (the observation's last entry says whose turn it is).
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv, ParallelEnv
-from pettingzoo.utils import wrappers
 
-from persuasion_env._validation import check_int
-from persuasion_env.envs._common import check_render_mode
+from persuasion_env._validation import check_action, check_costs, check_int, check_options
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.envs.oracle_query import resolve_oracle_game, sender_observation
+from persuasion_env.multiagent._wrappers import wrap
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import (
     interval_policy,
@@ -70,14 +71,23 @@ class _Match:
     ) -> None:
         self.fixed, self.W, self.T = resolve_oracle_game(game, n_states, n_types)
         self.budget = None if budget is None else check_int(budget, "budget", minimum=0)
-        if costs is not None:
-            c = np.asarray(costs, dtype=np.float64)
-            if c.shape != (self.T - 1,) or np.any(c < 0) or not np.all(np.isfinite(c)):
-                raise ValueError(f"costs must be {self.T - 1} finite non-negative numbers")
-            costs = c
-        self.costs = costs
+        self.costs = None if costs is None else check_costs(costs, self.T)
         self.max_queries = self.budget if self.budget is not None else max(self.T - 1, 0)
         self.game: OracleGame | None = self.fixed
+        self.started = False
+        self.done = False
+
+    def check_live(self) -> None:
+        """Refuse a step before the first reset or after the episode ended."""
+        if not self.started:
+            raise ResetNeeded("oracle_query_v0: call reset() before step()")
+        if self.done:
+            raise ResetNeeded("oracle_query_v0: the episode has ended; call reset() before step()")
+
+    def check_move(self, agent: str, action: Any) -> int:
+        """``action`` of ``agent`` as an int in its action space (NumPy integers accepted)."""
+        n = self.T if agent == SENDER else 2
+        return check_action(action, n, label=f"{agent}'s action")
 
     def reset(self, rng: np.random.Generator) -> None:
         if self.fixed is None:
@@ -93,6 +103,7 @@ class _Match:
         self.is_query = False
         self.pending = 0
         self.done = False
+        self.started = True
         self.log: list[str] = []
         self._scale = max(float(np.abs(self.game.receiver_utility).max()), 1e-12)
 
@@ -220,6 +231,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         return self._match.obs_sender() if agent == SENDER else self._match.obs_receiver()
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        check_options(options, (), strict=False)
+        seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
         self._match.reset(self._np_random)
@@ -232,17 +245,21 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         self.agent_selection = self._match.turn
 
     def step(self, action: Any) -> None:
+        m = self._match
+        if not m.started or not self.agents:
+            m.check_live()
+            raise ResetNeeded("oracle_query_v0: the episode has ended; call reset() before step()")
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
             return
+        move = m.check_move(agent, action)
         self._cumulative_rewards[agent] = 0.0
         self.rewards = {a: 0.0 for a in self.agents}
-        m = self._match
         if agent == SENDER:
-            rs, rr = m.sender_move(int(action), self._np_random)
+            rs, rr = m.sender_move(move, self._np_random)
         else:
-            rs, rr = m.receiver_move(int(action), self._np_random)
+            rs, rr = m.receiver_move(move, self._np_random)
         self.rewards[SENDER] += rs
         self.rewards[RECEIVER] += rr
         if m.done:
@@ -299,6 +316,8 @@ class OracleQueryParallelEnv(ParallelEnv):
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+        check_options(options, (), strict=False)
+        seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
         self._match.reset(self._np_random)
@@ -306,12 +325,34 @@ class OracleQueryParallelEnv(ParallelEnv):
         return self._observations(), {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """Both agents may send an action; only the mover's (``observation[-1] == 1``) counts.
+
+        Raises:
+            ResetNeeded: before :meth:`reset` or after the episode ended.
+            TypeError: if ``actions`` is not a dict.
+            ValueError: for an unknown agent name, a missing action of the agent whose turn it
+                is, or an action outside an agent's space (also for the waiting agent).
+        """
         m = self._match
+        m.check_live()
+        if not isinstance(actions, Mapping):
+            raise TypeError(
+                f"actions must be a dict {{agent: action}}, got {type(actions).__name__}"
+            )
+        unknown = sorted(map(str, set(actions) - set(self.possible_agents)))
+        if unknown:
+            raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {self.agents}")
         mover = m.turn
+        if actions.get(mover) is None:
+            raise ValueError(
+                f"it is the {mover}'s turn: actions must hold an action for {mover!r}, got "
+                f"keys {sorted(map(str, actions))}"
+            )
+        moves = {a: m.check_move(a, v) for a, v in actions.items() if v is not None}
         if mover == SENDER:
-            rs, rr = m.sender_move(int(actions[SENDER]), self._np_random)
+            rs, rr = m.sender_move(moves[SENDER], self._np_random)
         else:
-            rs, rr = m.receiver_move(int(actions[RECEIVER]), self._np_random)
+            rs, rr = m.receiver_move(moves[RECEIVER], self._np_random)
         obs = self._observations()
         rewards = {SENDER: rs, RECEIVER: rr}
         terms = {a: m.done for a in self.agents}
@@ -331,11 +372,8 @@ class OracleQueryParallelEnv(ParallelEnv):
 
 
 def env(**kwargs: Any) -> AECEnv:
-    """The AEC environment with PettingZoo's standard wrappers."""
-    e = raw_env(**kwargs)
-    e = wrappers.AssertOutOfBoundsWrapper(e)
-    e = wrappers.OrderEnforcingWrapper(e)
-    return e
+    """The AEC environment with the order check (actions are checked by the env itself)."""
+    return wrap(raw_env(**kwargs))
 
 
 def parallel_env(**kwargs: Any) -> ParallelEnv:

@@ -83,7 +83,6 @@ par = repeated_persuasion_v0.parallel_env(size=(4, 4), max_cycles=50)
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import gymnasium
@@ -91,15 +90,16 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv
-from pettingzoo.utils import AgentSelector, wrappers
+from pettingzoo.utils import AgentSelector
 from pettingzoo.utils.conversions import turn_based_aec_to_parallel
 from pettingzoo.utils.env import ParallelEnv
 
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env._validation import check_action, check_int, check_positive
 from persuasion_env.envs import _render
-from persuasion_env.envs._common import check_render_mode
+from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.repeated import GameConfig, _row_frequencies, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
+from persuasion_env.multiagent._wrappers import wrap
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
@@ -107,11 +107,8 @@ SENDER, RECEIVER = "sender", "receiver"
 
 
 def env(**kwargs: Any) -> AECEnv:
-    """The AEC environment with PettingZoo's standard wrappers (bounds and order checks)."""
-    aec = raw_env(**kwargs)
-    aec = wrappers.AssertOutOfBoundsWrapper(aec)
-    aec = wrappers.OrderEnforcingWrapper(aec)
-    return aec
+    """The AEC environment with the order check (actions are checked by the env itself)."""
+    return wrap(raw_env(**kwargs))
 
 
 def parallel_env(**kwargs: Any) -> ParallelEnv:
@@ -179,11 +176,10 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
 
     # ----------------------------------------------------------------- AEC API
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
+        override = game_option(options, strict=False)
+        seed = check_seed(seed)
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
-        override = None
-        if options:
-            override = options.get("game")
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
         scale = [
@@ -214,22 +210,17 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         return np.asarray(value, dtype=np.int64)
 
     def step(self, action: Any) -> None:
+        if self.game is None:
+            raise ResetNeeded("repeated_persuasion_v0: call reset() before step()")
+        if not self.agents:
+            raise ResetNeeded(
+                "repeated_persuasion_v0: the episode has ended; call reset() before step()"
+            )
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
             return
-        space = self._action_spaces[agent]
-        value = action.item() if isinstance(action, np.ndarray) and action.size == 1 else action
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or not 0 <= value < space.n
-        ):
-            raise ValueError(
-                f"{agent}'s action must be an integer in [0, {space.n}) (the action space "
-                f"{space}), got {action!r}"
-            )
-        action = int(value)
+        action = check_action(action, self._action_spaces[agent].n, label=f"{agent}'s action")
         self._cumulative_rewards[agent] = 0.0
         if agent == SENDER:
             self.message = action

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from persuasion_env._validation import check_costs, check_int
+from persuasion_env._validation import parse_size as _parse_size
 from persuasion_env.oracle.game import EXAMPLES, OracleGame
 
 __all__ = ["add_oracle_parser", "run_oracle", "parse_size", "parse_costs"]
@@ -62,36 +64,30 @@ def add_oracle_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """``"6x5"`` -> ``(6, 5)``; ValueError naming ``--random`` otherwise."""
-    try:
-        w, t = (int(v) for v in str(text).lower().split("x"))
-    except ValueError:
-        raise ValueError(f"--random must look like WxT (e.g. 6x5), got {text!r}") from None
-    if w < 1 or t < 1:
-        raise ValueError(f"--random sizes must be >= 1, got {text!r}")
-    return w, t
+    """``"6x5"`` -> ``(6, 5)`` (W states, T types); ValueError naming ``--random`` otherwise
+    (the command line's one size parser, :func:`persuasion_env._validation.parse_size`)."""
+    return _parse_size(text, "--random")
 
 
 def parse_costs(text: str) -> np.ndarray:
-    """``"0.1,0.2"`` -> array; ValueError naming ``--costs`` otherwise."""
+    """``"0.1,0.2"`` -> array; ValueError naming ``--costs`` otherwise (the length T-1 is
+    checked against the game)."""
     try:
         values = np.array([float(v) for v in str(text).split(",") if v.strip() != ""])
     except ValueError:
         raise ValueError(f"--costs must be comma-separated numbers, got {text!r}") from None
     if values.size == 0:
         raise ValueError("--costs must list T-1 numbers")
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(f"--costs must be finite and non-negative, got {text!r}")
-    return values
+    return check_costs(values, None, "--costs")
 
 
 def _load_game(args: argparse.Namespace) -> OracleGame:
+    check_int(args.seed, "--seed", minimum=0)
     if getattr(args, "random", None):
         w, t = parse_size(args.random)
         return OracleGame.random(w, t, seed=args.seed)
     if getattr(args, "file", None):
-        with open(args.file, encoding="utf-8") as fh:
-            return OracleGame.from_json(fh.read())
+        return OracleGame.load(args.file)
     return OracleGame.example(getattr(args, "example", None) or "three-types")
 
 

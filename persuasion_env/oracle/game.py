@@ -34,9 +34,14 @@ import numpy as np
 from persuasion_env._validation import (
     PROBABILITY_ATOL,
     as_float_array,
+    check_bool,
+    check_game_size,
     check_int,
     check_positive,
+    check_probability_vector,
+    check_string,
     make_rng,
+    read_json_file,
 )
 
 __all__ = ["OracleGame", "EXAMPLES", "AFFILIATION_RTOL"]
@@ -137,10 +142,8 @@ class OracleGame:
             raise ValueError(
                 f"receiver_utility must have shape (W, T) = ({W}, {T}), got {u.shape}"
             )
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a string, got {type(name).__name__}")
-        if not isinstance(check_assumptions, bool):
-            raise TypeError("check_assumptions must be a bool")
+        check_string(name, "name", optional=True)
+        check_assumptions = check_bool(check_assumptions, "check_assumptions")
         if check_assumptions:
             dw = np.argwhere(np.diff(u, axis=0) < -1e-12)
             if dw.size:
@@ -283,15 +286,16 @@ class OracleGame:
             raise ValueError(f"p_high must be in (0, 1), got {p}")
         theta = as_float_array(thresholds, "thresholds", ndim=1)
         if np.any(theta <= 0) or np.any(theta > 1):
-            raise ValueError("thresholds must lie in (0, 1]")
+            raise ValueError(f"thresholds must lie in (0, 1], got {theta.tolist()}")
         if type_probs is None:
             q = np.full(theta.size, 1.0 / theta.size)
         else:
-            q = as_float_array(type_probs, "type_probs", ndim=1)
+            q = check_probability_vector(type_probs, "type_probs")
             if q.size != theta.size:
-                raise ValueError("type_probs must have the same length as thresholds")
-            if np.any(q < 0) or abs(q.sum() - 1) > PROBABILITY_ATOL:
-                raise ValueError("type_probs must be a probability vector")
+                raise ValueError(
+                    f"type_probs must have the same length as thresholds ({theta.size}), "
+                    f"got {q.size}"
+                )
         order = np.argsort(-theta, kind="stable")
         theta, q = theta[order], q[order]
         psi = np.outer([1 - p, p], q)
@@ -325,6 +329,8 @@ class OracleGame:
         """
         W = check_int(n_states, "n_states", minimum=1)
         T = check_int(n_types, "n_types", minimum=1)
+        check_game_size(W, T, "n_states x n_types", "states x types")
+        check_string(name, "name", optional=True)
         rng = make_rng(seed)
         s = np.sort(rng.normal(size=W))
         r = np.sort(rng.normal(size=T))
@@ -388,11 +394,16 @@ class OracleGame:
                              "bounds")
         if np.any(b[:, 1] <= b[:, 0]):
             raise ValueError("box must have low < high on both axes")
-        if isinstance(resolution, tuple):
-            nw = check_int(resolution[0], "resolution", minimum=2)
-            nt = check_int(resolution[1], "resolution", minimum=2)
+        if isinstance(resolution, tuple | list):
+            if len(resolution) != 2:
+                raise ValueError(
+                    f"resolution must be an int or a pair (n_w, n_theta), got {resolution!r}"
+                )
+            nw = check_int(resolution[0], "resolution[0]", minimum=2)
+            nt = check_int(resolution[1], "resolution[1]", minimum=2)
         else:
             nw = nt = check_int(resolution, "resolution", minimum=2)
+        check_game_size(nw, nt, "resolution", "grid points w x theta")
         w_edges = np.linspace(b[0, 0], b[0, 1], nw + 1)
         t_edges = np.linspace(b[1, 0], b[1, 1], nt + 1)
         w_mid = (w_edges[:-1] + w_edges[1:]) / 2
@@ -431,19 +442,26 @@ class OracleGame:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OracleGame:
-        """Rebuild a game from :meth:`to_dict` output."""
+        """Rebuild a game from :meth:`to_dict` output (unknown keys are refused)."""
         if not isinstance(data, dict):
-            raise TypeError(f"data must be a dict, got {type(data).__name__}")
+            raise TypeError(f"data must be a dict (a JSON object), got {type(data).__name__}")
         missing = {"states", "types", "joint_prior", "receiver_utility"} - set(data)
         if missing:
             raise ValueError(f"data is missing the keys {sorted(missing)}")
+        unknown = set(data) - set(_DICT_KEYS)
+        if unknown:
+            raise ValueError(
+                f"data has unknown key(s) {sorted(map(str, unknown))}; accepted: {list(_DICT_KEYS)}"
+            )
+        if data.get("kind", "oracle_game") != "oracle_game":
+            raise ValueError(f"data['kind'] must be 'oracle_game', got {data['kind']!r}")
         return cls(
             data["states"],
             data["types"],
             data["joint_prior"],
             data["receiver_utility"],
             name=data.get("name"),
-            check_assumptions=bool(data.get("check_assumptions", True)),
+            check_assumptions=data.get("check_assumptions", True),
         )
 
     def to_json(self) -> str:
@@ -455,7 +473,42 @@ class OracleGame:
         """Inverse of :meth:`to_json`."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a string, got {type(text).__name__}")
-        return cls.from_dict(json.loads(text))
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"malformed oracle game JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    def save(self, path: str | Any) -> None:
+        """Write the game as JSON to ``path`` (read it back with :meth:`load`)."""
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: str | Any) -> OracleGame:
+        """Read a game written by :meth:`save` (or :meth:`to_json`).
+
+        Raises:
+            TypeError: if ``path`` is not a string or path.
+            ValueError: if the file is missing, unreadable, not UTF-8, not JSON, or not a
+                valid game; the message starts with the file's name.
+        """
+        data = read_json_file(path, "oracle game file")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"oracle game file {str(path)!r}: {exc}") from None
+
+
+_DICT_KEYS = (
+    "kind",
+    "name",
+    "states",
+    "types",
+    "joint_prior",
+    "receiver_utility",
+    "check_assumptions",
+)
 
 
 def _has_inf(box: Any) -> bool:

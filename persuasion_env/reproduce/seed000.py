@@ -914,18 +914,9 @@ def _plot_messages(frame, out: Path, extras: dict) -> None:
 
 
 def _parse_sizes(text: str) -> list[int]:
-    sizes = []
-    for part in text.split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        first, _, second = part.partition("x")
-        if not first.isdigit() or (second and second != first):
-            raise ValueError(f"--sizes expects square sizes like 4,8 or 8x8, got {text!r}")
-        sizes.append(int(first))
-    if not sizes:
-        raise ValueError(f"--sizes expects a comma-separated list, got {text!r}")
-    return sizes
+    from persuasion_env._validation import parse_size_list  # the CLI's one size parser
+
+    return [rows for rows, _ in parse_size_list(text, "--sizes", square=True)]
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:

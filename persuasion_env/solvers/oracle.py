@@ -686,16 +686,9 @@ class QueryPlan:
 
 
 def _check_costs(costs: Any, T: int) -> np.ndarray:
-    c = as_float_array(costs, "costs", ndim=1)
-    if c.size != T - 1:
-        raise ValueError(
-            f"costs must have length T-1 = {T - 1} (costs[t-1] = cost of asking "
-            f"'type >= t'), got {c.size}"
-        )
-    if np.any(c < 0):
-        k = int(np.argmin(c))
-        raise ValueError(f"costs must be non-negative, got costs[{k}] = {c[k]}")
-    return c
+    from persuasion_env._validation import check_costs  # the one costs check of the package
+
+    return check_costs(costs, T)
 
 
 def _effective_costs(og: OracleGame, costs: np.ndarray | None) -> np.ndarray:

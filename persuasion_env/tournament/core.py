@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env._validation import check_bool, check_game_size, check_int, check_positive
 from persuasion_env.game import PersuasionGame
 
 if TYPE_CHECKING:
@@ -103,6 +103,11 @@ def _entries(agents: Any, side: str) -> list[AgentEntry]:
         if isinstance(agent, str):
             entry = AgentEntry(label or agent, side, agent)
         elif isinstance(agent, tuple) and len(agent) == 2 and isinstance(agent[0], str):
+            if not isinstance(agent[1], Mapping):
+                raise TypeError(
+                    f"{side} {agent!r}: a (name, options) pair needs a dict of options, got "
+                    f"{type(agent[1]).__name__}"
+                )
             name, kwargs = agent[0], dict(agent[1])
             entry = AgentEntry(
                 label or _label(name, kwargs), side, name, tuple(sorted(kwargs.items()))
@@ -125,6 +130,22 @@ def _entries(agents: Any, side: str) -> list[AgentEntry]:
 def _games(
     games: Sequence[Any] | None, sizes: Sequence[int] | None, n_games: int, game_seed: int
 ) -> list[PersuasionGame]:
+    for value, label in ((games, "games"), (sizes, "sizes")):
+        if value is not None and (
+            isinstance(value, str) or not isinstance(value, Sequence | np.ndarray)
+        ):
+            raise TypeError(f"{label} must be a list or None, got {type(value).__name__} {value!r}")
+    games = None if games is None else list(games)
+    sizes = None if sizes is None else list(sizes)
+    if games is not None and len(games) == 0 and (sizes is None or len(sizes) == 0):
+        raise ValueError(
+            "games is empty and no sizes are given: the tournament would play no match "
+            "(pass games, sizes, or neither for the default random suite)"
+        )
+    if sizes is not None and len(sizes) == 0 and (games is None or len(games) == 0):
+        raise ValueError(
+            "sizes is empty and no games are given: the tournament would play no match"
+        )
     result: list[PersuasionGame] = []
     for game in games or ():
         if isinstance(game, str):
@@ -135,7 +156,8 @@ def _games(
     if sizes is None and not result:
         sizes = DEFAULT_SIZES
     for size in sizes or ():
-        size = check_int(size, "size", minimum=1)
+        size = check_int(size, "sizes entry", minimum=1)
+        check_game_size(size, size, f"sizes entry {size}")
         for i in range(n_games):
             result.append(
                 PersuasionGame.random(
@@ -324,7 +346,7 @@ class Tournament:
             ("bins", check_int(bins, "bins", minimum=1)),
             ("epoch", check_int(epoch, "epoch", minimum=1)),
             ("noise", check_positive(noise, "noise", allow_zero=True)),
-            ("normalize", bool(normalize)),
+            ("normalize", check_bool(normalize, "normalize")),
         )
         self._check_compatible()
 
