@@ -121,7 +121,7 @@ def run_oracle(args: argparse.Namespace) -> int:
         out = plan.to_dict()
         out["game"] = og.name
         out["n_states"], out["n_types"] = og.n_states, og.n_types
-        print(json.dumps(out))
+        print(json.dumps(out, allow_nan=False))
         return 0
     print(format_plan(og, plan))
     return 0
@@ -142,6 +142,12 @@ def format_plan(og: OracleGame, plan: Any) -> str:
     ]
     if plan.costs is not None:
         lines.append(f"  {'expected query cost':<22}{plan.expected_cost:.6f}")
+    if "rounded_value" in plan.info:  # eps-rounded plan (B4): say which value is which
+        lines.append(f"  {'value on rounded game':<22}{plan.info['rounded_value']:.6f}"
+                     f"  (eps = {plan.info['eps']:g})")
+        lines.append(f"  {'lifted plan earns':<22}{plan.info['lifted_value']:.6f}  (on this game)")
+    if "fallback" in plan.info:
+        lines.append(f"  {'note':<22}{plan.info['fallback']}")
     thr = ", ".join(str(t) for t in plan.thresholds) or "none"
     lines += [f"  {'thresholds':<22}{thr}", f"  {'queries (max depth)':<22}{plan.depth}", ""]
     lines.append(f"  {'leaf types':<12}{'P(types)':>10}{'P(act|leaf)':>13}  messages: lowest "
