@@ -216,7 +216,12 @@ class MultiActionOracleGame:
         # eu[t, m, a] = sum_w psi[w,t] sigma[w,m] u[w,t,a]
         eu = np.einsum("wt,wm,wta->tma", self.joint_prior, sigma, self.receiver_utility)
         best = eu.max(axis=2, keepdims=True)
-        tied = eu >= best - 1e-12
+        # ties up to 1e-9 of the message's probability for the type (times the utility scale):
+        # relative, so that a type of tiny mass is judged on its own belief, and wide enough
+        # for LP solutions whose binding obedience rows hold to solver precision
+        mass = np.einsum("wt,wm->tm", self.joint_prior, sigma)[:, :, None]
+        scale = max(float(np.abs(self.receiver_utility).max()), 1e-300)
+        tied = eu >= best - 1e-9 * scale * mass
         pref = np.einsum("wm,wa->ma", self.joint_prior.sum(axis=1)[:, None] * sigma,
                          self.sender_utility)  # sender's value of each action per message
         score = np.where(tied, pref[None] + 1e-9 * (self.n_actions - np.arange(self.n_actions)),
@@ -239,6 +244,8 @@ class MultiActionOracleGame:
         """The optimal scheme (revelation: one message per action) when the type is known."""
         W, A = self.n_states, self.n_actions
         p = self.joint_prior[:, t]
+        # the type's belief (the LP is scale-free in p): rows of O(1) even for a tiny mass
+        p = p / p.sum() if p.sum() > 0 else p
         u = self.receiver_utility[:, t, :]
         v = self.sender_utility
         c = -(p[:, None] * v).ravel()  # x[w, a] at w * A + a

@@ -747,6 +747,8 @@ class QueryPlan:
 
 
 def _check_costs(costs: Any, T: int) -> np.ndarray:
+    if T == 1 and np.ndim(costs) == 1 and np.size(costs) == 0:
+        return np.zeros(0)  # one type: no threshold, nothing to pay (also a rounded game's case)
     c = as_float_array(costs, "costs", ndim=1)
     if c.size != T - 1:
         raise ValueError(
@@ -1156,8 +1158,26 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     return RoundedGame(game, sb, tb, e)
 
 
-def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
-    """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4)."""
+def lift_plan(
+    rg: RoundedGame, plan: QueryPlan, og: OracleGame, *, costs: Any = None
+) -> QueryPlan:
+    """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4).
+
+    Args:
+        rg: the rounded game.
+        plan: a plan of ``rg.game``.
+        og: the original game.
+        costs: ``og``'s ``(T-1,)`` query costs; required when ``plan`` has costs (the rounded
+            game's costs are indexed by rounded thresholds, the lifted plan pays ``og``'s).
+
+    Raises:
+        ValueError: if ``plan`` has costs and ``costs`` is missing or malformed.
+    """
+    og_costs = None
+    if plan.costs is not None:
+        if costs is None:
+            raise ValueError("costs must be given (og's T-1 query costs) to lift a costly plan")
+        og_costs = _check_costs(costs, og.n_types)
 
     first_type = np.array([int(np.nonzero(rg.type_bin == k)[0][0]) for k in range(rg.game.n_types)])
     last_type = np.array([int(np.nonzero(rg.type_bin == k)[0][-1]) for k in range(rg.game.n_types)])
@@ -1196,6 +1216,7 @@ def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
         og,
         tree,
         plan,
+        og_costs,
         info={
             "rounded_value": plan.value,
             "eps": rg.eps,
@@ -1233,10 +1254,14 @@ def _reference_values(og: OracleGame) -> tuple[float, float]:
 
 
 def _finish_plan(
-    og: OracleGame, tree: QueryNode, template: QueryPlan, info: dict[str, Any]
+    og: OracleGame,
+    tree: QueryNode,
+    template: QueryPlan,
+    costs: np.ndarray | None,
+    info: dict[str, Any],
 ) -> QueryPlan:
     T = og.n_types
-    cost = np.zeros(T) if template.costs is None else np.r_[0.0, template.costs]
+    cost = np.zeros(T) if costs is None else np.r_[0.0, costs]
     gross = float(sum(n.leaf.value for n in tree.leaves() if n.leaf is not None))
     thresholds = tuple(sorted({int(n.threshold) for n in _internal_nodes(tree)}))  # type: ignore[arg-type]
     if template.adaptive:
@@ -1251,7 +1276,7 @@ def _finish_plan(
         leaves=tuple(n.leaf for n in tree.leaves()),
         adaptive=template.adaptive,
         budget=template.budget,
-        costs=template.costs,
+        costs=costs,
         gross_value=gross,
         expected_cost=exp_cost,
         known_type_value=known,
@@ -1277,7 +1302,7 @@ def _rounded_plan(
         first = np.array([int(np.nonzero(rg.type_bin == k)[0][0]) for k in range(T_r)])
         c_r = costs[first[1:] - 1]
     plan_r = plan_queries(rg.game, budget, adaptive=adaptive, costs=c_r, policies=True)
-    lifted = lift_plan(rg, plan_r, og)
+    lifted = lift_plan(rg, plan_r, og, costs=costs)
     lifted.info["lifted_value"] = float(lifted.value)
     if lifted.value >= lifted.no_query_value:
         return lifted
