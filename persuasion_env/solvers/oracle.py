@@ -494,7 +494,11 @@ def _refusal_margins(og: OracleGame) -> np.ndarray:
             bps = np.where(g != 0, -c / g, np.nan)
         cand = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
         vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
-        out[t - 1] = float(vals.min())
+        # t+ must be able to act on a message it sees (threshold_query keeps it strictly
+        # willing): a type with no state of positive utility only ever acts vacuously, on
+        # messages it never receives, and then higher types need not act (it never acts, so
+        # grouping it with either side loses nothing)
+        out[t - 1] = float(vals.min()) if g.max() > 0 else 0.0
     og._cache["margins"] = out
     return out
 
