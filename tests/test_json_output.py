@@ -68,8 +68,10 @@ def test_every_json_writer_refuses_nan():
     missing = []
     for file, func, node in calls:
         flags = [k for k in node.keywords if k.arg == "allow_nan"]
-        strict = len(flags) == 1 and isinstance(flags[0].value, ast.Constant) and (
-            flags[0].value.value is False
+        strict = (
+            len(flags) == 1
+            and isinstance(flags[0].value, ast.Constant)
+            and (flags[0].value.value is False)
         )
         if not strict and (file, func) not in PENDING:
             missing.append(f"{file}:{node.lineno} ({func})")
@@ -102,16 +104,29 @@ def test_oracle_cli_refuses_nan_with_one_line(monkeypatch, capsys):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [
-    ["oracle", "--example", "greedy-trap", "--budget", "2", "--eps", "0.5", "--json"],
-    ["oracle", "--example", "three-types", "--budget", "1", "--eps", "1", "--json"],
-    ["oracle", "--random", "4x5", "--seed", "2", "--costs", "0.01,0,0.02,0.01", "--eps", "0.3",
-     "--json"],
-    ["oracle", "--example", "greedy-trap", "--budget", "2", "--greedy", "--json"],
-    ["solve", "--game", "prosecutor", "--json"],
-    ["envs", "--json"],
-    ["agents", "--json"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["oracle", "--example", "greedy-trap", "--budget", "2", "--eps", "0.5", "--json"],
+        ["oracle", "--example", "three-types", "--budget", "1", "--eps", "1", "--json"],
+        [
+            "oracle",
+            "--random",
+            "4x5",
+            "--seed",
+            "2",
+            "--costs",
+            "0.01,0,0.02,0.01",
+            "--eps",
+            "0.3",
+            "--json",
+        ],
+        ["oracle", "--example", "greedy-trap", "--budget", "2", "--greedy", "--json"],
+        ["solve", "--game", "prosecutor", "--json"],
+        ["envs", "--json"],
+        ["agents", "--json"],
+    ],
+)
 def test_cli_json_parses_strictly(argv, capsys):
     code = main(argv)
     out = capsys.readouterr().out

@@ -508,9 +508,23 @@ def realisable_thresholds(og: OracleGame) -> np.ndarray:
 
     A threshold cannot be realised when the types of positive mass next to it on both sides
     act identically on every column (they may then be merged), or when one side has no mass
-    (the answer is known in advance); planners never ask such thresholds.
+    (the answer is known in advance); planners never ask such thresholds. A threshold counts
+    as realisable only if :func:`threshold_query` realises it (the closed-form margin is a
+    quick filter; the query LP decides, so that every threshold a plan asks can be executed,
+    also when tiny masses make the margin too small to realise robustly).
     """
-    return _refusal_margins(og) > 1e-10
+    cached = og._cache.get("realisable")
+    if cached is not None:
+        return cached
+    ok = _refusal_margins(og) > 1e-10
+    for t in np.nonzero(ok)[0] + 1:
+        try:
+            threshold_query(og, int(t))
+        except ValueError:
+            ok[t - 1] = False
+    ok.setflags(write=False)
+    og._cache["realisable"] = ok
+    return ok
 
 
 def threshold_query(
@@ -554,9 +568,7 @@ def threshold_query(
     lower = [s for s in range(t) if P[s] > 0]
     # variables: x (W), m;  maximise m
     c = np.r_[np.zeros(W), -1.0]
-    A_ub = np.vstack(
-        [np.r_[-e[:, pair[1]], accept_margin]] + [np.r_[e[:, s], 1.0] for s in lower]
-    )
+    A_ub = np.vstack([np.r_[-e[:, pair[1]], accept_margin]] + [np.r_[e[:, s], 1.0] for s in lower])
     res = linprog(
         c,
         A_ub=A_ub,
@@ -1116,10 +1128,9 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     A rounded state is a block of consecutive states; the rounded game's utility of a block is
     the receiver's conditional expectation over it (exact for policies that treat the block's
     states alike). A rounded type is a block of consecutive types that keeps the block's mass
-    but the belief and utility of its *lowest* type (of positive mass). This is a pessimistic variant of the seed's
-    rounding (which keeps the block's pooled belief): by Lemma 2.6 every true type of a block
-    acts whenever its rounded type does, so the lifted plan is worth at least the rounded game's
-    value on the original game. At most ``1/ε + 1`` points per axis.
+    but the belief and utility of its *lowest* type (of positive mass). This is a pessimistic
+    variant of the seed's rounding (which keeps the block's pooled belief): by Lemma 2.6 every
+    true type of a block acts whenever its rounded type does. At most ``1/ε + 1`` points per axis.
 
     Raises:
         ValueError: unless ``0 < eps <= 1``.
@@ -1135,8 +1146,12 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     # each block's lowest type of positive mass (its first type if the block has no mass): a
     # type of zero mass has no belief to act on, so it cannot stand for the block
     lowest = np.array(
-        [int(np.nonzero((tb == k) & (P > 0))[0][0]) if np.any((tb == k) & (P > 0))
-         else int(np.nonzero(tb == k)[0][0]) for k in range(nT)]
+        [
+            int(np.nonzero((tb == k) & (P > 0))[0][0])
+            if np.any((tb == k) & (P > 0))
+            else int(np.nonzero(tb == k)[0][0])
+            for k in range(nT)
+        ]
     )
     Sw = np.zeros((nW, og.n_states))
     Sw[sb, np.arange(og.n_states)] = 1.0
@@ -1162,9 +1177,7 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     return RoundedGame(game, sb, tb, e)
 
 
-def lift_plan(
-    rg: RoundedGame, plan: QueryPlan, og: OracleGame, *, costs: Any = None
-) -> QueryPlan:
+def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame, *, costs: Any = None) -> QueryPlan:
     """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4).
 
     Args:

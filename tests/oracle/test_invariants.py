@@ -59,8 +59,9 @@ def games(draw, max_w: int = 4, max_t: int = 5) -> OracleGame:
     kind = draw(st.sampled_from(["random", "binary"]))
     if kind == "binary":
         theta = draw(st.lists(st.floats(0.05, 1.0), min_size=T, max_size=T, unique=True))
-        q = np.array(draw(st.lists(st.sampled_from([0.0, 1e-12, 0.1, 0.3, 1.0]),
-                                   min_size=T, max_size=T)))
+        q = np.array(
+            draw(st.lists(st.sampled_from([0.0, 1e-12, 0.1, 0.3, 1.0]), min_size=T, max_size=T))
+        )
         assume(q.sum() > 0.05)
         p_high = draw(st.floats(0.05, 0.95))
         return OracleGame.binary_thresholds(p_high, theta, q / q.sum())
@@ -74,10 +75,12 @@ def games(draw, max_w: int = 4, max_t: int = 5) -> OracleGame:
         hi = np.maximum.accumulate(np.minimum(lo + np.array(span), W - 1))
         mask = (np.arange(W)[:, None] >= lo[None, :]) & (np.arange(W)[:, None] <= hi[None, :])
         psi = psi * mask
-    type_scale = draw(st.lists(st.sampled_from([1.0, 1.0, 1.0, 0.0, 1e-12]),
-                               min_size=T, max_size=T))
-    state_scale = draw(st.lists(st.sampled_from([1.0, 1.0, 1.0, 0.0, 1e-12]),
-                                min_size=W, max_size=W))
+    type_scale = draw(
+        st.lists(st.sampled_from([1.0, 1.0, 1.0, 0.0, 1e-12]), min_size=T, max_size=T)
+    )
+    state_scale = draw(
+        st.lists(st.sampled_from([1.0, 1.0, 1.0, 0.0, 1e-12]), min_size=W, max_size=W)
+    )
     psi = psi * np.array(type_scale)[None, :] * np.array(state_scale)[:, None]
     assume(psi.sum() > 1e-3)
     psi = psi / psi.sum()
@@ -229,8 +232,7 @@ def _planner_invariants(og: OracleGame, costs_frac: float) -> None:
             check_plan(og, plan, known, no_query)
             if adaptive:  # optimal among adaptive plans of depth K (Lemma 3.5)
                 assert abs(plan.value - best_tree_value(og, opt, K)) < LP_TOL
-            check_plan(og, plan_queries(og, K, adaptive=adaptive, policies=False), known,
-                       no_query)
+            check_plan(og, plan_queries(og, K, adaptive=adaptive, policies=False), known, no_query)
         check_plan(og, greedy_plan(og, K), known, no_query)
     check_plan(og, plan_queries(og), known, no_query)
     if T > 1:
@@ -258,8 +260,13 @@ def test_planners_earn_their_value_long(og, costs_frac):
 
 
 @settings(max_examples=120, **SETTINGS)
-@given(games(), st.sampled_from([0.05, 0.2, 0.34, 0.5, 1.0]), st.integers(0, 3),
-       st.booleans(), st.booleans())
+@given(
+    games(),
+    st.sampled_from([0.05, 0.2, 0.34, 0.5, 1.0]),
+    st.integers(0, 3),
+    st.booleans(),
+    st.booleans(),
+)
 def test_rounded_plans_earn_their_value(og, eps, K, adaptive, with_costs):
     _, known, no_query = refs(og)
     T = og.n_types
@@ -291,8 +298,13 @@ def noisy_law(og: OracleGame, delta: float, eta: float) -> np.ndarray:
 
 
 @settings(max_examples=100, **SETTINGS)
-@given(games(), st.sampled_from([0.0, 0.05, 0.2]), st.sampled_from([0.0, 0.1, 0.5]),
-       st.integers(0, 2), st.booleans())
+@given(
+    games(),
+    st.sampled_from([0.0, 0.05, 0.2]),
+    st.sampled_from([0.0, 0.1, 0.5]),
+    st.integers(0, 2),
+    st.booleans(),
+)
 def test_noisy_payoff_is_what_the_plan_earns(og, delta, eta, K, robust):
     _, known, _ = refs(og)
     plan = plan_queries(og, K)
@@ -342,17 +354,29 @@ def multi_known(game: MultiActionOracleGame, t: int) -> float:
         r = np.zeros((W, A))
         r[:, a] = -q * (u[:, a] - u[:, b])
         rows.append(r.ravel())
-    res = linprog(-(q[:, None] * v).ravel(), A_ub=np.array(rows), b_ub=np.zeros(len(rows)),
-                  A_eq=np.kron(np.eye(W), np.ones(A)), b_eq=np.ones(W), bounds=(0, None),
-                  method="highs")
+    res = linprog(
+        -(q[:, None] * v).ravel(),
+        A_ub=np.array(rows),
+        b_ub=np.zeros(len(rows)),
+        A_eq=np.kron(np.eye(W), np.ones(A)),
+        b_eq=np.ones(W),
+        bounds=(0, None),
+        method="highs",
+    )
     assert res.status == 0
     return float(-res.fun) * p.sum()
 
 
 @settings(max_examples=60, **SETTINGS)
-@given(st.integers(0, 2**20), st.integers(1, 3), st.integers(1, 4), st.integers(2, 3),
-       st.lists(st.sampled_from([1.0, 0.0, 1e-12]), min_size=4, max_size=4),
-       st.integers(0, 2), st.sampled_from(["random", "greedy"]))
+@given(
+    st.integers(0, 2**20),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(2, 3),
+    st.lists(st.sampled_from([1.0, 0.0, 1e-12]), min_size=4, max_size=4),
+    st.integers(0, 2),
+    st.sampled_from(["random", "greedy"]),
+)
 def test_multiaction_payoff_bounded_by_known_type(seed, W, T, A, scales, K, querier):
     g = MultiActionOracleGame.random(W, T, A, seed=seed)
     psi = g.joint_prior * np.array(scales[:T])[None, :]
@@ -390,9 +414,52 @@ def test_eps_reproducer_reference_values_of_original_game():
     og = OracleGame.example("greedy-trap")
     plan = plan_queries(og, budget=2, eps=0.5)
     # known-type value: sum_t P(t) min(1, 0.15 / theta_t) with theta = 0.7, 0.45, 0.35, 0.1
-    known = sum(Fraction(p) * min(Fraction(1), Fraction(15, 100) / Fraction(th))
-                for p, th in [("0.2", "0.7"), ("0.3", "0.45"), ("0.4", "0.35"), ("0.1", "0.1")])
+    known = sum(
+        Fraction(p) * min(Fraction(1), Fraction(15, 100) / Fraction(th))
+        for p, th in [("0.2", "0.7"), ("0.3", "0.45"), ("0.4", "0.35"), ("0.1", "0.1")]
+    )
     assert abs(plan.known_type_value - float(known)) < 1e-9  # 29/70
     assert abs(plan.no_query_value - refs(og)[2]) < 1e-7
     assert abs(plan.value - evaluate_plan(og, plan)) < 1e-12
     assert plan.value <= plan.known_type_value
+
+
+def test_zero_mass_state_in_a_type_gives_no_vacuous_obedience():
+    # type 0 lives on state 0 only; a message sent in state 1 has probability 0 for it, so its
+    # obedience row reads 0 >= 0 while type 1 (u < 0 everywhere) refuses: nobody ever acts
+    og = OracleGame([0.0, 1.0], [0.0, 1.0], [[0.4, 0.3], [0.0, 0.3]], [[-1, -0.8], [-0.5, -0.2]])
+    for K in (0, 1):
+        plan = plan_queries(og, K)
+        assert plan.value == pytest.approx(0.0, abs=1e-12)  # was 0.3 with K = 0
+        assert evaluate_plan(og, plan) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_threshold_separates_lower_types_that_do_not_see_the_message():
+    # staircase supports: type 0 on state 0, type 1 on states 0-1, type 2 on states 1-2; only
+    # type 2 can be persuaded. A query "type >= 2" sent in states 1-2 is never seen by type 0,
+    # which would vacuously answer "yes" (the old query only made type 1 refuse)
+    psi = np.array([[0.2, 0.15, 0.0], [0.0, 0.15, 0.2], [0.0, 0.0, 0.3]])
+    u = np.array([[-1, -0.9, -0.8], [-0.5, -0.4, -0.3], [0.1, 0.2, 0.5]])
+    og = OracleGame([0.0, 1.0, 2.0], [0.0, 1.0, 2.0], psi, u)
+    _, known, no_query = refs(og)
+    assert known == pytest.approx(0.5, abs=1e-9)  # type 2 acts on everything: 0.3*0.5 >= 0.2*0.3
+    for K in (0, 1, 2):
+        check_plan(og, plan_queries(og, K), known, no_query)  # K = 2 was 0.65
+
+
+def test_tiny_mass_thresholds_are_only_planned_when_realisable():
+    # found by the long run: type 1's only state of positive utility has mass 6e-13, too little
+    # to realise "type >= 1" robustly; the plan must not ask it (it raised at execution)
+    og = OracleGame.from_json(
+        '{"states": [1.26, 2.65, 3.79, 4.54], "types": [1.11, 2.46, 3.52], "joint_prior": '
+        "[[0.0, 0.0, 0.0], [0.4218357933794571, 0.0, 0.0], [0.28429610971053454, "
+        "0.29386809690900056, 0.0], [3.926100693469873e-13, 6.151224589040637e-13, "
+        '1.4158474100189252e-24]], "receiver_utility": [[-0.5474743005554257, '
+        "-0.42966844232454265, -0.12683800615911156], [-0.3917828961158688, "
+        "-0.2662199032970922, 0.036905834702962825], [-0.2575602795903792, "
+        "-0.07822737151480152, 0.2255700419376001], [-0.052233267510374326, "
+        "0.14293885533517137, 0.4525256994445743]]}"
+    )
+    _, known, no_query = refs(og)
+    for K in (0, 1, 2):
+        check_plan(og, plan_queries(og, K), known, no_query)
