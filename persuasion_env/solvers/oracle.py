@@ -566,28 +566,50 @@ def threshold_query(
     e = psi * u / np.maximum(P, 1e-300)
     W = og.n_states
     lower = [s for s in range(t) if P[s] > 0]
-    # variables: x (W), m;  maximise m
-    c = np.r_[np.zeros(W), -1.0]
-    A_ub = np.vstack([np.r_[-e[:, pair[1]], accept_margin]] + [np.r_[e[:, s], 1.0] for s in lower])
-    res = linprog(
-        c,
-        A_ub=A_ub,
-        b_ub=np.zeros(A_ub.shape[0]),
-        bounds=[(0, 1)] * W + [(None, 1.0)],
-        method="highs",
-    )
-    if res.status != 0 or -res.fun <= 1e-10:
+    x = _separating_column(e, pair[1], lower, accept_margin, scaled=False)
+    if x is None:
+        # badly scaled rows (tiny masses) can leave the LP's answer violating a row within the
+        # solver's tolerance: retry with rows scaled to unit maximum and tight tolerances
+        x = _separating_column(e, pair[1], lower, accept_margin, scaled=True)
+    if x is None:
         raise ValueError(
             f"threshold {t} cannot be realised: types {pair[0]} and {pair[1]} act identically "
-            "on every message (merge them)"
+            "on every message, or too nearly so to separate in floating point (merge them)"
         )
-    x = np.clip(res.x[:W], 0.0, 1.0)
     scheme = np.stack([x, 1.0 - x], axis=1)
     x.setflags(write=False)
     scheme.setflags(write=False)
     q = ThresholdQuery(t, x, scheme, 0, float(-e[:, pair[0]] @ x))
     og._cache[key] = q
     return q
+
+
+def _separating_column(
+    e: np.ndarray, above: int, lower: list[int], accept_margin: float, *, scaled: bool
+) -> np.ndarray | None:
+    """The query LP of :func:`threshold_query`; None unless its column really separates (type
+    ``above`` strictly willing, every type of ``lower`` strictly refusing, in floating point)."""
+    W = e.shape[0]
+    rows = [-e[:, above]] + [e[:, s] for s in lower]
+    if scaled:
+        rows = [r / max(float(np.abs(r).max()), 1e-300) for r in rows]
+    c = np.r_[np.zeros(W), -1.0]  # variables: x (W), m;  maximise m
+    A_ub = np.vstack([np.r_[rows[0], accept_margin]] + [np.r_[r, 1.0] for r in rows[1:]])
+    options = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.zeros(A_ub.shape[0]),
+        bounds=[(0, 1)] * W + [(None, 1.0)],
+        method="highs",
+        options=options if scaled else None,
+    )
+    if res.status != 0 or -res.fun <= 1e-10:
+        return None
+    x = np.clip(res.x[:W], 0.0, 1.0)
+    if not (e[:, above] @ x > 0 and all(e[:, s] @ x < 0 for s in lower)):
+        return None
+    return x
 
 
 # ============================================================================ plans
