@@ -564,7 +564,6 @@ def threshold_query(
     psi, u = og.joint_prior, og.receiver_utility
     P = og.type_marginal
     e = psi * u / np.maximum(P, 1e-300)
-    W = og.n_states
     lower = [s for s in range(t) if P[s] > 0]
     x = _separating_column(e, pair[1], lower, accept_margin, scaled=False)
     if x is None:
