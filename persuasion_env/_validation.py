@@ -152,6 +152,8 @@ def check_costs(costs: Any, n_types: int | None, name: str = "costs") -> np.ndar
     """
     if np.ndim(costs) == 0 and isinstance(costs, numbers.Real) and not isinstance(costs, bool):
         raise ValueError(f"{name} must be a sequence of T-1 numbers, got the scalar {costs}")
+    if n_types == 1 and np.ndim(costs) == 1 and np.size(costs) == 0:
+        return np.zeros(0)  # one type: no threshold, nothing to pay (also a rounded game's case)
     c = as_float_array(costs, name, ndim=1)
     if n_types is not None and c.size != n_types - 1:
         raise ValueError(

@@ -190,7 +190,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         payload["no_information_value"] = no_information_value(game)
         payload["full_disclosure_value"] = full_disclosure_value(game)
         payload["full_information_value"] = full_information_value(game)
-        print(json.dumps(payload))
+        print(json.dumps(payload, allow_nan=False))
     else:
         print(_solution_report(game, solution))
     return 0
@@ -252,7 +252,7 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
             "matches": len(result.to_frame()),
             "failed": len(result.failures),
         }
-        print(json.dumps(payload, default=float))
+        print(json.dumps(payload, default=float, allow_nan=False))
     else:
         shown = ranking[
             [
@@ -360,7 +360,7 @@ def cmd_envs(args: argparse.Namespace) -> int:
 
     ids = env_ids()
     if args.json:
-        print(json.dumps({"envs": ids}))
+        print(json.dumps({"envs": ids}, allow_nan=False))
     else:
         print("\n".join(ids))
     return 0
@@ -371,7 +371,7 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
     rows = describe_agents()
     if args.json:
-        print(json.dumps({"agents": rows}))
+        print(json.dumps({"agents": rows}, allow_nan=False))
         return 0
     for side in ("sender", "receiver"):
         chosen = [r for r in rows if r["side"] == side]

@@ -233,7 +233,7 @@ class PersuasionGame:
 
     def to_json(self, **kwargs: Any) -> str:
         """The game as a JSON string (floats are written with full precision)."""
-        return json.dumps(self.to_dict(), **kwargs)
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> PersuasionGame:

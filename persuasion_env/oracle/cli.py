@@ -42,20 +42,39 @@ def add_oracle_parser(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--example", metavar="NAME",
-                     help=f"a named example ({', '.join(sorted(EXAMPLES))})")
+    src.add_argument(
+        "--example", metavar="NAME", help=f"a named example ({', '.join(sorted(EXAMPLES))})"
+    )
     src.add_argument("--random", metavar="WxT", help="a random game with W states and T types")
     src.add_argument("--file", metavar="PATH", help="a game saved with OracleGame.to_json")
     p.add_argument("--seed", type=int, default=0, help="seed of the random game (default 0)")
-    p.add_argument("--budget", type=int, default=None, metavar="K",
-                   help="number of queries (default: 2 without --costs, unlimited with)")
-    p.add_argument("--costs", metavar="C1,C2,...", default=None,
-                   help="T-1 query costs; costs[t-1] is the cost of asking 'type >= t'")
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        metavar="K",
+        help="number of queries (default: 2 without --costs, unlimited with)",
+    )
+    p.add_argument(
+        "--costs",
+        metavar="C1,C2,...",
+        default=None,
+        help="T-1 query costs; costs[t-1] is the cost of asking 'type >= t'",
+    )
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--adaptive", dest="adaptive", action="store_true", default=True,
-                      help="adaptive plan (default)")
-    mode.add_argument("--non-adaptive", dest="adaptive", action="store_false",
-                      help="non-adaptive plan (all thresholds asked)")
+    mode.add_argument(
+        "--adaptive",
+        dest="adaptive",
+        action="store_true",
+        default=True,
+        help="adaptive plan (default)",
+    )
+    mode.add_argument(
+        "--non-adaptive",
+        dest="adaptive",
+        action="store_false",
+        help="non-adaptive plan (all thresholds asked)",
+    )
     p.add_argument("--greedy", action="store_true", help="the myopic planner instead")
     p.add_argument("--eps", type=float, default=None, help="solve on the eps-rounded game (B4)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -100,9 +119,7 @@ def run_oracle(args: argparse.Namespace) -> int:
     if getattr(args, "costs", None):
         costs = parse_costs(args.costs)
         if costs.size != og.n_types - 1:
-            raise ValueError(
-                f"--costs must list T-1 = {og.n_types - 1} numbers, got {costs.size}"
-            )
+            raise ValueError(f"--costs must list T-1 = {og.n_types - 1} numbers, got {costs.size}")
     budget = args.budget
     if budget is None and costs is None:
         budget = 2
@@ -111,13 +128,14 @@ def run_oracle(args: argparse.Namespace) -> int:
     if getattr(args, "greedy", False):
         plan = greedy_plan(og, budget, costs=costs)
     else:
-        plan = plan_queries(og, budget, adaptive=args.adaptive, costs=costs,
-                            eps=getattr(args, "eps", None))
+        plan = plan_queries(
+            og, budget, adaptive=args.adaptive, costs=costs, eps=getattr(args, "eps", None)
+        )
     if args.json:
         out = plan.to_dict()
         out["game"] = og.name
         out["n_states"], out["n_types"] = og.n_states, og.n_types
-        print(json.dumps(out))
+        print(json.dumps(out, allow_nan=False))
         return 0
     print(format_plan(og, plan))
     return 0
@@ -138,10 +156,19 @@ def format_plan(og: OracleGame, plan: Any) -> str:
     ]
     if plan.costs is not None:
         lines.append(f"  {'expected query cost':<22}{plan.expected_cost:.6f}")
+    if "rounded_value" in plan.info:  # eps-rounded plan (B4): say which value is which
+        lines.append(
+            f"  {'value on rounded game':<22}{plan.info['rounded_value']:.6f}"
+            f"  (eps = {plan.info['eps']:g})"
+        )
+        lines.append(f"  {'lifted plan earns':<22}{plan.info['lifted_value']:.6f}  (on this game)")
+    if "fallback" in plan.info:
+        lines.append(f"  {'note':<22}{plan.info['fallback']}")
     thr = ", ".join(str(t) for t in plan.thresholds) or "none"
     lines += [f"  {'thresholds':<22}{thr}", f"  {'queries (max depth)':<22}{plan.depth}", ""]
-    lines.append(f"  {'leaf types':<12}{'P(types)':>10}{'P(act|leaf)':>13}  messages: lowest "
-                 "acting type (P)")
+    lines.append(
+        f"  {'leaf types':<12}{'P(types)':>10}{'P(act|leaf)':>13}  messages: lowest acting type (P)"
+    )
     for node in plan.tree.leaves():
         leaf = node.leaf
         rng = f"{node.lo}..{node.hi}" if node.hi > node.lo else f"{node.lo}"

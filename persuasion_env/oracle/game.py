@@ -466,7 +466,7 @@ class OracleGame:
 
     def to_json(self) -> str:
         """The game as a JSON string (floats written with full precision)."""
-        return json.dumps(self.to_dict())
+        return json.dumps(self.to_dict(), allow_nan=False)
 
     @classmethod
     def from_json(cls, text: str) -> OracleGame:

@@ -110,10 +110,12 @@ def simulated_type_distribution(
 
     With probability ``1 - eta`` a type drawn uniformly among those whose quantile
     ``F(s) = P(type <= s)`` is within ``delta`` of ``F(true_type)``; with probability ``eta`` a
-    type drawn uniformly among all types.
+    type drawn uniformly among all types. Only types of positive mass are simulated: a type of
+    zero mass has no receiver to simulate (and no belief to act on). For a true type of zero
+    mass with no such type within ``delta``, the nearest ones in quantile stand in.
 
     Returns:
-        ``(T,)`` probabilities.
+        ``(T,)`` probabilities (zero on types of zero mass).
     """
     T = og.n_types
     t = check_int(true_type, "true_type", minimum=0)
@@ -121,10 +123,14 @@ def simulated_type_distribution(
         raise ValueError(f"true_type must be < T = {T}, got {t}")
     d = check_probability(delta, "delta")
     e = check_probability(eta, "eta")
-    F = np.cumsum(og.type_marginal)
-    near = np.abs(F - F[t]) <= d + 1e-12
-    out = (1 - e) * near / near.sum() + e / T
-    return out
+    P = og.type_marginal
+    pos = P > 0
+    F = np.cumsum(P)
+    dist = np.abs(F - F[t])
+    near = (dist <= d + 1e-12) & pos
+    if not near.any():
+        near = pos & (dist <= dist[pos].min() + 1e-12)
+    return (1 - e) * near / near.sum() + e * pos / pos.sum()
 
 
 class NoisyOracle(SimulationOracle):
@@ -176,8 +182,8 @@ def robust_leaf(og: OracleGame, lo: int, hi: int, delta: float) -> LeafPolicy:
     F = np.r_[0.0, np.cumsum(P)]  # F[t] = P(type < t)
     a = max(F[lo] - d, 0.0)
     b = max(F[hi + 1] - d, 0.0)
-    if b <= a + 1e-15:  # shifted below quantile 0: believe the lowest type
-        b = a + min(1e-9, float(P[0]) or 1e-9)
+    if b <= a + 1e-15:  # shifted below quantile 0: believe the lowest type of positive mass
+        b = a + min(1e-9, float(P[P > 0][0]))
     overlap = np.clip(np.minimum(F[1:], b) - np.maximum(F[:-1], a), 0.0, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         w = np.where(P > 0, overlap / np.where(P > 0, P, 1.0), 0.0)

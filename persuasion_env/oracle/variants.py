@@ -216,11 +216,18 @@ class MultiActionOracleGame:
         # eu[t, m, a] = sum_w psi[w,t] sigma[w,m] u[w,t,a]
         eu = np.einsum("wt,wm,wta->tma", self.joint_prior, sigma, self.receiver_utility)
         best = eu.max(axis=2, keepdims=True)
-        tied = eu >= best - 1e-12
-        pref = np.einsum("wm,wa->ma", self.joint_prior.sum(axis=1)[:, None] * sigma,
-                         self.sender_utility)  # sender's value of each action per message
-        score = np.where(tied, pref[None] + 1e-9 * (self.n_actions - np.arange(self.n_actions)),
-                         -np.inf)
+        # ties up to 1e-9 of the message's probability for the type (times the utility scale):
+        # relative, so that a type of tiny mass is judged on its own belief, and wide enough
+        # for LP solutions whose binding obedience rows hold to solver precision
+        mass = np.einsum("wt,wm->tm", self.joint_prior, sigma)[:, :, None]
+        scale = max(float(np.abs(self.receiver_utility).max()), 1e-300)
+        tied = eu >= best - 1e-9 * scale * mass
+        pref = np.einsum(
+            "wm,wa->ma", self.joint_prior.sum(axis=1)[:, None] * sigma, self.sender_utility
+        )  # sender's value of each action per message
+        score = np.where(
+            tied, pref[None] + 1e-9 * (self.n_actions - np.arange(self.n_actions)), -np.inf
+        )
         return np.argmax(score, axis=2)
 
     def payoff(self, scheme: np.ndarray, types: Iterable[int] | None = None) -> float:
@@ -231,14 +238,19 @@ class MultiActionOracleGame:
         total = 0.0
         for t in ts:
             # sum_w psi[w,t] sum_m sigma[w,m] v[w, act[t,m]]
-            total += float(np.einsum("w,wm,wm->", self.joint_prior[:, t], sigma,
-                                     self.sender_utility[:, act[t]]))
+            total += float(
+                np.einsum(
+                    "w,wm,wm->", self.joint_prior[:, t], sigma, self.sender_utility[:, act[t]]
+                )
+            )
         return total
 
     def known_type_scheme(self, t: int) -> np.ndarray:
         """The optimal scheme (revelation: one message per action) when the type is known."""
         W, A = self.n_states, self.n_actions
         p = self.joint_prior[:, t]
+        # the type's belief (the LP is scale-free in p): rows of O(1) even for a tiny mass
+        p = p / p.sum() if p.sum() > 0 else p
         u = self.receiver_utility[:, t, :]
         v = self.sender_utility
         c = -(p[:, None] * v).ravel()  # x[w, a] at w * A + a
@@ -250,11 +262,20 @@ class MultiActionOracleGame:
                     row[:, a] = -p * (u[:, a] - u[:, b])
                     rows.append(row.ravel())
         A_eq = np.kron(np.eye(W), np.ones(A))
-        res = linprog(c, A_ub=np.array(rows) if rows else None,
-                      b_ub=np.zeros(len(rows)) if rows else None, A_eq=A_eq, b_eq=np.ones(W),
-                      bounds=(0, None), method="highs")
-        x = np.clip(res.x.reshape(W, A), 0, None) if res.status == 0 else np.eye(A)[np.zeros(
-            W, dtype=int)]
+        res = linprog(
+            c,
+            A_ub=np.array(rows) if rows else None,
+            b_ub=np.zeros(len(rows)) if rows else None,
+            A_eq=A_eq,
+            b_eq=np.ones(W),
+            bounds=(0, None),
+            method="highs",
+        )
+        x = (
+            np.clip(res.x.reshape(W, A), 0, None)
+            if res.status == 0
+            else np.eye(A)[np.zeros(W, dtype=int)]
+        )
         return x / x.sum(axis=1, keepdims=True)
 
     def commit(self, possible: Iterable[int]) -> np.ndarray:
@@ -269,8 +290,9 @@ class MultiActionOracleGame:
         return arg  # type: ignore[return-value]
 
 
-def _candidate_columns(game: MultiActionOracleGame, rng: np.random.Generator,
-                       n: int) -> list[np.ndarray]:
+def _candidate_columns(
+    game: MultiActionOracleGame, rng: np.random.Generator, n: int
+) -> list[np.ndarray]:
     cols = [rng.uniform(size=game.n_states) for _ in range(n)]
     for t in range(game.n_types):
         s = game.known_type_scheme(t)
@@ -329,4 +351,3 @@ def play_multiaction(
     scheme = game.commit(possible)
     pt = float(mass[t_true])
     return game.payoff(scheme, [t_true]) / pt if pt > 0 else 0.0
-

@@ -41,7 +41,7 @@ import highspy
 import numpy as np
 from scipy.optimize import linprog
 
-from persuasion_env._validation import as_float_array, check_int, check_positive
+from persuasion_env._validation import as_float_array, check_costs, check_int, check_positive
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers._highs import new_highs
 
@@ -150,6 +150,22 @@ def _tight(h: highspy.Highs) -> None:
     h.setOptionValue("small_matrix_value", 1e-12)
 
 
+def _support_upper(psi_sub: np.ndarray) -> np.ndarray:
+    """Upper bounds ``(W, n)`` of the B2 variables: message ``m_t`` is only sent in states where
+    type t has positive mass (0 elsewhere, +inf otherwise).
+
+    Why: the LP credits every type ``>= t`` with acting on ``m_t`` from type t's obedience alone
+    (Lemma 2.6). That needs the message to have positive probability for type t: on a message
+    type t never sees, its obedience row reads ``0 >= 0`` while higher types may refuse (a type
+    of zero mass would "persuade" everyone above it). Restricting ``m_t`` to type t's support
+    loses nothing: by affiliation, the part of a message outside the support of its lowest
+    acting type lies above that support, where every higher type's utility is non-negative, so
+    it can be sent as the message of the next type that sees it (see MODEL.md B2). A type of
+    zero mass thus gets no message of its own.
+    """
+    return np.where(psi_sub > 0, _INF, 0.0)
+
+
 def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
     """Solve the B2 LP for the types whose columns are given (in increasing order).
 
@@ -166,7 +182,7 @@ def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple
     lp.num_row_ = W + n
     lp.col_cost_ = cost.T.ravel() / scale_obj  # column index k * W + w
     lp.col_lower_ = np.zeros(W * n)
-    lp.col_upper_ = np.full(W * n, _INF)
+    lp.col_upper_ = _support_upper(psi_sub).T.ravel()
     lp.row_lower_ = np.r_[np.full(W, -_INF), np.zeros(n)]
     lp.row_upper_ = np.r_[np.ones(W), np.full(n, _INF)]
     lp.sense_ = highspy.ObjSense.kMaximize
@@ -325,15 +341,21 @@ def _nested_column(psi: np.ndarray, a_n: np.ndarray, j: int) -> np.ndarray:
     vals = np.empty(2 * W)
     vals[0::2] = 1.0
     lower = np.zeros(W)
-    upper = np.full(W, _INF)
+    upper = _support_upper(psi[:, : j + 1])
+    value = 0.0
     for i in range(j, -1, -1):
+        if not np.any(psi[:, i] > 0):
+            # a type of zero mass sends no message of its own (see _support_upper): same LP
+            out[i] = value
+            continue
         r = h.getNumRow()
         h.addRow(0.0, _INF, 0, empty_i, np.array([]))
         idx[1::2] = r
         vals[1::2] = a_n[:, i]
-        h.addCols(W, cost[:, i], lower, upper, 2 * W, starts, idx, vals)
+        h.addCols(W, cost[:, i], lower, upper[:, i], 2 * W, starts, idx, vals)
         h.run()
-        out[i] = h.getInfo().objective_function_value * scale
+        value = h.getInfo().objective_function_value * scale
+        out[i] = value
     return out
 
 
@@ -407,7 +429,9 @@ def _plain_lp_value(psi_sub: np.ndarray, a_sub: np.ndarray) -> float:
     for w in range(W):
         A_ub[n + w, w::W] = 1.0
     b_ub = np.r_[np.zeros(n), np.ones(W)]
-    res = linprog(-cost.T.ravel(), A_ub=A_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    ub = np.where(_support_upper(psi_sub) > 0, None, 0.0).T.ravel()
+    bounds = [(0.0, b) for b in ub]
+    res = linprog(-cost.T.ravel(), A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if res.status != 0:  # pragma: no cover
         raise RuntimeError(f"linprog failed on the B2 LP: {res.message}")
     return float(-res.fun) * scale
@@ -423,7 +447,8 @@ class ThresholdQuery:
         column: ``(W,)`` the message's column ``x[w] = sigma(m | w)``.
         scheme: ``(W, 2)`` a full messaging policy: message 0 has ``column``, message 1 the rest.
         message: 0, the message the oracle is asked about.
-        margin: type ``t-1``'s refusal margin ``-sum_w psi[w,t-1] u[w,t-1] x[w] / P(t-1)``.
+        margin: the refusal margin ``-sum_w psi[w,s] u[w,s] x[w] / P(s)`` of ``s``, the highest
+            type of positive mass below t.
     """
 
     threshold: int
@@ -433,9 +458,23 @@ class ThresholdQuery:
     margin: float
 
 
+def _threshold_neighbours(og: OracleGame, t: int) -> tuple[int, int] | None:
+    """The types that threshold t really separates: the highest type of positive mass below t
+    and the lowest of positive mass at or above t (None if one side has no mass: the answer is
+    then known in advance). Types of zero mass never occur, so "type >= t" means "type >= t+"."""
+    pos = og.type_marginal > 0
+    below = np.nonzero(pos[:t])[0]
+    above = np.nonzero(pos[t:])[0]
+    if below.size == 0 or above.size == 0:
+        return None
+    return int(below[-1]), int(t + above[0])
+
+
 def _refusal_margins(og: OracleGame) -> np.ndarray:
-    """For each threshold t = 1..T-1, max over x in [0,1]^W of type t-1's refusal margin
-    subject to type t acting (closed form: a one-row LP, solved through its 1-D dual)."""
+    """For each threshold t = 1..T-1, max over x in [0,1]^W of the refusal margin of ``t-``
+    (the highest type of positive mass below t) subject to ``t+`` (the lowest of positive mass
+    at or above t) acting; 0 if one side has no mass (closed form: a one-row LP, solved through
+    its 1-D dual)."""
     cached = og._cache.get("margins")
     if cached is not None:
         return cached
@@ -445,14 +484,21 @@ def _refusal_margins(og: OracleGame) -> np.ndarray:
     T = og.n_types
     out = np.zeros(max(T - 1, 0))
     for t in range(1, T):
-        c = -e[:, t - 1]  # maximise c.x
-        g = e[:, t]  # subject to g.x >= 0, 0 <= x <= 1
+        pair = _threshold_neighbours(og, t)
+        if pair is None:
+            continue
+        c = -e[:, pair[0]]  # maximise c.x
+        g = e[:, pair[1]]  # subject to g.x >= 0, 0 <= x <= 1
         # dual: min_{lam >= 0} sum_w max(0, c_w + lam g_w); convex piecewise linear in lam
         with np.errstate(divide="ignore", invalid="ignore"):
             bps = np.where(g != 0, -c / g, np.nan)
         cand = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
         vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
-        out[t - 1] = float(vals.min())
+        # t+ must be able to act on a message it sees (threshold_query keeps it strictly
+        # willing): a type with no state of positive utility only ever acts vacuously, on
+        # messages it never receives, and then higher types need not act (it never acts, so
+        # grouping it with either side loses nothing)
+        out[t - 1] = float(vals.min()) if g.max() > 0 else 0.0
     og._cache["margins"] = out
     return out
 
@@ -460,10 +506,25 @@ def _refusal_margins(og: OracleGame) -> np.ndarray:
 def realisable_thresholds(og: OracleGame) -> np.ndarray:
     """``(T-1,)`` bool: whether threshold t = 1..T-1 can be asked (B3).
 
-    A threshold cannot be realised only when types t-1 and t act identically on every column
-    (they may then be merged); planners never ask such thresholds.
+    A threshold cannot be realised when the types of positive mass next to it on both sides
+    act identically on every column (they may then be merged), or when one side has no mass
+    (the answer is known in advance); planners never ask such thresholds. A threshold counts
+    as realisable only if :func:`threshold_query` realises it (the closed-form margin is a
+    quick filter; the query LP decides, so that every threshold a plan asks can be executed,
+    also when tiny masses make the margin too small to realise robustly).
     """
-    return _refusal_margins(og) > 1e-10
+    cached = og._cache.get("realisable")
+    if cached is not None:
+        return cached
+    ok = _refusal_margins(og) > 1e-10
+    for t in np.nonzero(ok)[0] + 1:
+        try:
+            threshold_query(og, int(t))
+        except ValueError:
+            ok[t - 1] = False
+    ok.setflags(write=False)
+    og._cache["realisable"] = ok
+    return ok
 
 
 def threshold_query(
@@ -471,15 +532,20 @@ def threshold_query(
 ) -> ThresholdQuery:
     """Realise "is the type >= t?" as a (scheme, message) pair (B3).
 
-    Solves the LP over ``x in [0,1]^W`` that maximises type t-1's refusal margin ``m`` subject
-    to type t accepting: ``sum_w e[w,t] x_w >= accept_margin * m`` and
-    ``sum_w e[w,t-1] x_w <= -m`` with ``e = psi u / P(type)``. The small acceptance margin keeps
-    type t strictly willing, so the answer is robust to floating-point rounding. By Lemma 2.6
-    every type ``>= t`` then acts and every type ``< t`` refuses.
+    Solves the LP over ``x in [0,1]^W`` that maximises the refusal margin ``m`` of every type
+    of positive mass below t subject to ``t+``, the lowest type of positive mass at or above t,
+    accepting: ``sum_w e[w,t+] x_w >= accept_margin * m`` and ``sum_w e[w,s] x_w <= -m`` for
+    each such ``s < t``, with ``e = psi u / P(type)``. The small acceptance margin keeps ``t+``
+    strictly willing, so the answer is robust to floating-point rounding. Every lower type gets
+    its own row because a type that never sees the message (zero mass on its states) would
+    vacuously act on it; by Lemma 2.6 every type ``>= t+`` acts (those that see the message
+    because ``t+`` does, the others vacuously). Types of zero mass never occur and may answer
+    either way.
 
     Raises:
-        ValueError: if ``threshold`` is not in 1..T-1, or types t-1 and t act identically on
-            every column (the query cannot be realised).
+        ValueError: if ``threshold`` is not in 1..T-1, or it cannot be realised (the types of
+            positive mass on its two sides act identically on every column, or one side has no
+            mass).
     """
     T = og.n_types
     t = check_int(threshold, "threshold")
@@ -489,28 +555,60 @@ def threshold_query(
     cached = og._cache.get(key)
     if cached is not None:
         return cached
-    psi, u = og.joint_prior, og.receiver_utility
-    P = np.maximum(psi.sum(axis=0), 1e-300)
-    e = psi * u / P
-    W = og.n_states
-    # variables: x (W), m;  maximise m
-    c = np.r_[np.zeros(W), -1.0]
-    A_ub = np.vstack([np.r_[-e[:, t], accept_margin], np.r_[e[:, t - 1], 1.0]])
-    res = linprog(
-        c, A_ub=A_ub, b_ub=[0.0, 0.0], bounds=[(0, 1)] * W + [(None, 1.0)], method="highs"
-    )
-    if res.status != 0 or -res.fun <= 1e-10:
+    pair = _threshold_neighbours(og, t)
+    if pair is None:
         raise ValueError(
-            f"threshold {t} cannot be realised: types {t - 1} and {t} act identically on every "
-            "message (merge them)"
+            f"threshold {t} cannot be realised: the types on one side of it have zero mass "
+            "(its answer is known in advance)"
         )
-    x = np.clip(res.x[:W], 0.0, 1.0)
+    psi, u = og.joint_prior, og.receiver_utility
+    P = og.type_marginal
+    e = psi * u / np.maximum(P, 1e-300)
+    lower = [s for s in range(t) if P[s] > 0]
+    x = _separating_column(e, pair[1], lower, accept_margin, scaled=False)
+    if x is None:
+        # badly scaled rows (tiny masses) can leave the LP's answer violating a row within the
+        # solver's tolerance: retry with rows scaled to unit maximum and tight tolerances
+        x = _separating_column(e, pair[1], lower, accept_margin, scaled=True)
+    if x is None:
+        raise ValueError(
+            f"threshold {t} cannot be realised: types {pair[0]} and {pair[1]} act identically "
+            "on every message, or too nearly so to separate in floating point (merge them)"
+        )
     scheme = np.stack([x, 1.0 - x], axis=1)
     x.setflags(write=False)
     scheme.setflags(write=False)
-    q = ThresholdQuery(t, x, scheme, 0, float(-e[:, t - 1] @ x))
+    q = ThresholdQuery(t, x, scheme, 0, float(-e[:, pair[0]] @ x))
     og._cache[key] = q
     return q
+
+
+def _separating_column(
+    e: np.ndarray, above: int, lower: list[int], accept_margin: float, *, scaled: bool
+) -> np.ndarray | None:
+    """The query LP of :func:`threshold_query`; None unless its column really separates (type
+    ``above`` strictly willing, every type of ``lower`` strictly refusing, in floating point)."""
+    W = e.shape[0]
+    rows = [-e[:, above]] + [e[:, s] for s in lower]
+    if scaled:
+        rows = [r / max(float(np.abs(r).max()), 1e-300) for r in rows]
+    c = np.r_[np.zeros(W), -1.0]  # variables: x (W), m;  maximise m
+    A_ub = np.vstack([np.r_[rows[0], accept_margin]] + [np.r_[r, 1.0] for r in rows[1:]])
+    options = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.zeros(A_ub.shape[0]),
+        bounds=[(0, 1)] * W + [(None, 1.0)],
+        method="highs",
+        options=options if scaled else None,
+    )
+    if res.status != 0 or -res.fun <= 1e-10:
+        return None
+    x = np.clip(res.x[:W], 0.0, 1.0)
+    if not (e[:, above] @ x > 0 and all(e[:, s] @ x < 0 for s in lower)):
+        return None
+    return x
 
 
 # ============================================================================ plans
@@ -683,12 +781,6 @@ class QueryPlan:
             "leaves": leaves,
             **{k: v for k, v in self.info.items() if isinstance(v, int | float | str)},
         }
-
-
-def _check_costs(costs: Any, T: int) -> np.ndarray:
-    from persuasion_env._validation import check_costs  # the one costs check of the package
-
-    return check_costs(costs, T)
 
 
 def _effective_costs(og: OracleGame, costs: np.ndarray | None) -> np.ndarray:
@@ -873,8 +965,11 @@ def plan_queries(
             (all asked) of the prefix DP; with costs each used threshold is paid.
         costs: ``(T-1,)`` non-negative query costs, ``costs[t-1]`` for "type >= t" (B5).
         eps: if given, solve on the ε-rounded game (B4, :func:`round_game`), lift the plan back
-            and report its exact value on ``og`` (``info["rounded_value"]`` holds the value on
-            the rounded game).
+            and report its exact value on ``og``: ``value`` is what the returned plan earns on
+            ``og``, ``info["rounded_value"]`` the plan's value on the rounded game and
+            ``info["lifted_value"]`` what the lifted plan earns on ``og``. If the latter is below
+            the no-query value, the no-query plan is returned instead (``info["fallback"]``
+            says so). ``known_type_value`` and ``no_query_value`` are those of ``og``.
         policies: compute the leaf messaging policies (skip for speed when only values matter).
         n_jobs: worker processes for the interval table.
 
@@ -892,7 +987,7 @@ def plan_queries(
         budget = check_int(budget, "budget", minimum=0)
     if not isinstance(adaptive, bool):
         raise TypeError("adaptive must be a bool")
-    c_in = None if costs is None else _check_costs(costs, T)
+    c_in = None if costs is None else check_costs(costs, T)
     if eps is not None:
         return _rounded_plan(og, budget, adaptive=adaptive, costs=c_in, eps=eps, policies=policies)
     V = interval_values(og, n_jobs=n_jobs)
@@ -923,7 +1018,7 @@ def plan_queries(
     else:
         exp_cost = float(sum(cost[t] for t in thresholds_all)) if c_in is not None else 0.0
     return QueryPlan(
-        value=gross - exp_cost,
+        value=float(gross - exp_cost),
         thresholds=tuple(int(t) for t in thresholds_all),
         tree=tree,
         leaves=tuple(n.leaf for n in leaves_nodes),
@@ -958,7 +1053,7 @@ def greedy_plan(
     T = og.n_types
     if budget is not None:
         budget = check_int(budget, "budget", minimum=0)
-    c_in = None if costs is None else _check_costs(costs, T)
+    c_in = None if costs is None else check_costs(costs, T)
     V = interval_values(og)
     mass = og.type_marginal
     cost = _effective_costs(og, c_in)
@@ -988,7 +1083,7 @@ def greedy_plan(
     gross = _tree_gross(tree, V)
     exp_cost = _expected_cost(tree, cost, mass) if c_in is not None else 0.0
     return QueryPlan(
-        value=gross - exp_cost,
+        value=float(gross - exp_cost),
         thresholds=tuple(sorted({int(n.threshold) for n in _internal_nodes(tree)})),  # type: ignore[arg-type]
         tree=tree,
         leaves=tuple(n.leaf for n in tree.leaves()),
@@ -1039,10 +1134,9 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     A rounded state is a block of consecutive states; the rounded game's utility of a block is
     the receiver's conditional expectation over it (exact for policies that treat the block's
     states alike). A rounded type is a block of consecutive types that keeps the block's mass
-    but the belief and utility of its *lowest* type. This is a pessimistic variant of the seed's
-    rounding (which keeps the block's pooled belief): by Lemma 2.6 every true type of a block
-    acts whenever its rounded type does, so the lifted plan is worth at least the rounded game's
-    value on the original game. At most ``1/ε + 1`` points per axis.
+    but the belief and utility of its *lowest* type (of positive mass). This is a pessimistic
+    variant of the seed's rounding (which keeps the block's pooled belief): by Lemma 2.6 every
+    true type of a block acts whenever its rounded type does. At most ``1/ε + 1`` points per axis.
 
     Raises:
         ValueError: unless ``0 < eps <= 1``.
@@ -1054,12 +1148,21 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     tb = _quantile_bins(og.type_marginal, e)
     nW, nT = int(sb.max()) + 1, int(tb.max()) + 1
     psi, u = og.joint_prior, og.receiver_utility
-    lowest = np.array([int(np.nonzero(tb == k)[0][0]) for k in range(nT)])
+    P = og.type_marginal
+    # each block's lowest type of positive mass (its first type if the block has no mass): a
+    # type of zero mass has no belief to act on, so it cannot stand for the block
+    lowest = np.array(
+        [
+            int(np.nonzero((tb == k) & (P > 0))[0][0])
+            if np.any((tb == k) & (P > 0))
+            else int(np.nonzero(tb == k)[0][0])
+            for k in range(nT)
+        ]
+    )
     Sw = np.zeros((nW, og.n_states))
     Sw[sb, np.arange(og.n_states)] = 1.0
     St = np.zeros((og.n_types, nT))
     St[np.arange(og.n_types), tb] = 1.0
-    P = og.type_marginal
     P_bin = P @ St  # (nT,)
     # the rounded type K keeps its block's mass but the belief and utility of its lowest type
     belief = psi[:, lowest] / np.where(P[lowest] > 0, P[lowest], 1.0)  # (W, nT)
@@ -1080,8 +1183,24 @@ def round_game(og: OracleGame, eps: float) -> RoundedGame:
     return RoundedGame(game, sb, tb, e)
 
 
-def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
-    """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4)."""
+def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame, *, costs: Any = None) -> QueryPlan:
+    """Map a plan of the rounded game back to ``og`` and evaluate it exactly there (B4).
+
+    Args:
+        rg: the rounded game.
+        plan: a plan of ``rg.game``.
+        og: the original game.
+        costs: ``og``'s ``(T-1,)`` query costs; required when ``plan`` has costs (the rounded
+            game's costs are indexed by rounded thresholds, the lifted plan pays ``og``'s).
+
+    Raises:
+        ValueError: if ``plan`` has costs and ``costs`` is missing or malformed.
+    """
+    og_costs = None
+    if plan.costs is not None:
+        if costs is None:
+            raise ValueError("costs must be given (og's T-1 query costs) to lift a costly plan")
+        og_costs = check_costs(costs, og.n_types)
 
     first_type = np.array([int(np.nonzero(rg.type_bin == k)[0][0]) for k in range(rg.game.n_types)])
     last_type = np.array([int(np.nonzero(rg.type_bin == k)[0][-1]) for k in range(rg.game.n_types)])
@@ -1120,6 +1239,7 @@ def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame) -> QueryPlan:
         og,
         tree,
         plan,
+        og_costs,
         info={
             "rounded_value": plan.value,
             "eps": rg.eps,
@@ -1144,32 +1264,46 @@ def evaluate_plan(og: OracleGame, plan: QueryPlan) -> float:
     return total
 
 
+def _reference_values(og: OracleGame) -> tuple[float, float]:
+    """``(known_type_value, no_query_value)`` of ``og`` itself: ``sum_t V[t, t]`` and
+    ``V[0, T-1]``, from the interval table when it is cached, else by T + 1 B2 LPs (not the
+    whole table: rounded plans exist because the table of a large game is expensive)."""
+    V = og._cache.get("V")
+    T = og.n_types
+    if V is not None:
+        return float(np.trace(V)), float(V[0, T - 1])
+    known = float(sum(interval_policy(og, t, t).value for t in range(T)))
+    return known, float(interval_policy(og, 0, T - 1).value)
+
+
 def _finish_plan(
-    og: OracleGame, tree: QueryNode, template: QueryPlan, info: dict[str, Any]
+    og: OracleGame,
+    tree: QueryNode,
+    template: QueryPlan,
+    costs: np.ndarray | None,
+    info: dict[str, Any],
 ) -> QueryPlan:
     T = og.n_types
-    cost = np.zeros(T) if template.costs is None else np.r_[0.0, template.costs]
+    cost = np.zeros(T) if costs is None else np.r_[0.0, costs]
     gross = float(sum(n.leaf.value for n in tree.leaves() if n.leaf is not None))
     thresholds = tuple(sorted({int(n.threshold) for n in _internal_nodes(tree)}))  # type: ignore[arg-type]
     if template.adaptive:
         exp_cost = _expected_cost(tree, cost, og.type_marginal)
     else:
         exp_cost = float(sum(cost[t] for t in thresholds))
-    V_diag = None
-    if "V" in og._cache:
-        V_diag = float(np.trace(og._cache["V"]))
+    known, no_query = _reference_values(og)
     return QueryPlan(
-        value=gross - exp_cost,
+        value=float(gross - exp_cost),
         thresholds=thresholds,
         tree=tree,
         leaves=tuple(n.leaf for n in tree.leaves()),
         adaptive=template.adaptive,
         budget=template.budget,
-        costs=template.costs,
+        costs=costs,
         gross_value=gross,
         expected_cost=exp_cost,
-        known_type_value=V_diag if V_diag is not None else float("nan"),
-        no_query_value=float("nan"),
+        known_type_value=known,
+        no_query_value=no_query,
         method="rounded-" + template.method,
         info=info,
     )
@@ -1191,4 +1325,29 @@ def _rounded_plan(
         first = np.array([int(np.nonzero(rg.type_bin == k)[0][0]) for k in range(T_r)])
         c_r = costs[first[1:] - 1]
     plan_r = plan_queries(rg.game, budget, adaptive=adaptive, costs=c_r, policies=True)
-    return lift_plan(rg, plan_r, og)
+    lifted = lift_plan(rg, plan_r, og, costs=costs)
+    lifted.info["lifted_value"] = float(lifted.value)
+    if lifted.value >= lifted.no_query_value:
+        return lifted
+    # Rounding lost more than the queries gain: not asking at all (the exact B2 policy of the
+    # whole range on og) earns more, and is always available to the sender.
+    leaf = interval_policy(og, 0, og.n_types - 1)
+    return QueryPlan(
+        value=leaf.value,
+        thresholds=(),
+        tree=QueryNode(0, og.n_types - 1, leaf=leaf),
+        leaves=(leaf,),
+        adaptive=adaptive,
+        budget=budget,
+        costs=costs,
+        gross_value=leaf.value,
+        expected_cost=0.0,
+        known_type_value=lifted.known_type_value,
+        no_query_value=lifted.no_query_value,
+        method=lifted.method + "+no-query",
+        info={
+            **lifted.info,
+            "fallback": "no query: the lifted rounded plan earns less than V[0, T-1] on the "
+            "original game",
+        },
+    )

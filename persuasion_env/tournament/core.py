@@ -414,7 +414,7 @@ class Tournament:
         }
 
     def fingerprint(self) -> str:
-        text = json.dumps(self.describe(), sort_keys=True)
+        text = json.dumps(self.describe(), sort_keys=True, allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     # ------------------------------------------------------------------ playing

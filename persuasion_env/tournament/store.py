@@ -66,7 +66,11 @@ class UnitStore:
                 self.root.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(
                     spec_path,
-                    json.dumps({"fingerprint": fingerprint, **tournament.describe()}, indent=1),
+                    json.dumps(
+                        {"fingerprint": fingerprint, **tournament.describe()},
+                        indent=1,
+                        allow_nan=False,
+                    ),
                 )
             except OSError as exc:
                 raise ValueError(
