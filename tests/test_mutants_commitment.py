@@ -120,3 +120,32 @@ def test_milp_limits_reach_the_solver(monkeypatch):
     with pytest.warns(SolverTimeLimitWarning, match=r"hit time_limit=2.5 s"):
         solve_commitment(game, n_messages=2, time_limit=2.5)
     assert seen[-1] == {"mip_rel_gap": 1e-9, "time_limit": 2.5}
+
+
+def test_highs_prints_nothing_on_stdout():
+    # highspy prints a banner on the C-level stdout when the first solver of a process is
+    # made; new_highs() hides it and silences every solver (a fresh process is needed).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import numpy as np, highspy\n"
+        "from persuasion_env.solvers._highs import new_highs\n"
+        "print('start', flush=True)\n"
+        "h = new_highs(); h2 = new_highs()\n"
+        "for s in (h, h2):\n"
+        "    s.addVar(0.0, 1.0); s.changeColCost(0, -1.0); s.run()\n"
+        "    assert s.getInfo().objective_function_value == -1.0\n"
+        "    assert s.getOptionValue('output_flag')[1] is False\n"
+        "print('end', flush=True)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "start\nend\n"

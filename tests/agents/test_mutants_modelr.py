@@ -109,3 +109,32 @@ def test_info_q_initial_table_and_update_rule():
     _step(sender, 1, 2, 0, -5.0)  # 2 + 0.5 (-5 - 2) = -1.5: now below the other two
     assert sender.expected[0, 1] in (0, 1)
     assert sender.policy().shape == (1, 2, 3)
+
+
+def test_modelr_updates_from_non_zero_estimates():
+    sender = _reset(make_sender("modelr", alpha=0.5, epsilon=0.0, model_alpha=0.25))
+    for _ in range(2):
+        _step(sender, 0, 1, 1, 1.0)
+    # Q[0, 1]: 0.5, then 0.5 + 0.5 (1 - 0.5) = 0.75; model[m1]: 0.25, then 0.75 * 0.25 + 0.25
+    np.testing.assert_allclose(sender.q[0, 0], [0.0, 0.75])
+    np.testing.assert_allclose(sender.model[0, 1], [0.0, 0.4375])
+
+
+def test_constructor_options_are_kept_and_errors_name_them():
+    assert make_sender("modelr", n_messages=3).n_messages == 3
+    assert make_sender("modelr", n_messages=1).n_messages == 1
+    p = make_sender("info_policy", n_messages=3, initial_q=1.0, weight_by_frequency=True)
+    assert (p.n_messages, p.initial_q, p.weight_by_frequency) == (3, 1.0, True)
+    sender = _reset(make_sender("info_q"), runs=3)
+    assert sender.runs == 3
+    for name, kwargs, match in [
+        ("info_q", {"alpha": 1.5}, r"^alpha must be a probability"),
+        ("info_q", {"n_messages": 0}, r"^n_messages must be >= 1"),
+        ("modelr", {"alpha": 0.0}, r"^alpha must be > 0"),
+        ("modelr", {"alpha": 1.5}, r"^alpha must be a probability"),
+        ("modelr", {"epsilon_decay": -1.0}, r"^epsilon_decay must be >= 0"),
+        ("modelr", {"model_alpha": 0.0}, r"^model_alpha must be > 0"),
+        ("modelr", {"model_alpha": 1.5}, r"^model_alpha must be a probability"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make_sender(name, **kwargs)
