@@ -5,6 +5,7 @@
     python3 tasks.py test    # create .venv, install, run the test suite (what CI runs)
     python3 tasks.py docs    # build the documentation site into site/
     python3 tasks.py bench   # print the benchmarks
+    python3 tasks.py mutate [--jobs N] [module...]   # mutation testing (slow, not in CI)
 
 The virtual environment lives in ``.venv``; it is (re)installed when ``pyproject.toml``
 changes. torch is installed as ``torch==2.13.0`` before the package, so pip takes the CPU
@@ -14,9 +15,12 @@ build and never the multi-GB CUDA one.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -101,7 +105,104 @@ def bench(extra: list[str]) -> int:
     return code
 
 
-TASKS = {"demo": demo, "test": test, "docs": docs, "bench": bench}
+#: Reviewed surviving mutants that do not change behaviour (one name per line, "# why" after).
+EQUIVALENT_MUTANTS = ROOT / "tests" / "mutation_equivalent.txt"
+
+
+def _mutmut_config() -> dict:
+    import tomllib  # Python >= 3.11, checked in setup()
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]
+
+
+def _module_path(name: str, known: list[str]) -> str:
+    """``persuasion_env.bayes`` or ``persuasion_env/bayes.py`` -> the configured path."""
+    path = name if name.endswith(".py") else name.replace(".", "/") + ".py"
+    if path not in known:
+        sys.exit(f"error: {name!r} is not configured for mutation; choose from {', '.join(known)}")
+    return path
+
+
+def _equivalent_mutants() -> set[str]:
+    if not EQUIVALENT_MUTANTS.exists():
+        return set()
+    lines = EQUIVALENT_MUTANTS.read_text("utf-8").splitlines()
+    return {line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()}
+
+
+def _mutate_module(path: str, cfg: dict, jobs: str) -> tuple[dict, float]:
+    """Run mutmut on one module in build/mutate/<module>/ (links to the sources and tests and a
+    pyproject.toml that mutates only ``path`` and selects only its tests)."""
+    work = ROOT / "build" / "mutate" / path.removesuffix(".py").replace("/", ".")
+    shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
+    work.mkdir(parents=True)
+    for name in [*cfg["source_paths"], "tests"]:
+        (work / name).symlink_to(ROOT / name, target_is_directory=True)
+    settings = {k: v for k, v in cfg.items() if k != "tests_by_module"}
+    settings["only_mutate"] = [path]
+    settings["pytest_add_cli_args_test_selection"] = cfg["tests_by_module"][path]
+    lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    (work / "pyproject.toml").write_text("\n".join(lines) + "\n", "utf-8")
+    # hypothesis: fewer, derandomised examples (tests/conftest.py), so runs are repeatable
+    env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
+    dotted = path.removesuffix(".py").replace("/", ".")
+    cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, dotted + ".*"]
+    print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(cmd)})", flush=True)
+    start = time.perf_counter()
+    code = subprocess.call(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if code != 0:
+        sys.exit(f"error: mutmut exited with {code} on {path}")
+    meta = json.loads((work / "mutants" / f"{path}.meta").read_text("utf-8"))
+    return meta["exit_code_by_key"], elapsed
+
+
+def mutate(extra: list[str]) -> int:
+    """Mutation testing with mutmut 3 (``[tool.mutmut]`` in pyproject.toml), then the score of
+    each module: killed / (mutants - reviewed equivalent ones). Slow, so not part of ``test``.
+
+    ``--jobs N`` sets the worker processes (default 2). Each module runs against the tests
+    listed for it in ``[tool.mutmut.tests_by_module]``. Exit code 1 if a module scores
+    below 90 %.
+    """
+    jobs = "2"
+    if "--jobs" in extra:
+        k = extra.index("--jobs")
+        jobs = extra[k + 1]
+        extra = extra[:k] + extra[k + 2 :]
+    cfg = _mutmut_config()
+    known = cfg["only_mutate"]
+    paths = [_module_path(name, known) for name in extra] or known
+    equivalent = _equivalent_mutants()
+    rows = []
+    for path in paths:
+        codes, elapsed = _mutate_module(path, cfg, jobs)
+        killed = sum(v in (1, 3, 24, -24, 36, 152, 255) for v in codes.values())  # incl. timeout
+        survivors = sorted(k for k, v in codes.items() if v == 0)
+        eq = sum(k in equivalent for k in survivors)
+        untested = sum(v in (5, 33) for v in codes.values())
+        judged = len(codes) - eq
+        score = 100.0 * killed / judged if judged else 100.0
+        rows.append((path, len(codes), killed, len(survivors), eq, untested, score, elapsed))
+        for k in survivors:
+            if k not in equivalent:
+                print(f"    survived: {k}")
+        for k, v in sorted(codes.items()):
+            if v in (5, 33):
+                print(f"    no test: {k}")
+    print(
+        f"\n{'module':38} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} "
+        f"{'no test':>7} {'score':>6} {'minutes':>7}"
+    )
+    for path, n, killed, surv, eq, untested, score, elapsed in rows:
+        print(
+            f"{path:38} {n:7d} {killed:6d} {surv:8d} {eq:6d} {untested:7d} {score:5.1f}% "
+            f"{elapsed / 60:7.1f}"
+        )
+    return 0 if all(r[6] >= 90.0 for r in rows) else 1
+
+
+TASKS = {"demo": demo, "test": test, "docs": docs, "bench": bench, "mutate": mutate}
 
 
 def main() -> int:

@@ -10,4 +10,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 settings.register_profile("default", deadline=None, max_examples=60)
 settings.register_profile("ci", deadline=None, max_examples=60, derandomize=True)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+# mutation testing (tasks.py mutate) runs each test per mutant: fewer, repeatable examples
+settings.register_profile("mutation", deadline=None, max_examples=20, derandomize=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)

@@ -86,37 +86,68 @@ def test_rand_argmax_is_uniform_over_ties():
     assert rand_argmax(np.array([[0.0, 2.0, 1.0]]), rng).tolist() == [1]
 
 
-def brute_force_info_scores(q, counts, state, weight_by_frequency):
-    """The reference code's commented per-run loop: P(s_true | m) for each message."""
-    n_states, n_messages = q.shape
-    expected = q.argmax(axis=1)
-    weight = counts if weight_by_frequency else np.ones(n_states)
-    scores = np.zeros(n_messages)
+def brute_force_info_message_scores(q_table, counts, state, weight_by_frequency):
+    """Bhatt & Buro's inference rule written out per message, from the test's own tables:
+    the greedy message of each state ``e(s) = argmax_m Q[s, m]`` (asserted tie-free) and
+    ``P(state | m) = 1{e(state) = m} f(state) / sum_{s: e(s) = m} f(s)``, 1 when that sum is
+    0; ``f`` is the visit count (Info-Q) or 1 (Info-Policy)."""
+    n_states, n_messages = q_table.shape
+    expected = []
+    for s in range(n_states):
+        best = max(q_table[s])
+        assert sum(v == best for v in q_table[s]) == 1, "the drive must leave no tie"
+        expected.append(int(np.argmax(q_table[s])))
+    weight = [counts[s] if weight_by_frequency else 1.0 for s in range(n_states)]
+    scores = []
     for m in range(n_messages):
         mass = sum(weight[s] for s in range(n_states) if expected[s] == m)
         if mass == 0:
-            scores[m] = 1.0
+            scores.append(1.0)
         else:
-            scores[m] = (expected[state] == m) * weight[state] / mass
-    return scores
+            scores.append(weight[state] / mass if expected[state] == m else 0.0)
+    return np.array(scores)
 
 
 @pytest.mark.parametrize("weighted", [True, False])
 def test_info_q_inference_matches_brute_force(weighted):
+    # The test keeps its own Q-table (the update rule Q += alpha (r - Q)) and its own visit
+    # counts (Info-Q counts the current state before it infers), and predicts every message
+    # the sender sends and its final policy from them.
+    n_states, n_messages, runs, alpha = 5, 4, 3, 0.1
     rng = np.random.default_rng(1)
-    game = PersuasionGame.random(5, 4, seed=1)
-    sender = make_sender("info_q", weight_by_frequency=weighted)
-    view = GameView.for_agent(game, sender, 4)
-    sender.reset(view, runs=3, rng=rng)
-    # Drive it for a while so that tables and counts are non-trivial (and tie-free).
-    for _ in range(200):
-        states = rng.integers(5, size=3)
+    game = PersuasionGame.random(n_states, n_messages, seed=1)
+    sender = make_sender("info_q", alpha=alpha, weight_by_frequency=weighted)
+    sender.reset(GameView.for_agent(game, sender, n_messages), runs=runs, rng=rng)
+    q = np.full((runs, n_states, n_messages), -2.0)
+    counts = np.zeros((runs, n_states))
+    # First touch every state once with a chosen message so that each row has a unique
+    # maximum (untouched entries stay at -2, touched ones rise above it).
+    for s in range(n_states):
+        for b in range(runs):
+            m = (s + b) % n_messages
+            q[b, s, m] += alpha * (1.0 - q[b, s, m])
+        sender.update(
+            np.full(runs, s), (s + np.arange(runs)) % n_messages, np.zeros(runs, int), np.ones(runs)
+        )
+    checked = 0
+    for _ in range(300):
+        states = rng.integers(n_states, size=runs)
+        counts[np.arange(runs), states] += 1
         messages = sender.act(states)
-        sender.update(states, messages, rng.integers(4, size=3), rng.random(3))
+        for b in range(runs):
+            scores = brute_force_info_message_scores(q[b], counts[b], states[b], weighted)
+            best = np.flatnonzero(scores == scores.max())
+            assert messages[b] in best
+            checked += len(best) == 1
+        rewards = rng.random(runs)
+        for b in range(runs):
+            q[b, states[b], messages[b]] += alpha * (rewards[b] - q[b, states[b], messages[b]])
+        sender.update(states, messages, rng.integers(4, size=runs), rewards)
+    assert checked > 300  # most rounds have a single best message, so this is a real check
     policy = sender.policy()
-    for b in range(3):
-        for s in range(5):
-            scores = brute_force_info_scores(sender.q[b], sender.weight[b], s, weighted)
+    for b in range(runs):
+        for s in range(n_states):
+            scores = brute_force_info_message_scores(q[b], counts[b], s, weighted)
             best = scores == scores.max()
             np.testing.assert_allclose(policy[b, s], best / best.sum())
 

@@ -97,10 +97,66 @@ def test_without_margin_an_indifferent_learner_does_not_obey():
     assert res.sender_utility[-1] < 0.45  # far below the LP value 0.6
 
 
-def test_explicit_receiver_sees_per_round_sender_policy_every_epoch():
-    game = PersuasionGame.example("climbing")
-    res = simulate(game, "info_q", "best_response", rounds=200, runs=5, seed=0, epoch=10)
-    assert res.final_receiver_utility.shape == (5,)
+class _Alternating(Sender):
+    """Per-round sender that discloses the state in rounds t with (t // 10) even and sends
+    message 1 whatever the state otherwise; ``policy()`` is always the current rule."""
+
+    name = "alternating"
+
+    def reset(self, view, *, runs, rng):
+        super().reset(view, runs=runs, rng=rng)
+        self.t = 0
+        self.log = []  # (round, states, messages, actions)
+
+    def _discloses(self):
+        return (self.t // 10) % 2 == 0
+
+    def act(self, states):
+        return states.copy() if self._discloses() else np.ones(self.runs, dtype=int)
+
+    def update(self, states, messages, actions, rewards):
+        self.log.append((self.t, states.copy(), messages.copy(), actions.copy()))
+        self.t += 1
+
+    def policy(self):
+        one = np.eye(2) if self._discloses() else np.array([[0.0, 1.0], [0.0, 1.0]])
+        return np.broadcast_to(one, (self.runs, 2, 2)).copy()
+
+
+@pytest.mark.parametrize("epoch", [10, 7, 1])
+def test_explicit_receiver_sees_per_round_sender_policy_every_epoch(epoch):
+    # Prosecutor (innocent 0.7, guilty 0.3; the receiver convicts iff P(guilty | m) >= 1/2).
+    # Under disclosure the best response is "convict iff m = 1"; under the pooling rule
+    # (always message 1) every message leaves the prior: acquit. The receiver is shown the
+    # sender's rule at rounds 0, epoch, 2 epoch, ... and plays against the last one shown.
+    game = PersuasionGame.example("prosecutor")
+    sender = _Alternating()
+    shown = []
+    receiver = make_receiver("best_response")
+    real_observe = receiver.observe_scheme
+
+    def observe(schemes):
+        shown.append((sender.t if hasattr(sender, "t") else None, np.array(schemes)))
+        real_observe(schemes)
+
+    receiver.observe_scheme = observe
+    rounds, runs = 60, 4
+    simulate(game, sender, receiver, rounds=rounds, runs=runs, seed=3, epoch=epoch)
+    # reset (uninformative), every epoch start, and the final policy after the last round
+    shown_at = [t for t, _ in shown[1:]]
+    assert shown_at == list(range(0, rounds, epoch)) + [rounds]
+    for t, schemes in shown[1:]:
+        disclosing = (t // 10) % 2 == 0
+        want = np.eye(2) if disclosing else np.array([[0.0, 1.0], [0.0, 1.0]])
+        np.testing.assert_array_equal(schemes, np.broadcast_to(want, (runs, 2, 2)))
+    assert len(sender.log) == rounds
+    for t, states, messages, actions in sender.log:
+        start = (t // epoch) * epoch  # the round whose scheme the receiver holds
+        np.testing.assert_array_equal(messages, states if (t // 10) % 2 == 0 else 1)
+        if (start // 10) % 2 == 0:
+            np.testing.assert_array_equal(actions, messages)  # convict iff m = 1
+        else:
+            np.testing.assert_array_equal(actions, 0)  # acquit
 
 
 class _OutOfRange(Sender):

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from persuasion_env import NoisyOracle, OracleGame, SimulationOracle, plan_queries
 from persuasion_env.oracle.oracles import noisy_payoff, robust_leaf, simulated_type_distribution
-from persuasion_env.solvers.oracle import interval_policy, realisable_thresholds, threshold_query
+from persuasion_env.solvers.oracle import realisable_thresholds, threshold_query
 
 
 class AnswersOnly:
@@ -98,10 +98,34 @@ def test_simulated_type_distribution():
     np.testing.assert_allclose(p, [0.05, 0.85, 0.05, 0.05])
 
 
-def test_robust_leaf_without_noise_is_plain_policy():
-    og = OracleGame.random(5, 5, seed=2)
-    a, b = robust_leaf(og, 1, 3, 0.0), interval_policy(og, 1, 3)
-    assert a.value == b.value
+# Three-types game (MODEL.md B8): P(high) = 0.3, types theta = 0.8, 0.6, 0.4 with mass 1/3 each.
+# The known-type scheme of type theta sends "act" always in the high state and with probability
+# x in the low state, x chosen so that P(high | act) = theta: x = (0.3 / theta - 0.3) / 0.7.
+# It is acted on by every type with threshold <= theta, with probability 0.3 / theta.
+THREE_X = {0: 3 / 28, 1: 2 / 7, 2: 9 / 14}  # theta = 0.8, 0.6, 0.4
+THREE_ACT = {0: 3 / 8, 1: 1 / 2, 2: 3 / 4}
+
+
+def _acting_column(leaf):
+    """The (low, high) sending probabilities of the leaf's one message that some type acts on."""
+    cols = [k for k, thr in enumerate(leaf.message_thresholds) if thr <= leaf.hi]
+    assert len(cols) == 1
+    return leaf.scheme[:, cols[0]]
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "value", "target"),
+    [(2, 2, 1 / 4, 2), (1, 1, 1 / 6, 1), (0, 0, 1 / 8, 0), (0, 2, 3 / 8, 0), (1, 2, 1 / 3, 1)],
+)
+def test_robust_leaf_without_noise_is_the_hand_computed_policy(lo, hi, value, target):
+    # delta = 0: no shift. Alone, type t is persuaded with probability 0.3 / theta_t; on a
+    # range, pooling at the lowest profitable threshold is optimal (the LP of B2 by hand:
+    # on 1..2 the value is (1/3) max(2 * 1/2, 3/4) = 1/3; on 0..2, (1/3) * 3 * 3/8 = 3/8).
+    og = OracleGame.example("three-types")
+    leaf = robust_leaf(og, lo, hi, 0.0)
+    assert (leaf.lo, leaf.hi) == (lo, hi)
+    assert leaf.value == pytest.approx(value, abs=1e-9)
+    np.testing.assert_allclose(_acting_column(leaf), [THREE_X[target], 1.0], atol=1e-9)
 
 
 @settings(max_examples=10, deadline=None)

@@ -48,12 +48,37 @@ def test_partition_size_limit_and_validation():
 
 
 def test_multiaction_game_heuristics():
-    g = MultiActionOracleGame.random(4, 5, 3, seed=0)
-    top = g.sender_utility.max()
+    # Three actions left / middle / right with u2 = (1 - mu, 0.6, mu) at mu = P(state 1):
+    # left for mu <= 0.4, middle on [0.4, 0.6], right for mu >= 0.6. Two equally likely types
+    # with beliefs P(state 1) = 0.3 and 0.7; the sender wants "right".
+    u = np.array([[1.0, 0.6, 0.0], [0.0, 0.6, 1.0]])
+    psi = 0.5 * np.array([[0.7, 0.3], [0.3, 0.7]])
+    g = MultiActionOracleGame(psi, u, [0.0, 0.0, 1.0])
+    # Responses by hand: no information leaves each type at its prior (left, right); the
+    # column (1, 0.5) gives posteriors 0.15 / 0.85 = 0.176 (left) and 0.35 / 0.65 = 0.538
+    # (middle).
+    np.testing.assert_array_equal(g.responses(np.array([[1.0], [1.0]]))[:, 0], [0, 2])
+    np.testing.assert_array_equal(g.responses(np.array([[1.0], [0.5]]))[:, 0], [0, 1])
+    # Known type 0 (concavification at 0.3 between posteriors 0 and 0.6): "right" with
+    # probability 0.3 / 0.6 = 1/2, sent always in state 1 and w.p. 2/7 in state 0. Known type
+    # 1 (prior 0.7 >= 0.6): always "right".
+    np.testing.assert_allclose(g.known_type_scheme(0)[:, 2], [2 / 7, 1.0], atol=1e-9)
+    assert g.payoff(g.known_type_scheme(0), [0]) == pytest.approx(0.5 * 0.5, abs=1e-9)
+    assert g.payoff(g.known_type_scheme(1), [1]) == pytest.approx(0.5 * 1.0, abs=1e-9)
+    # Not knowing the type, the heuristic commits to type 0's scheme (type 1 then plays
+    # right on its "right" message, posterior 0.7 / (0.7 + 0.3 * 2/7) > 0.6, w.p. 11/14:
+    # 0.5 * 0.5 + 0.5 * 11/14 beats type 1's scheme, 0.5 * 0 + 0.5 * 1).
     for querier in ("random", "greedy"):
-        vals = [play_multiaction(g, t, 2, querier=querier, seed=t) for t in range(5)]
-        assert all(0 <= v <= top + 1e-9 for v in vals)
-    # knowing the type is at least as good as the heuristic commitment to the whole set
+        no_query = [play_multiaction(g, t, 0, querier=querier, seed=0) for t in range(2)]
+        np.testing.assert_allclose(no_query, [0.5, 11 / 14], atol=1e-9)
+        # With queries the answers separate the two types: each gets its known-type value.
+        for seed in range(3):
+            asked = [play_multiaction(g, t, 3, querier=querier, seed=seed) for t in range(2)]
+            np.testing.assert_allclose(asked, [0.5, 1.0], atol=1e-9)
+    # A single type and the sender wanting "middle": split 0.3 into posteriors 0 and 0.4,
+    # middle w.p. 0.3 / 0.4 = 3/4.
+    one = MultiActionOracleGame(np.array([[0.7], [0.3]]), u, [0.0, 1.0, 0.0])
+    assert one.payoff(one.known_type_scheme(0)) == pytest.approx(0.75, abs=1e-9)
     with pytest.raises(ValueError, match="querier"):
         play_multiaction(g, 0, 1, querier="smart")
     with pytest.raises(ValueError, match="receiver_utility"):

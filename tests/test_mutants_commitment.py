@@ -1,0 +1,151 @@
+"""The commitment solvers' outputs pinned to hand-computed values (these kill mutants of
+persuasion_env/solvers/commitment.py that the rest of the suite let through: docs/results.md).
+
+Prosecutor (MODEL.md A2): prior (innocent 0.7, guilty 0.3); the prosecutor gets 1 for a
+conviction, the judge 1 for the right verdict. Optimum: convict w.p. 1 when guilty and 3/7
+when innocent; P(convict message) = 0.6; the judge is right on the acquit message (0.4) and
+on the guilty part of the convict message (0.3): receiver value 0.7. With an obedience margin
+the convict message needs P(guilty | m) >= 1/2 + margin/2: value 0.3 / (1/2 + margin/2).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from persuasion_env import PersuasionGame, full_disclosure_value, solve_commitment
+from persuasion_env.solvers import SolverTimeLimitWarning, commitment
+
+
+@pytest.fixture
+def prosecutor():
+    return PersuasionGame.example("prosecutor")
+
+
+@pytest.mark.parametrize("method", ["lazy", "full"])
+def test_lp_solution_fields_and_dict(prosecutor, method):
+    sol = solve_commitment(prosecutor, method=method)
+    d = sol.to_dict()
+    assert set(d) == {
+        "sender_value", "receiver_value", "scheme", "recommended_action",
+        "message_probabilities", "status", "method", "mip_gap", "margin", "solve_time",
+        "iterations",
+    }  # fmt: skip
+    assert d["sender_value"] == pytest.approx(0.6, abs=1e-9)
+    assert d["receiver_value"] == pytest.approx(0.7, abs=1e-9)
+    np.testing.assert_allclose(d["scheme"], [[4 / 7, 3 / 7], [0.0, 1.0]], atol=1e-9)
+    assert d["recommended_action"] == [0, 1]
+    np.testing.assert_allclose(d["message_probabilities"], [0.4, 0.6], atol=1e-9)
+    assert (d["status"], d["method"], d["mip_gap"], d["margin"]) == ("optimal", method, 0.0, 0.0)
+    assert 0.0 <= d["solve_time"] < 60.0
+    if method == "full":
+        assert d["iterations"] == 1
+    else:
+        assert d["iterations"] >= 1
+    np.testing.assert_allclose(sol.posteriors, [[1.0, 0.0], [0.5, 0.5]], atol=1e-9)
+    np.testing.assert_array_equal(sol.response, [[1.0, 0.0], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize("method", ["lazy", "full", "milp"])
+@pytest.mark.parametrize("margin", [0.05, 0.1, 0.3])
+def test_margin_closed_form_for_every_method(prosecutor, method, margin):
+    sol = solve_commitment(prosecutor, margin=margin, method=method)
+    assert sol.sender_value == pytest.approx(0.3 / (0.5 + margin / 2), abs=1e-8)
+    assert sol.margin == margin
+    assert sol.method == method
+
+
+def test_infeasible_margin_names_the_margin(prosecutor):
+    # Prosecutor's largest affordable margin is 1 (full disclosure: gaps of 1 both ways).
+    for method in ("lazy", "full"):
+        with pytest.raises(ValueError, match=r"no scheme is obedient with margin=1\.5: .*margin$"):
+            solve_commitment(prosecutor, margin=1.5, method=method)
+    with pytest.raises(ValueError, match=r"margin=0\.5"):
+        # one message: acquitting at the prior has gap 0.7 - 0.3 = 0.4 < 0.5
+        solve_commitment(prosecutor, n_messages=1, margin=0.5)
+    assert solve_commitment(prosecutor, n_messages=1, margin=0.4).sender_value == 0.0
+
+
+def test_padding_keeps_every_field_and_labels_unsent_messages(prosecutor):
+    sol = solve_commitment(prosecutor, n_messages=4, margin=0.1, method="full")
+    assert sol.scheme.shape == (2, 4)
+    np.testing.assert_allclose(sol.scheme[:, :2].sum(axis=1), 1.0)
+    # unsent messages leave the judge at the prior: acquit (index 0)
+    np.testing.assert_array_equal(sol.recommended_action, [0, 1, 0, 0])
+    assert sol.sender_value == pytest.approx(0.3 / 0.55, abs=1e-9)
+    # receiver: right on "acquit" (innocent, 0.7 - 0.7 * x) and on the guilty part (0.3) of
+    # "convict", where x = P(convict | innocent) = 0.3 * 0.45 / (0.7 * 0.55)
+    x = 0.3 * 0.45 / (0.7 * 0.55)
+    assert sol.receiver_value == pytest.approx(0.7 * (1 - x) + 0.3, abs=1e-9)
+    assert (sol.status, sol.method, sol.margin, sol.iterations) == ("optimal", "full", 0.1, 1)
+    assert sol.n_actions == 2 and sol.n_messages == 4
+    np.testing.assert_array_equal(sol.prior, prosecutor.prior)
+    np.testing.assert_allclose(sol.message_probabilities[2:], 0.0)
+    assert sol.response.shape == (4, 2)
+    assert sol.solve_time >= 0.0
+
+
+def test_full_disclosure_ties_go_to_the_sender():
+    # In state 0 the receiver is indifferent; the sender wants action 1 everywhere.
+    game = PersuasionGame([0.5, 0.5], [[0.0, 1.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]])
+    assert full_disclosure_value(game) == 1.0
+
+
+def test_solvers_pass_only_options_highs_knows(prosecutor):
+    # A misspelt option is only a warning in scipy (and the default tolerance then applies).
+    game = PersuasionGame.random(4, 4, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solve_commitment(game, method="full")
+        solve_commitment(game, method="lazy")
+        solve_commitment(game, n_messages=2, time_limit=30.0, node_limit=10_000)
+
+
+def test_milp_limits_reach_the_solver(monkeypatch):
+    real_milp = commitment.milp
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(dict(kwargs["options"]))
+        result = real_milp(*args, **kwargs)
+        result.status, result.mip_gap = 1, 0.5  # report it as stopped by the limit
+        return result
+
+    monkeypatch.setattr(commitment, "milp", spy)
+    game = PersuasionGame.random(4, 4, seed=2)
+    with pytest.warns(SolverTimeLimitWarning, match=r"hit node_limit=7; .*gap 0.5"):
+        sol = solve_commitment(game, n_messages=2, node_limit=7)
+    assert seen[0] == {"mip_rel_gap": 1e-9, "node_limit": 7}
+    assert (sol.status, sol.mip_gap) == ("time_limit", 0.5)
+    with pytest.warns(SolverTimeLimitWarning, match=r"hit time_limit=2.5 s"):
+        solve_commitment(game, n_messages=2, time_limit=2.5)
+    assert seen[-1] == {"mip_rel_gap": 1e-9, "time_limit": 2.5}
+
+
+def test_highs_prints_nothing_on_stdout():
+    # highspy prints a banner on the C-level stdout when the first solver of a process is
+    # made; new_highs() hides it and silences every solver (a fresh process is needed).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import numpy as np, highspy\n"
+        "from persuasion_env.solvers._highs import new_highs\n"
+        "print('start', flush=True)\n"
+        "h = new_highs(); h2 = new_highs()\n"
+        "for s in (h, h2):\n"
+        "    s.addVar(0.0, 1.0); s.changeColCost(0, -1.0); s.run()\n"
+        "    assert s.getInfo().objective_function_value == -1.0\n"
+        "    assert s.getOptionValue('output_flag')[1] is False\n"
+        "print('end', flush=True)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "start\nend\n"
