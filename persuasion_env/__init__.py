@@ -9,10 +9,12 @@ from persuasion_env.engine import SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registration import register_envs
 from persuasion_env.solvers import (
+    CheapTalkEquilibrium,
     CommitmentSolution,
     full_disclosure_value,
     full_information_value,
     no_information_value,
+    solve_cheap_talk,
     solve_commitment,
 )
 
@@ -35,6 +37,7 @@ register_envs()
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheapTalkEquilibrium",
     "CommitmentSolution",
     "PersuasionGame",
     "SimulationResult",
@@ -42,6 +45,7 @@ __all__ = [
     "full_disclosure_value",
     "full_information_value",
     "no_information_value",
+    "solve_cheap_talk",
     "solve_commitment",
     "register_envs",
     "LeafPolicy",
