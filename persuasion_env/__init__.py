@@ -7,6 +7,7 @@ simulation-oracle game.
 
 from persuasion_env.engine import SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
+from persuasion_env.references import BestFixedScheme, best_fixed_scheme
 from persuasion_env.registration import register_envs
 from persuasion_env.solvers import (
     CheapTalkEquilibrium,
@@ -37,6 +38,8 @@ register_envs()
 __version__ = "0.1.0"
 
 __all__ = [
+    "BestFixedScheme",
+    "best_fixed_scheme",
     "CheapTalkEquilibrium",
     "CommitmentSolution",
     "PersuasionGame",
