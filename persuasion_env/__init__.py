@@ -7,12 +7,15 @@ simulation-oracle game.
 
 from persuasion_env.engine import SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
+from persuasion_env.references import BestFixedScheme, best_fixed_scheme
 from persuasion_env.registration import register_envs
 from persuasion_env.solvers import (
+    CheapTalkEquilibrium,
     CommitmentSolution,
     full_disclosure_value,
     full_information_value,
     no_information_value,
+    solve_cheap_talk,
     solve_commitment,
 )
 
@@ -35,6 +38,9 @@ register_envs()
 __version__ = "0.1.0"
 
 __all__ = [
+    "BestFixedScheme",
+    "best_fixed_scheme",
+    "CheapTalkEquilibrium",
     "CommitmentSolution",
     "PersuasionGame",
     "SimulationResult",
@@ -42,6 +48,7 @@ __all__ = [
     "full_disclosure_value",
     "full_information_value",
     "no_information_value",
+    "solve_cheap_talk",
     "solve_commitment",
     "register_envs",
     "LeafPolicy",

@@ -13,6 +13,7 @@ greedy policies and their exact expected utilities, next to the exact optimum of
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,11 @@ from persuasion_env.game import PersuasionGame
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
 
-__all__ = ["SimulationResult", "simulate", "resolve_agent"]
+__all__ = ["SimulationResult", "simulate", "resolve_agent", "TAIL_FRACTION"]
+
+#: The share of the last rounds over which ``run_tail_sender_utility`` is averaged
+#: (MODEL.md C1's metric for learned play: the last 20 % of rounds, rounded up).
+TAIL_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,9 @@ class SimulationResult:
             (likewise a mean for several games).
         rounds, runs, seed: the simulation's size and seed.
         wall_time: seconds spent simulating.
+        run_tail_sender_utility: ``(runs,)`` mean realised sender utility of each run over
+            its last ``ceil(TAIL_FRACTION * rounds)`` rounds (MODEL.md C1's metric).
+        run_tail_receiver_utility: ``(runs,)`` likewise for the receiver.
     """
 
     final_sender_utility: np.ndarray
@@ -94,6 +102,13 @@ class SimulationResult:
     sender: str = ""
     receiver: str = ""
     game: str = ""
+    run_tail_sender_utility: np.ndarray | None = field(default=None, repr=False)
+    run_tail_receiver_utility: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def tail_rounds(self) -> int:
+        """How many last rounds ``run_tail_sender_utility`` averages."""
+        return tail_rounds(self.rounds)
 
     @property
     def ratio(self) -> float:
@@ -130,6 +145,12 @@ class SimulationResult:
             else float("nan"),
             "wall_time": self.wall_time,
         }
+
+
+def tail_rounds(rounds: int) -> int:
+    """``ceil(TAIL_FRACTION * rounds)``: the number of last rounds the tail metric averages."""
+    # Rounded to 9 digits first so that 0.2 * 100 (20.000000000000004) counts as 20.
+    return max(1, math.ceil(round(rounds * TAIL_FRACTION, 9)))
 
 
 def _check_games(game: Any) -> tuple[PersuasionGame, ...]:
@@ -267,6 +288,8 @@ def simulate(
     totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
     curve_points = np.zeros((4, bins))
     next_bin, last_totals = 0, np.zeros(4)
+    tail_start = rounds - tail_rounds(rounds)
+    tail_base = np.zeros((2, runs))  # the utility totals when the tail begins
     shown_version = -1
 
     bar = None
@@ -282,6 +305,8 @@ def simulate(
             noise_chunk = noise * env_rng.standard_normal((chunk, 2, runs))
         for k in range(chunk):
             t = chunk_start + k
+            if t == tail_start:
+                tail_base = totals[:2].copy()
             states = states_chunk[k]
             messages = _check_indices(sender.act(states), runs, n_messages, "messages", sender)
             if shows_scheme:
@@ -369,4 +394,6 @@ def simulate(
         sender=sender.name,
         receiver=receiver.name,
         game=games[0].name if n_games == 1 else f"{n_games} games",
+        run_tail_sender_utility=(totals[0] - tail_base[0]) / tail_rounds(rounds),
+        run_tail_receiver_utility=(totals[1] - tail_base[1]) / tail_rounds(rounds),
     )

@@ -1,5 +1,6 @@
 """Receivers: rational (see the scheme) and learning (see only messages and payoffs)."""
 
+from agents.receivers.actor_critic import ActorCriticReceiver
 from agents.receivers.explicit import BestResponseReceiver, QuantalReceiver
 from agents.receivers.learning import (
     FictitiousPlayReceiver,
@@ -10,6 +11,7 @@ from agents.receivers.learning import (
 )
 
 __all__ = [
+    "ActorCriticReceiver",
     "BestResponseReceiver",
     "FictitiousPlayReceiver",
     "HedgeReceiver",

@@ -177,7 +177,9 @@ def test_bad_agents_and_arguments():
         simulate(game, "info_q", "q_learning", rounds=0)
     with pytest.raises(ValueError, match="runs must be >= 1"):
         simulate(game, "info_q", "q_learning", rounds=5, runs=0)
-    with pytest.raises(ValueError, match="unknown receiver 'nope'; known receivers: best_response"):
+    with pytest.raises(
+        ValueError, match="unknown receiver 'nope'; known receivers: actor_critic, best_response"
+    ):
         simulate(game, "info_q", "nope", rounds=5)
     with pytest.raises(TypeError, match="receiver must be a receiver agent"):
         simulate(game, "info_q", make_sender("info_q"), rounds=5)
