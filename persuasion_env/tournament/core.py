@@ -23,6 +23,8 @@ import copy
 import hashlib
 import json
 import os
+import signal
+import sys
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from persuasion_env._fingerprint import agent_fingerprint
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.game import PersuasionGame
 
@@ -43,7 +46,10 @@ __all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
 #: The random suite used when neither games nor sizes are given.
 DEFAULT_SIZES = (4,)
 #: Version of the on-disk layout of ``DIR``; a resume refuses another version.
-STORE_VERSION = 1
+STORE_VERSION = 2
+#: Testing hook: with this environment variable set to N, the run kills itself (SIGKILL)
+#: right after writing its N-th unit file: a crash at a known point, for the resume tests.
+KILL_AFTER_ENV = "PERSUASION_TOURNAMENT_KILL_AFTER_UNITS"
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,18 @@ class AgentEntry:
         make = make_sender if self.side == "sender" else make_receiver
         return make(self.name, **dict(self.kwargs))
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready identity (for the fingerprint of a stored tournament)."""
+    def describe(self, fingerprint: str) -> dict[str, Any]:
+        """JSON-ready identity (for the fingerprint of a stored tournament); ``fingerprint``
+        is the built agent's content fingerprint (class, options, weights, learned state)."""
         if self.prototype is not None:
-            return {"label": self.label, "object": repr(self.prototype)}
-        return {"label": self.label, "name": self.name, "kwargs": _jsonable(dict(self.kwargs))}
+            identity = {"label": self.label, "object": repr(self.prototype)}
+        else:
+            identity = {
+                "label": self.label,
+                "name": self.name,
+                "kwargs": _jsonable(dict(self.kwargs)),
+            }
+        return {**identity, "fingerprint": fingerprint}
 
 
 def _jsonable(value: Any) -> Any:
@@ -173,6 +186,14 @@ class Unit:
     def unit_id(self) -> str:
         return hashlib.sha256(self.key.encode()).hexdigest()[:16]
 
+    def matches(self) -> list[tuple[str, str, str, int]]:
+        """The unit's matches ``(sender, receiver, game, seed)``."""
+        return [
+            (self.sender.label, self.receiver.label, game.name, seed)
+            for game in self.games
+            for seed in self.seeds
+        ]
+
     def entropy(self) -> list[int]:
         """Seed material: the seed list and the unit's identity, nothing else."""
         digest = int.from_bytes(hashlib.sha256(self.key.encode()).digest()[:8], "little")
@@ -188,6 +209,7 @@ def run_unit(unit: Unit) -> dict[str, Any]:
     options = dict(unit.options)
     try:
         sender, receiver = unit.sender.build(), unit.receiver.build()
+        _limit_worker_threads()
         seed = np.random.default_rng(np.random.SeedSequence(unit.entropy()))
         res = simulate(
             list(unit.games),
@@ -332,8 +354,11 @@ class Tournament:
     def _check_compatible(self) -> None:
         """Build every agent once and try it on every game: errors before anything runs."""
         self._batched: dict[tuple[str, str], bool] = {}
+        self._fingerprints: dict[tuple[str, str], str] = {}
         for entry in self.senders + self.receivers:
             agent = entry.build()
+            # Before reset: the state every unit starts from (options, weights, learning).
+            self._fingerprints[(entry.side, entry.label)] = agent_fingerprint(agent)
             kind = getattr(agent, "game", "repeated")
             if kind != "repeated":
                 raise ValueError(
@@ -383,8 +408,10 @@ class Tournament:
         return {
             "version": STORE_VERSION,
             "package_version": __version__,
-            "senders": [e.describe() for e in self.senders],
-            "receivers": [e.describe() for e in self.receivers],
+            "senders": [e.describe(self._fingerprints[("sender", e.label)]) for e in self.senders],
+            "receivers": [
+                e.describe(self._fingerprints[("receiver", e.label)]) for e in self.receivers
+            ],
             "games": [g.to_dict() for g in self.games],
             "seeds": list(self.seeds),
             "rounds": self.rounds,
@@ -392,7 +419,9 @@ class Tournament:
         }
 
     def fingerprint(self) -> str:
-        text = json.dumps(self.describe(), sort_keys=True)
+        """SHA-256 of :meth:`describe`: equal only for tournaments that play the same
+        matches with agents of the same class, options, weights and learned state."""
+        text = json.dumps(self.describe(), sort_keys=True, allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
     # ------------------------------------------------------------------ playing
@@ -428,8 +457,11 @@ class Tournament:
             _require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None
         units = self.units()
-        done: dict[str, dict[str, Any]] = store.finished() if store is not None else {}
+        done: dict[str, dict[str, Any]] = {}
+        if store is not None:
+            done = store.finished({u.unit_id: u.matches() for u in units})
         todo = [u for u in units if u.unit_id not in done]
+        kill_after = _kill_after() if store is not None else None
 
         bar = None
         if progress:
@@ -438,10 +470,16 @@ class Tournament:
             bar = tqdm(total=self.n_matches, unit="match", desc="tournament", smoothing=0.05)
             bar.update(sum(len(u.games) * len(u.seeds) for u in units if u.unit_id in done))
 
+        written = 0
+
         def finished(output: dict[str, Any]) -> None:
+            nonlocal written
             done[output["unit"]] = output
             if store is not None:
                 store.write(output)
+                written += 1
+                if kill_after is not None and written >= kill_after:
+                    os.kill(os.getpid(), signal.SIGKILL)  # the testing hook: crash here
             if bar is not None:
                 bar.update(len(output["rows"]))
 
@@ -463,11 +501,61 @@ class Tournament:
         return result
 
 
+def _kill_after() -> int | None:
+    text = os.environ.get(KILL_AFTER_ENV)
+    if not text:
+        return None
+    try:
+        return check_int(int(text), KILL_AFTER_ENV, minimum=1)
+    except ValueError:
+        raise ValueError(f"{KILL_AFTER_ENV} must be a positive integer, got {text!r}") from None
+
+
+def _worker_context():
+    """The start method of the local worker processes.
+
+    Never ``fork``: a process forked after torch (or an OpenMP / BLAS runtime) started its
+    thread pool inherits locked mutexes without the threads that hold them, and the first
+    torch call in the child hangs for ever (an SB3 agent with ``jobs >= 2``). ``forkserver``
+    forks workers from a clean single-threaded server; ``spawn`` where it does not exist.
+    """
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _init_worker() -> None:
+    """Initialiser of each worker process (local pool and Ray tasks)."""
+    global _IN_WORKER
+    _IN_WORKER = True
+
+
+#: True in a worker process: torch, if an agent loads it there, gets one thread (the workers
+#: already use every core between them; more threads only contend).
+_IN_WORKER = False
+
+
+def run_unit_in_worker(unit: Unit) -> dict[str, Any]:
+    """:func:`run_unit` in a worker process (marks the process as one, for Ray tasks)."""
+    _init_worker()
+    return run_unit(unit)
+
+
+def _limit_worker_threads() -> None:
+    """One torch thread in a worker, if an agent uses torch (never imports it otherwise)."""
+    torch = sys.modules.get("torch") if _IN_WORKER else None
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+
+
 def _play_processes(units: list[Unit], jobs: int, finished) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_unit, unit) for unit in units}
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker
+    ) as pool:
+        pending = {pool.submit(run_unit_in_worker, unit) for unit in units}
         while pending:
             complete, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in complete:
@@ -495,7 +583,7 @@ def _play_ray(units: list[Unit], jobs: int, finished) -> None:
             ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
         started_here = True
     try:
-        remote = ray.remote(run_unit)
+        remote = ray.remote(run_unit_in_worker)
         queue = list(units)
         running: dict[Any, Unit] = {}
         while queue or running:
