@@ -549,17 +549,43 @@ def _limit_worker_threads() -> None:
         torch.set_num_threads(1)
 
 
+def _check_importable(units: list[Unit]) -> None:
+    """Worker processes import each agent's class by name: a class of an interactive
+    ``__main__`` (a notebook, ``python -c``) cannot be found there. Say so before starting."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None):
+        return  # a script: the workers import it (it needs ``if __name__ == "__main__":``)
+    for unit in units:
+        for entry in (unit.sender, unit.receiver):
+            if entry.prototype is not None and type(entry.prototype).__module__ == "__main__":
+                raise ValueError(
+                    f"{entry.side} {entry.label!r} is a class defined interactively "
+                    "(__main__), which worker processes cannot import; define it in a module, "
+                    "or play with jobs=1"
+                )
+
+
 def _play_processes(units: list[Unit], jobs: int, finished) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker
-    ) as pool:
-        pending = {pool.submit(run_unit_in_worker, unit) for unit in units}
-        while pending:
-            complete, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in complete:
-                finished(future.result())
+    _check_importable(units)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker
+        ) as pool:
+            pending = {pool.submit(run_unit_in_worker, unit) for unit in units}
+            while pending:
+                complete, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in complete:
+                    finished(future.result())
+    except BrokenProcessPool:
+        raise RuntimeError(
+            "a tournament worker process died before finishing its unit (out of memory, or "
+            "it could not start: a script that plays a tournament with jobs >= 2 must do so "
+            'under if __name__ == "__main__":, and its agents must be importable); with out=, '
+            "the units finished so far are kept for resume=True"
+        ) from None
 
 
 def _require_ray():
