@@ -12,9 +12,15 @@ game. Units are independent, so they run in any order, on local processes or on 
 result is the same: each unit's random generator is derived from the tournament's seed list
 and the unit's identity only.
 
+**Workers.** Local worker processes come from a fork server (``spawn`` where there is
+none), never from a fork of a process whose torch thread pool runs (that child hangs), and a
+worker that loads torch uses one thread.
+
 **Resume.** With ``out=DIR`` every finished unit is written atomically to ``DIR/units/`` as
 it completes; ``resume=True`` skips the units already there. A run killed at any point and
-resumed produces the table an uninterrupted run produces.
+resumed produces the table an uninterrupted run produces. The stored tournament is keyed on
+content (:meth:`Tournament.fingerprint`: each agent's class, options, learned state and model
+weights), a damaged unit file is reported and replayed, and failed units are replayed.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import hashlib
 import json
 import os
 import signal
-import sys
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +42,12 @@ import numpy as np
 from persuasion_env._fingerprint import agent_fingerprint
 from persuasion_env._validation import check_int, check_positive
 from persuasion_env.game import PersuasionGame
+from persuasion_env.tournament.workers import (
+    limit_worker_threads,
+    play_processes,
+    play_ray,
+    require_ray,
+)
 
 if TYPE_CHECKING:
     from persuasion_env.tournament.result import TournamentResult
@@ -209,7 +220,7 @@ def run_unit(unit: Unit) -> dict[str, Any]:
     options = dict(unit.options)
     try:
         sender, receiver = unit.sender.build(), unit.receiver.build()
-        _limit_worker_threads()
+        limit_worker_threads()
         seed = np.random.default_rng(np.random.SeedSequence(unit.entropy()))
         res = simulate(
             list(unit.games),
@@ -441,7 +452,10 @@ class Tournament:
                 a local Ray instance when none is running; ``pip install persuasion-env[ray]``).
             out: a directory that keeps every finished unit (written atomically) and, at the
                 end, ``results.csv`` and the plots.
-            resume: continue the tournament stored in ``out`` (skips finished units).
+            resume: continue the tournament stored in ``out``: skips its finished units,
+                replays failed ones and damaged unit files (with a ``UnitFileWarning``).
+                Refused (``ValueError``) if ``out`` holds another tournament, e.g. an agent
+                whose options, learned state or model weights differ.
             progress: show a progress bar of matches with rate and ETA.
 
         Returns:
@@ -454,7 +468,7 @@ class Tournament:
         if backend not in ("local", "ray"):
             raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
         if backend == "ray":
-            _require_ray()
+            require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None
         units = self.units()
         done: dict[str, dict[str, Any]] = {}
@@ -485,12 +499,12 @@ class Tournament:
 
         try:
             if backend == "ray":
-                _play_ray(todo, jobs, finished)
+                play_ray(todo, jobs, finished)
             elif jobs == 1 or len(todo) <= 1:
                 for unit in todo:
                     finished(run_unit(unit))
             else:
-                _play_processes(todo, jobs, finished)
+                play_processes(todo, jobs, finished)
         finally:
             if bar is not None:
                 bar.close()
@@ -509,117 +523,3 @@ def _kill_after() -> int | None:
         return check_int(int(text), KILL_AFTER_ENV, minimum=1)
     except ValueError:
         raise ValueError(f"{KILL_AFTER_ENV} must be a positive integer, got {text!r}") from None
-
-
-def _worker_context():
-    """The start method of the local worker processes.
-
-    Never ``fork``: a process forked after torch (or an OpenMP / BLAS runtime) started its
-    thread pool inherits locked mutexes without the threads that hold them, and the first
-    torch call in the child hangs for ever (an SB3 agent with ``jobs >= 2``). ``forkserver``
-    forks workers from a clean single-threaded server; ``spawn`` where it does not exist.
-    """
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def _init_worker() -> None:
-    """Initialiser of each worker process (local pool and Ray tasks)."""
-    global _IN_WORKER
-    _IN_WORKER = True
-
-
-#: True in a worker process: torch, if an agent loads it there, gets one thread (the workers
-#: already use every core between them; more threads only contend).
-_IN_WORKER = False
-
-
-def run_unit_in_worker(unit: Unit) -> dict[str, Any]:
-    """:func:`run_unit` in a worker process (marks the process as one, for Ray tasks)."""
-    _init_worker()
-    return run_unit(unit)
-
-
-def _limit_worker_threads() -> None:
-    """One torch thread in a worker, if an agent uses torch (never imports it otherwise)."""
-    torch = sys.modules.get("torch") if _IN_WORKER else None
-    if torch is not None and torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-
-
-def _check_importable(units: list[Unit]) -> None:
-    """Worker processes import each agent's class by name: a class of an interactive
-    ``__main__`` (a notebook, ``python -c``) cannot be found there. Say so before starting."""
-    main = sys.modules.get("__main__")
-    if getattr(main, "__file__", None):
-        return  # a script: the workers import it (it needs ``if __name__ == "__main__":``)
-    for unit in units:
-        for entry in (unit.sender, unit.receiver):
-            if entry.prototype is not None and type(entry.prototype).__module__ == "__main__":
-                raise ValueError(
-                    f"{entry.side} {entry.label!r} is a class defined interactively "
-                    "(__main__), which worker processes cannot import; define it in a module, "
-                    "or play with jobs=1"
-                )
-
-
-def _play_processes(units: list[Unit], jobs: int, finished) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-
-    _check_importable(units)
-    try:
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker
-        ) as pool:
-            pending = {pool.submit(run_unit_in_worker, unit) for unit in units}
-            while pending:
-                complete, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in complete:
-                    finished(future.result())
-    except BrokenProcessPool:
-        raise RuntimeError(
-            "a tournament worker process died before finishing its unit (out of memory, or "
-            "it could not start: a script that plays a tournament with jobs >= 2 must do so "
-            'under if __name__ == "__main__":, and its agents must be importable); with out=, '
-            "the units finished so far are kept for resume=True"
-        ) from None
-
-
-def _require_ray():
-    try:
-        import ray
-    except ImportError:
-        raise ValueError(
-            "the Ray backend needs Ray: pip install 'persuasion-env[ray]' (or pip install ray)"
-        ) from None
-    return ray
-
-
-def _play_ray(units: list[Unit], jobs: int, finished) -> None:
-    ray = _require_ray()
-    started_here = False
-    if not ray.is_initialized():
-        address = os.environ.get("RAY_ADDRESS")
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
-        started_here = True
-    try:
-        remote = ray.remote(run_unit_in_worker)
-        queue = list(units)
-        running: dict[Any, Unit] = {}
-        while queue or running:
-            while queue and len(running) < max(jobs, 1) * 2:
-                unit = queue.pop(0)
-                running[remote.remote(unit)] = unit
-            ready, _ = ray.wait(list(running), num_returns=1)
-            for ref in ready:
-                running.pop(ref)
-                finished(ray.get(ref))
-    finally:
-        if started_here:
-            ray.shutdown()

@@ -222,3 +222,21 @@ def test_cli_reports_failures_in_its_exit_status(tmp_path):
     )
     assert result.returncode == 2 and "unknown sender 'nope'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_interactive_agent_classes_are_refused_before_workers_start():
+    code = (
+        "from agents.senders.baselines import InfoQSender\n"
+        "from persuasion_env.tournament import Tournament\n"
+        "class Mine(InfoQSender):\n"
+        "    name = 'mine'\n"
+        "t = Tournament({'mine': Mine()}, ['q_learning', 'hedge'], sizes=[3], rounds=10)\n"
+        "try:\n"
+        "    t.play(jobs=2, progress=False)\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "sender 'mine' is a class defined interactively (__main__)" in run.stdout
+    assert "play with jobs=1" in run.stdout
