@@ -238,7 +238,10 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
             "matches": len(result.to_frame()),
             "failed": len(result.failures),
         }
-        print(json.dumps(payload, default=float))
+        from persuasion_env._io import nan_to_none
+
+        # Strict JSON: an undefined mean or spread (e.g. one match, all failed) is null.
+        print(json.dumps(nan_to_none(payload), default=float, allow_nan=False))
     else:
         shown = ranking[
             [

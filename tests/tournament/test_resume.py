@@ -262,3 +262,17 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
     with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
         atomic_write_json(target, {"x": float("nan")})
     assert target.read_text() == "old\n"
+
+
+def test_cli_json_is_strict_when_a_value_is_undefined(capsys):
+    # One match per sender: the spread of its ratio is undefined (NaN), printed as null.
+    args = ["--json", "--senders", "info_q", "--receivers", "q_learning", "--sizes", "3",
+            "--games", "1", "--seeds", "1", "--rounds", "20"]  # fmt: skip
+    assert main(["tournament", "--quiet", *args]) == 0
+
+    def refuse(token):
+        raise AssertionError(f"{token} is not JSON")
+
+    payload = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert payload["ranking"][0]["std_ratio"] is None
+    assert payload["ranking"][0]["obedience"] is None  # info_q does not recommend
