@@ -40,6 +40,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from agents._sampling import sample_rows
 from agents.base import GameView, Receiver, Sender
 from agents.registry import register
+from persuasion_env._fingerprint import digest
 from persuasion_env.bayes import one_hot
 from persuasion_env.envs.repeated import receiver_vector_observation, sender_vector_observation
 from persuasion_env.envs.scheme_commitment import (
@@ -70,22 +71,70 @@ def load_model(model: BaseAlgorithm | str | Path, algorithm: str | None = None) 
 
 
 class _SB3Agent:
-    """Shared prediction: deterministic ``predict``, or sampling from the policy's action
-    distribution with the agent's own Generator (reproducible) when it has one."""
+    """Shared prediction. Deterministic agents play ``model.predict(deterministic=True)``;
+    stochastic ones sample, with the agent's own Generator (reproducible), from
+    :meth:`_action_probabilities`, the very distribution :meth:`policy` reports."""
 
     model: BaseAlgorithm
     deterministic: bool
     rng: np.random.Generator
 
-    def _predict(self, obs: np.ndarray) -> np.ndarray:
-        if not self.deterministic and hasattr(self.model.policy, "get_distribution"):
+    def _check_stochastic(self) -> None:
+        """``deterministic=False`` needs a distribution to sample from."""
+        if self.deterministic or hasattr(self.model.policy, "get_distribution"):
+            return
+        if getattr(self.model, "exploration_rate", None) is None:
+            raise ValueError(
+                f"deterministic=False needs a policy with an action distribution (PPO, A2C) "
+                f"or epsilon-greedy exploration (DQN); {type(self.model).__name__} has neither"
+            )
+
+    def _action_probabilities(self, obs: np.ndarray) -> np.ndarray:
+        """``(N, K)``: the distribution over the ``K`` actions the agent draws from for each
+        of the ``N`` observations. Deterministic: one-hot on the predicted action. Stochastic:
+        the policy's categorical distribution (PPO, A2C), or epsilon-greedy around the greedy
+        action (DQN: ``exploration_rate`` uniform, the rest greedy), rows summing to 1."""
+        n_actions = int(self.model.action_space.n)
+        if self.deterministic:
+            actions, _ = self.model.predict(obs, deterministic=True)
+            return one_hot(np.asarray(actions).reshape(-1), n_actions)
+        policy = self.model.policy
+        if hasattr(policy, "get_distribution"):
             with torch.no_grad():
-                tensor, _ = self.model.policy.obs_to_tensor(obs)
-                dist = self.model.policy.get_distribution(tensor).distribution
-            if isinstance(dist, torch.distributions.Categorical):
-                return sample_rows(dist.probs.cpu().numpy().astype(np.float64), self.rng)
-        actions, _ = self.model.predict(obs, deterministic=self.deterministic)
-        return np.asarray(actions)
+                tensor, _ = policy.obs_to_tensor(obs)
+                probs = policy.get_distribution(tensor).distribution.probs
+            probs = probs.cpu().numpy().astype(np.float64).reshape(-1, n_actions)
+            return probs / probs.sum(axis=1, keepdims=True)
+        epsilon = float(self.model.exploration_rate)
+        greedy, _ = policy.predict(obs, deterministic=True)
+        return epsilon / n_actions + (1.0 - epsilon) * one_hot(
+            np.asarray(greedy).reshape(-1), n_actions
+        )
+
+    def _predict(self, obs: np.ndarray) -> np.ndarray:
+        if self.deterministic:
+            actions, _ = self.model.predict(obs, deterministic=True)
+            return np.asarray(actions)
+        return sample_rows(self._action_probabilities(obs), self.rng)
+
+    def fingerprint(self) -> str:
+        """What changes this agent's play: its class and options, the algorithm, the
+        spaces, and the policy's weights (every tensor of its ``state_dict``) -- so two
+        models saved under one file name never share a stored tournament."""
+        model = self.model
+        return digest(
+            {
+                "class": f"{type(self).__module__}.{type(self).__qualname__}",
+                "options": {k: v for k, v in vars(self).items() if k in self._fingerprint_options},
+                "algorithm": f"{type(model).__module__}.{type(model).__qualname__}",
+                "policy": f"{type(model.policy).__module__}.{type(model.policy).__qualname__}",
+                "spaces": (repr(model.observation_space), repr(model.action_space)),
+                "exploration_rate": getattr(model, "exploration_rate", None),
+                "weights": dict(model.policy.state_dict()),
+            }
+        )
+
+    _fingerprint_options: tuple[str, ...] = ()
 
 
 def _check_space(space: spaces.Space, expected: spaces.Space, what: str, view: GameView) -> None:
@@ -108,8 +157,9 @@ class SB3Sender(_SB3Agent, Sender):
     Args:
         model: a trained SB3 model (``PPO``, ``A2C``, ``DQN``...) or a path to its ``.zip``.
         algorithm: the SB3 class name when ``model`` is a path.
-        deterministic: act greedily (default) or sample from the policy's distribution with
-            the agent's Generator.
+        deterministic: per-round models: act greedily (default) or sample from the policy's
+            distribution with the agent's Generator; :meth:`policy` reports what is played
+            either way. Scheme-level models commit to the predicted (mean) scheme.
         action_mapping, logit_scale: scheme-level models only: how the Box action maps to a
             scheme; must match the ``SchemeCommitment-v0`` the model was trained on.
         observe_receiver_utility: scheme-level models only: whether the training observation
@@ -120,6 +170,7 @@ class SB3Sender(_SB3Agent, Sender):
     learns = False
     description = "A trained Stable-Baselines3 policy as a sender (per round or scheme-level)"
     _param_names = ("deterministic", "action_mapping", "logit_scale")
+    _fingerprint_options = (*_param_names, "full_information", "level", "n_messages")
 
     def __init__(
         self,
@@ -153,6 +204,8 @@ class SB3Sender(_SB3Agent, Sender):
                 f"the SB3 model's action space {action_space} fits no persuasion env: expected "
                 "Discrete(M) (RepeatedPersuasion-v0) or Box(S, M) (SchemeCommitment-v0)"
             )
+        if self.level == "round":
+            self._check_stochastic()
         self.policy_version = 0
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
@@ -209,26 +262,28 @@ class SB3Sender(_SB3Agent, Sender):
             self._last_messages, self._last_actions = messages, actions
 
     def policy(self) -> np.ndarray:
-        """Scheme-level: the committed scheme. Per round: the deterministic message of each
-        state (with the vector observation: given the previous round's message and action
-        of run 0), as one-hot rows ``(B, S, M)``."""
+        """``(B, S, M)``: scheme-level, the committed scheme; per round, the distribution
+        over messages each state's observation is answered with -- one-hot on the predicted
+        message when ``deterministic``, else the policy's own distribution (what :meth:`act`
+        samples from). With the vector observation the policy of run ``b`` is the one given
+        that run's previous message and action."""
         view = self._require_reset()
         if self.level == "scheme":
             return self._schemes.copy()
-        states = np.arange(view.n_states)
+        n_states = view.n_states
+        states = np.tile(np.arange(n_states), self.runs)
         if self._vector:
             obs = sender_vector_observation(
                 view.prior,
                 view.utility,
                 view.n_messages,
                 states,
-                np.full(view.n_states, self._last_messages[0]),
-                np.full(view.n_states, self._last_actions[0]),
+                np.repeat(self._last_messages, n_states),
+                np.repeat(self._last_actions, n_states),
             )
-        else:
-            obs = states
-        messages, _ = self.model.predict(obs, deterministic=True)
-        table = one_hot(np.asarray(messages).reshape(view.n_states), view.n_messages)
+            table = self._action_probabilities(obs)
+            return table.reshape(self.runs, n_states, view.n_messages)
+        table = self._action_probabilities(np.arange(n_states)).reshape(n_states, -1)
         return np.broadcast_to(table, (self.runs, *table.shape)).copy()
 
 
@@ -250,6 +305,7 @@ class SB3Receiver(_SB3Agent, Receiver):
     learns = False
     description = "A trained Stable-Baselines3 policy as a receiver"
     _param_names = ("deterministic",)
+    _fingerprint_options = (*_param_names, "level")
 
     def __init__(
         self,
@@ -265,6 +321,7 @@ class SB3Receiver(_SB3Agent, Receiver):
                 f"the SB3 model's action space {self.model.action_space} is not Discrete(A): "
                 "train it on persuasion/RepeatedPersuasionReceiver-v0"
             )
+        self._check_stochastic()
         self._vector = isinstance(self.model.observation_space, spaces.Box)
         self.needs_scheme = self._vector
         self.level = "explicit" if self._vector else "learning"
@@ -294,12 +351,11 @@ class SB3Receiver(_SB3Agent, Receiver):
         return self._predict(obs).astype(np.int64).reshape(self.runs)
 
     def policy(self) -> np.ndarray:
-        """The deterministic action per message, one-hot ``(B, M, A)``."""
+        """``(B, M, A)``: the distribution over actions each message is answered with (one-hot
+        when ``deterministic``, else the one :meth:`act` samples from)."""
         view = self._require_reset()
         n_messages = view.n_messages
         messages = np.tile(np.arange(n_messages), self.runs)
         schemes = np.repeat(self._schemes, n_messages, axis=0)
         obs = self._observations(messages, schemes)
-        actions, _ = self.model.predict(obs, deterministic=True)
-        actions = np.asarray(actions).reshape(self.runs, n_messages)
-        return one_hot(actions, view.n_actions)
+        return self._action_probabilities(obs).reshape(self.runs, n_messages, view.n_actions)

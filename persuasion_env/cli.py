@@ -252,7 +252,10 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
             "matches": len(result.to_frame()),
             "failed": len(result.failures),
         }
-        print(json.dumps(payload, default=float, allow_nan=False))
+        from persuasion_env._io import nan_to_none
+
+        # Strict JSON: an undefined mean or spread (e.g. one match, all failed) is null.
+        print(json.dumps(nan_to_none(payload), default=float, allow_nan=False))
     else:
         shown = ranking[
             [
@@ -284,31 +287,139 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
     return 0
 
 
+#: The ``tournament`` options that decide what is played (stored in ``DIR/command.json``;
+#: ``--jobs``, ``--backend``, ``--quiet``, ``--json`` only decide how, and may change).
+TOURNAMENT_CONFIG = ("senders", "receivers", "sizes", "games", "examples", "seeds", "rounds",
+                     "game_seed")  # fmt: skip
+COMMAND_FILE = "command.json"
+
+
+class _Default:
+    """An option's default, told apart from the same value typed by the user."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+def _mark_defaults(parser: argparse.ArgumentParser, dests: Sequence[str]) -> None:
+    """Wrap the defaults of ``dests`` in :class:`_Default` (argparse passes non-string
+    defaults through untouched), so the command sees which options were given."""
+    for action in parser._actions:
+        if action.dest in dests:
+            action.default = _Default(action.default)
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """A configuration value in a form where equal meaning compares equal."""
+    if value is None:
+        return None
+    if key in ("senders", "receivers"):
+        return parse_agents(str(value), _flag(key))
+    if key in ("sizes", "examples"):
+        return [part.strip().lower() for part in str(value).split(",") if part.strip()]
+    return value
+
+
+def _tournament_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The configuration to play: the stored one on ``--resume`` (options given beside it
+    must agree with it), otherwise the options given and the defaults."""
+    given = {k: getattr(args, k) for k in TOURNAMENT_CONFIG}
+    explicit = {k: v for k, v in given.items() if not isinstance(v, _Default)}
+    config = {k: v.value if isinstance(v, _Default) else v for k, v in given.items()}
+    if not args.resume:
+        return config
+    if not args.out:
+        raise UserError("--resume needs --out DIR, the directory of the tournament to continue")
+    path = Path(args.out) / COMMAND_FILE
+    if not path.is_file():
+        if (Path(args.out) / "tournament.json").is_file() and not explicit:
+            raise UserError(
+                f"{args.out} was not started by 'persuasion tournament' (no {COMMAND_FILE}); "
+                "give the original options with --resume"
+            )
+        return config  # nothing stored: the options given (the store checks the rest)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        stored = {k: stored[k] for k in TOURNAMENT_CONFIG}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"cannot resume: {path} is unreadable ({exc!r})") from None
+    for key, value in explicit.items():
+        if _comparable(key, value) != _comparable(key, stored[key]):
+            raise UserError(
+                f"{_flag(key)} {value} differs from the configuration stored in {args.out} "
+                f"({_flag(key)} {stored[key]}); drop it to resume as stored"
+            )
+    return stored
+
+
+def _save_config(out: str, config: dict[str, Any]) -> None:
+    """Store the configuration of a new tournament directory (never over another's)."""
+    from persuasion_env._io import atomic_write_json
+
+    if (Path(out) / "tournament.json").exists():
+        return  # the directory holds a tournament: its own configuration stays
+    try:
+        atomic_write_json(Path(out) / COMMAND_FILE, config, indent=1)
+    except OSError as exc:
+        raise UserError(f"cannot write the output directory {out!r}: {exc}") from None
+
+
 def cmd_tournament(args: argparse.Namespace) -> int:
+    from persuasion_env._validation import check_int
     from persuasion_env.tournament import Tournament
 
-    _check_run_options(args)
-    if args.seeds < 1:
-        raise UserError(f"--seeds must be >= 1, got {args.seeds}")
-    if args.resume and not args.out:
-        raise UserError("--resume needs --out DIR (the directory of the tournament to continue)")
-    from persuasion_env._validation import check_int
-
-    check_int(args.games, "--games", minimum=1)
-    check_int(args.game_seed, "--game-seed", minimum=0)
-    examples = [e.strip() for e in args.examples.split(",") if e.strip()] if args.examples else []
-    sizes = parse_int_list(args.sizes, "--sizes") if args.sizes else ([] if examples else [4])
+    config = _tournament_config(args)
+    check_int(config["rounds"], "--rounds", minimum=1)
+    check_int(args.jobs, "--jobs", minimum=1)
+    check_int(config["seeds"], "--seeds", minimum=1)
+    check_int(config["games"], "--games", minimum=1)
+    check_int(config["game_seed"], "--game-seed", minimum=0)
+    examples_text = config["examples"]
+    examples = [e.strip() for e in examples_text.split(",") if e.strip()] if examples_text else []
+    size_text = config["sizes"]
+    sizes = parse_int_list(size_text, "--sizes") if size_text else ([] if examples else [4])
     tournament = Tournament(
-        parse_agents(args.senders, "--senders"),
-        parse_agents(args.receivers, "--receivers"),
+        parse_agents(config["senders"], "--senders"),
+        parse_agents(config["receivers"], "--receivers"),
         games=examples,
         sizes=sizes,
-        n_games=args.games,
-        seeds=list(range(args.seeds)),
-        rounds=args.rounds,
-        game_seed=args.game_seed,
+        n_games=config["games"],
+        seeds=list(range(config["seeds"])),
+        rounds=config["rounds"],
+        game_seed=config["game_seed"],
     )
-    return _run_tournament(tournament, args)
+    if args.out:
+        _save_config(args.out, config)
+    with _one_line_warnings():
+        return _run_tournament(tournament, args)
+
+
+class _one_line_warnings:
+    """Show warnings raised while the tournament plays as ``persuasion tournament:
+    warning: ...``, one line each on stderr (e.g. a corrupt unit file being replayed)."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catcher = warnings.catch_warnings()
+        self._catcher.__enter__()
+        warnings.simplefilter("always")
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            text = str(message).splitlines()[0] if str(message) else category.__name__
+            print(f"persuasion tournament: warning: {text}", file=sys.stderr)
+
+        warnings.showwarning = show
+
+    def __exit__(self, *exc: Any) -> None:
+        self._catcher.__exit__(*exc)
 
 
 def _check_run_options(args: argparse.Namespace) -> None:
@@ -461,6 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the ranking as one JSON object")
     p.set_defaults(func=cmd_tournament)
+    _mark_defaults(p, TOURNAMENT_CONFIG)  # so --resume can tell the options given
 
     p = sub.add_parser(
         "solve",

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from persuasion_env._io import atomic_path, atomic_write_text
 from persuasion_env._validation import check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import noisy_payoff
@@ -55,8 +56,7 @@ def _games(games: int | Sequence[OracleGame], seed: int, quick: bool) -> list[Or
         rng = make_rng(seed)
         size = (5, 6) if quick else (8, 10)
         out = [OracleGame.example("three-types"), OracleGame.example("greedy-trap")]
-        out += [OracleGame.random(size[0], size[1], seed=rng, name=f"random-{k}")
-                for k in range(n)]
+        out += [OracleGame.random(size[0], size[1], seed=rng, name=f"random-{k}") for k in range(n)]
         return out
     out = list(games)
     for g in out:
@@ -91,31 +91,50 @@ def reproduce_oracle(
     for og in gs:
         for K in range(k_max + 1):
             opt = plan_queries(og, K, policies=False)
-            rows.append({
-                "experiment": "budget", "game": og.name, "budget": K, "value": opt.value,
-                "known_type_value": opt.known_type_value, "no_query_value": opt.no_query_value,
-                "nonadaptive_value": plan_queries(og, K, adaptive=False, policies=False).value,
-                "greedy_value": greedy_plan(og, K, policies=False).value,
-            })
+            rows.append(
+                {
+                    "experiment": "budget",
+                    "game": og.name,
+                    "budget": K,
+                    "value": opt.value,
+                    "known_type_value": opt.known_type_value,
+                    "no_query_value": opt.no_query_value,
+                    "nonadaptive_value": plan_queries(og, K, adaptive=False, policies=False).value,
+                    "greedy_value": greedy_plan(og, K, policies=False).value,
+                }
+            )
     for og in gs:
         opt = plan_queries(og, 2, policies=False)
         gr = greedy_plan(og, 2, policies=False)
-        rows.append({
-            "experiment": "greedy", "game": og.name, "budget": 2, "value": opt.value,
-            "known_type_value": opt.known_type_value, "greedy_value": gr.value,
-            "greedy_gap": opt.value - gr.value,
-        })
+        rows.append(
+            {
+                "experiment": "greedy",
+                "game": og.name,
+                "budget": 2,
+                "value": opt.value,
+                "known_type_value": opt.known_type_value,
+                "greedy_value": gr.value,
+                "greedy_gap": opt.value - gr.value,
+            }
+        )
     cont = continuous_example(24 if quick else 60)
     for K in (1, 2):
         exact = plan_queries(cont, K, policies=False)
-        for eps in ((0.5, 0.25, 0.1) if quick else (0.5, 0.25, 0.1, 0.05, 0.02)):
+        for eps in (0.5, 0.25, 0.1) if quick else (0.5, 0.25, 0.1, 0.05, 0.02):
             lifted = plan_queries(cont, K, eps=eps)
-            rows.append({
-                "experiment": "rounding", "game": cont.name, "budget": K, "eps": eps,
-                "value": lifted.value, "known_type_value": exact.known_type_value,
-                "exact_value": exact.value, "rounded_value": lifted.info["rounded_value"],
-                "rounding_loss": exact.value - lifted.value,
-            })
+            rows.append(
+                {
+                    "experiment": "rounding",
+                    "game": cont.name,
+                    "budget": K,
+                    "eps": eps,
+                    "value": lifted.value,
+                    "known_type_value": exact.known_type_value,
+                    "exact_value": exact.value,
+                    "rounded_value": lifted.info["rounded_value"],
+                    "rounding_loss": exact.value - lifted.value,
+                }
+            )
     noisy_game = gs[-1]
     plan = plan_queries(noisy_game, 2)
     grid = (0.0, 0.1, 0.2) if quick else (0.0, 0.05, 0.1, 0.2, 0.3)
@@ -123,14 +142,23 @@ def reproduce_oracle(
         for eta in grid:
             robust = noisy_payoff(noisy_game, plan, delta, eta, robust=True)
             naive = noisy_payoff(noisy_game, plan, delta, eta, robust=False)
-            rows.append({
-                "experiment": "noisy", "game": noisy_game.name, "budget": 2, "delta": delta,
-                "eta": eta, "value": robust, "known_type_value": plan.known_type_value,
-                "exact_value": plan.value, "nonrobust_value": naive,
-                "degradation": plan.value - robust, "bound": 2 * delta + eta,
-            })
+            rows.append(
+                {
+                    "experiment": "noisy",
+                    "game": noisy_game.name,
+                    "budget": 2,
+                    "delta": delta,
+                    "eta": eta,
+                    "value": robust,
+                    "known_type_value": plan.known_type_value,
+                    "exact_value": plan.value,
+                    "nonrobust_value": naive,
+                    "degradation": plan.value - robust,
+                    "bound": 2 * delta + eta,
+                }
+            )
     df = pd.DataFrame(rows)
-    df.to_csv(os.path.join(out_dir, "oracle.csv"), index=False)
+    atomic_write_text(os.path.join(out_dir, "oracle.csv"), df.to_csv(index=False))
     _write_markdown(df, os.path.join(out_dir, "oracle.md"))
     _plots(df, out_dir)
     return df
@@ -150,8 +178,13 @@ def _write_markdown(df: pd.DataFrame, path: str) -> None:
     for exp, sub in df.groupby("experiment", sort=False):
         sub = sub.dropna(axis=1, how="all").drop(columns=["experiment"])
         parts += [f"## {exp}", "", _md_table(sub), ""]
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(parts))
+    atomic_write_text(path, "\n".join(parts))
+
+
+def _save_figure(fig: Any, path: str) -> None:
+    """Save a PNG atomically (a killed run never leaves half an image)."""
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=100, format="png")
 
 
 def _plots(df: pd.DataFrame, out_dir: str) -> None:
@@ -171,7 +204,7 @@ def _plots(df: pd.DataFrame, out_dir: str) -> None:
     ax.set_title("value vs budget (dotted: greedy, dashed: known type)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(os.path.join(out_dir, "oracle_budget.png"), dpi=100)
+    _save_figure(fig, os.path.join(out_dir, "oracle_budget.png"))
     plt.close(fig)
 
     sub = df[df.experiment == "rounding"]
@@ -185,7 +218,7 @@ def _plots(df: pd.DataFrame, out_dir: str) -> None:
         ax.set_ylabel("additive loss")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(os.path.join(out_dir, "oracle_rounding.png"), dpi=100)
+        _save_figure(fig, os.path.join(out_dir, "oracle_rounding.png"))
         plt.close(fig)
 
     sub = df[df.experiment == "noisy"]
@@ -197,5 +230,5 @@ def _plots(df: pd.DataFrame, out_dir: str) -> None:
         ax.set_ylabel("exact value - robust noisy value")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(os.path.join(out_dir, "oracle_noisy.png"), dpi=100)
+        _save_figure(fig, os.path.join(out_dir, "oracle_noisy.png"))
         plt.close(fig)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from persuasion_env._io import atomic_path, atomic_write_text
 from persuasion_env._validation import check_int
 
 __all__ = [
@@ -158,17 +159,48 @@ def _check_sizes(sizes: Sequence[int] | None, default: Sequence[int]) -> list[in
     return list(dict.fromkeys(checked))
 
 
-def _read_rows(path: Path):
+#: Columns an experiment's CSV must have to be resumed (what resuming and the Markdown
+#: tables read); a CSV without them is refused, never half-read.
+_BASE_COLUMNS = ("size", "game", "learned_value", "lp_value", "ratio")
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "warmup": (*_BASE_COLUMNS, "predicted_value", "time_s"),
+    "explicit": (*_BASE_COLUMNS, "predicted_value", "train_accuracy", "test_accuracy", "time_s"),
+    "implicit": (
+        *_BASE_COLUMNS,
+        "receiver",
+        "predicted_value",
+        "best_response_value",
+        "time_s",
+        *(f"{b}{suffix}" for b in BASELINES for suffix in ("", "_best_response", "_in_play")),
+    ),
+    "messages": (*_BASE_COLUMNS, "n_messages", "milp_value", "milp_status", "ratio_to_milp"),
+}
+
+
+def _read_rows(path: Path, name: str | None = None):
+    """The rows already in ``path`` (empty if there is no file yet).
+
+    Raises:
+        ValueError: if the file is not a CSV, or lacks a column of experiment ``name``.
+    """
     import pandas as pd
 
     if not path.exists():
         return pd.DataFrame()
     try:
-        return pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ValueError(
-            f"cannot resume from {str(path)!r}: it is not a valid CSV ({exc})"
+            f"cannot resume from {str(path)!r}: it is not a valid CSV ({first})"
         ) from None
+    missing = [c for c in REQUIRED_COLUMNS.get(name or "", ()) if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"cannot resume from {str(path)!r}: it lacks the {name} column(s) "
+            f"{', '.join(missing)}; move it away or choose another --out"
+        )
+    return frame
 
 
 def _done_keys(frame, keys: Sequence[str]) -> set[tuple]:
@@ -541,7 +573,7 @@ def run_experiment(
     from tqdm.auto import tqdm
 
     path = out / f"{name}.csv"
-    frame = _read_rows(path)
+    frame = _read_rows(path, name)
     done = _done_keys(frame, ("size", "game"))
     if name in ("implicit", "messages") and not frame.empty:
         # A game counts as done only when all of its rows (receivers / message counts) are.
@@ -580,7 +612,7 @@ def run_experiment(
         bar.close()
     finally:
         torch.set_num_threads(threads)
-    frame = _read_rows(path)
+    frame = _read_rows(path, name)
     _write_outputs(name, frame, out, extras)
     if progress:
         print(f"wrote {path} and {name}.md / plots in {out}")
@@ -601,15 +633,7 @@ def _replace_rows(path: Path, frame, rows: list[dict[str, Any]]):
     import pandas as pd
 
     new = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            new.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, new.to_csv(index=False))
     return new
 
 
@@ -640,13 +664,19 @@ def _write_outputs(name: str, frame, out: Path, extras: dict) -> None:
         "implicit": _table_implicit,
         "messages": _table_messages,
     }[name](frame)
-    (out / f"{name}.md").write_text(table)
+    atomic_write_text(out / f"{name}.md", table)
     {
         "warmup": _plot_warmup,
         "explicit": _plot_explicit,
         "implicit": _plot_implicit,
         "messages": _plot_messages,
     }[name](frame, out, extras)
+
+
+def _save_figure(fig, path: Path) -> None:
+    """Save a PNG atomically (a killed run never leaves half an image)."""
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=120, format="png")
 
 
 def _fmt(x: float, digits: int = 4) -> str:
@@ -815,7 +845,7 @@ def _plot_warmup(frame, out: Path, extras: dict) -> None:
     ax.set(xlabel="game size", ylabel="sender reward", title="Warm-up (Figure 2a)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "warmup_fig2a.png", dpi=120)
+    _save_figure(fig, out / "warmup_fig2a.png")
     plt.close(fig)
     curve = extras.get("curve")
     curve_path = out / "warmup_curve.csv"
@@ -823,9 +853,8 @@ def _plot_warmup(frame, out: Path, extras: dict) -> None:
         import pandas as pd
 
         size, points, lp_mean = curve
-        pd.DataFrame(points, columns=["iteration", "true_value", "soft_value"]).assign(
-            size=size, lp_value=lp_mean
-        ).to_csv(curve_path, index=False)
+        table = pd.DataFrame(points, columns=["iteration", "true_value", "soft_value"])
+        atomic_write_text(curve_path, table.assign(size=size, lp_value=lp_mean).to_csv(index=False))
     if curve_path.exists():
         import pandas as pd
 
@@ -841,7 +870,7 @@ def _plot_warmup(frame, out: Path, extras: dict) -> None:
         )
         ax.legend()
         fig.tight_layout()
-        fig.savefig(out / "warmup_fig2b.png", dpi=120)
+        _save_figure(fig, out / "warmup_fig2b.png")
         plt.close(fig)
 
 
@@ -859,7 +888,7 @@ def _plot_explicit(frame, out: Path, extras: dict) -> None:
     ax.set(xlabel="game size", ylabel="sender reward", title="Explicit commitment (Table 1)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "explicit_by_size.png", dpi=120)
+    _save_figure(fig, out / "explicit_by_size.png")
     plt.close(fig)
 
 
@@ -881,7 +910,7 @@ def _plot_implicit(frame, out: Path, extras: dict) -> None:
     ax.set(xlabel="game size", ylabel="sender reward", title="Implicit commitment (Table 2)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "implicit_by_size.png", dpi=120)
+    _save_figure(fig, out / "implicit_by_size.png")
     plt.close(fig)
 
 
@@ -906,7 +935,7 @@ def _plot_messages(frame, out: Path, extras: dict) -> None:
                title=f"Restricted messages, {size}×{size} (Figure 3)")  # fmt: skip
         ax.legend()
         fig.tight_layout()
-        fig.savefig(out / f"messages_fig3_{size}x{size}.png", dpi=120)
+        _save_figure(fig, out / f"messages_fig3_{size}x{size}.png")
         plt.close(fig)
 
 

@@ -12,9 +12,15 @@ game. Units are independent, so they run in any order, on local processes or on 
 result is the same: each unit's random generator is derived from the tournament's seed list
 and the unit's identity only.
 
+**Workers.** Local worker processes come from a fork server (``spawn`` where there is
+none), never from a fork of a process whose torch thread pool runs (that child hangs), and a
+worker that loads torch uses one thread.
+
 **Resume.** With ``out=DIR`` every finished unit is written atomically to ``DIR/units/`` as
 it completes; ``resume=True`` skips the units already there. A run killed at any point and
-resumed produces the table an uninterrupted run produces.
+resumed produces the table an uninterrupted run produces. The stored tournament is keyed on
+content (:meth:`Tournament.fingerprint`: each agent's class, options, learned state and model
+weights), a damaged unit file is reported and replayed, and failed units are replayed.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import copy
 import hashlib
 import json
 import os
+import signal
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,8 +39,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from persuasion_env._fingerprint import agent_fingerprint
 from persuasion_env._validation import check_bool, check_game_size, check_int, check_positive
 from persuasion_env.game import PersuasionGame
+from persuasion_env.tournament.workers import (
+    limit_worker_threads,
+    play_processes,
+    play_ray,
+    require_ray,
+)
 
 if TYPE_CHECKING:
     from persuasion_env.tournament.result import TournamentResult
@@ -43,7 +57,10 @@ __all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
 #: The random suite used when neither games nor sizes are given.
 DEFAULT_SIZES = (4,)
 #: Version of the on-disk layout of ``DIR``; a resume refuses another version.
-STORE_VERSION = 1
+STORE_VERSION = 2
+#: Testing hook: with this environment variable set to N, the run kills itself (SIGKILL)
+#: right after writing its N-th unit file: a crash at a known point, for the resume tests.
+KILL_AFTER_ENV = "PERSUASION_TOURNAMENT_KILL_AFTER_UNITS"
 
 
 @dataclass(frozen=True)
@@ -64,11 +81,18 @@ class AgentEntry:
         make = make_sender if self.side == "sender" else make_receiver
         return make(self.name, **dict(self.kwargs))
 
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready identity (for the fingerprint of a stored tournament)."""
+    def describe(self, fingerprint: str) -> dict[str, Any]:
+        """JSON-ready identity (for the fingerprint of a stored tournament); ``fingerprint``
+        is the built agent's content fingerprint (class, options, weights, learned state)."""
         if self.prototype is not None:
-            return {"label": self.label, "object": repr(self.prototype)}
-        return {"label": self.label, "name": self.name, "kwargs": _jsonable(dict(self.kwargs))}
+            identity = {"label": self.label, "object": repr(self.prototype)}
+        else:
+            identity = {
+                "label": self.label,
+                "name": self.name,
+                "kwargs": _jsonable(dict(self.kwargs)),
+            }
+        return {**identity, "fingerprint": fingerprint}
 
 
 def _jsonable(value: Any) -> Any:
@@ -195,6 +219,14 @@ class Unit:
     def unit_id(self) -> str:
         return hashlib.sha256(self.key.encode()).hexdigest()[:16]
 
+    def matches(self) -> list[tuple[str, str, str, int]]:
+        """The unit's matches ``(sender, receiver, game, seed)``."""
+        return [
+            (self.sender.label, self.receiver.label, game.name, seed)
+            for game in self.games
+            for seed in self.seeds
+        ]
+
     def entropy(self) -> list[int]:
         """Seed material: the seed list and the unit's identity, nothing else."""
         digest = int.from_bytes(hashlib.sha256(self.key.encode()).digest()[:8], "little")
@@ -210,6 +242,7 @@ def run_unit(unit: Unit) -> dict[str, Any]:
     options = dict(unit.options)
     try:
         sender, receiver = unit.sender.build(), unit.receiver.build()
+        limit_worker_threads()
         seed = np.random.default_rng(np.random.SeedSequence(unit.entropy()))
         res = simulate(
             list(unit.games),
@@ -354,8 +387,11 @@ class Tournament:
     def _check_compatible(self) -> None:
         """Build every agent once and try it on every game: errors before anything runs."""
         self._batched: dict[tuple[str, str], bool] = {}
+        self._fingerprints: dict[tuple[str, str], str] = {}
         for entry in self.senders + self.receivers:
             agent = entry.build()
+            # Before reset: the state every unit starts from (options, weights, learning).
+            self._fingerprints[(entry.side, entry.label)] = agent_fingerprint(agent)
             kind = getattr(agent, "game", "repeated")
             if kind != "repeated":
                 raise ValueError(
@@ -405,8 +441,10 @@ class Tournament:
         return {
             "version": STORE_VERSION,
             "package_version": __version__,
-            "senders": [e.describe() for e in self.senders],
-            "receivers": [e.describe() for e in self.receivers],
+            "senders": [e.describe(self._fingerprints[("sender", e.label)]) for e in self.senders],
+            "receivers": [
+                e.describe(self._fingerprints[("receiver", e.label)]) for e in self.receivers
+            ],
             "games": [g.to_dict() for g in self.games],
             "seeds": list(self.seeds),
             "rounds": self.rounds,
@@ -414,6 +452,8 @@ class Tournament:
         }
 
     def fingerprint(self) -> str:
+        """SHA-256 of :meth:`describe`: equal only for tournaments that play the same
+        matches with agents of the same class, options, weights and learned state."""
         text = json.dumps(self.describe(), sort_keys=True, allow_nan=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -434,7 +474,10 @@ class Tournament:
                 a local Ray instance when none is running; ``pip install persuasion-env[ray]``).
             out: a directory that keeps every finished unit (written atomically) and, at the
                 end, ``results.csv`` and the plots.
-            resume: continue the tournament stored in ``out`` (skips finished units).
+            resume: continue the tournament stored in ``out``: skips its finished units,
+                replays failed ones and damaged unit files (with a ``UnitFileWarning``).
+                Refused (``ValueError``) if ``out`` holds another tournament, e.g. an agent
+                whose options, learned state or model weights differ.
             progress: show a progress bar of matches with rate and ETA.
 
         Returns:
@@ -447,11 +490,14 @@ class Tournament:
         if backend not in ("local", "ray"):
             raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
         if backend == "ray":
-            _require_ray()
+            require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None
         units = self.units()
-        done: dict[str, dict[str, Any]] = store.finished() if store is not None else {}
+        done: dict[str, dict[str, Any]] = {}
+        if store is not None:
+            done = store.finished({u.unit_id: u.matches() for u in units})
         todo = [u for u in units if u.unit_id not in done]
+        kill_after = _kill_after() if store is not None else None
 
         bar = None
         if progress:
@@ -460,21 +506,27 @@ class Tournament:
             bar = tqdm(total=self.n_matches, unit="match", desc="tournament", smoothing=0.05)
             bar.update(sum(len(u.games) * len(u.seeds) for u in units if u.unit_id in done))
 
+        written = 0
+
         def finished(output: dict[str, Any]) -> None:
+            nonlocal written
             done[output["unit"]] = output
             if store is not None:
                 store.write(output)
+                written += 1
+                if kill_after is not None and written >= kill_after:
+                    os.kill(os.getpid(), signal.SIGKILL)  # the testing hook: crash here
             if bar is not None:
                 bar.update(len(output["rows"]))
 
         try:
             if backend == "ray":
-                _play_ray(todo, jobs, finished)
+                play_ray(todo, jobs, finished)
             elif jobs == 1 or len(todo) <= 1:
                 for unit in todo:
                     finished(run_unit(unit))
             else:
-                _play_processes(todo, jobs, finished)
+                play_processes(todo, jobs, finished)
         finally:
             if bar is not None:
                 bar.close()
@@ -485,49 +537,11 @@ class Tournament:
         return result
 
 
-def _play_processes(units: list[Unit], jobs: int, finished) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_unit, unit) for unit in units}
-        while pending:
-            complete, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in complete:
-                finished(future.result())
-
-
-def _require_ray():
+def _kill_after() -> int | None:
+    text = os.environ.get(KILL_AFTER_ENV)
+    if not text:
+        return None
     try:
-        import ray
-    except ImportError:
-        raise ValueError(
-            "the Ray backend needs Ray: pip install 'persuasion-env[ray]' (or pip install ray)"
-        ) from None
-    return ray
-
-
-def _play_ray(units: list[Unit], jobs: int, finished) -> None:
-    ray = _require_ray()
-    started_here = False
-    if not ray.is_initialized():
-        address = os.environ.get("RAY_ADDRESS")
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
-        started_here = True
-    try:
-        remote = ray.remote(run_unit)
-        queue = list(units)
-        running: dict[Any, Unit] = {}
-        while queue or running:
-            while queue and len(running) < max(jobs, 1) * 2:
-                unit = queue.pop(0)
-                running[remote.remote(unit)] = unit
-            ready, _ = ray.wait(list(running), num_returns=1)
-            for ref in ready:
-                running.pop(ref)
-                finished(ray.get(ref))
-    finally:
-        if started_here:
-            ray.shutdown()
+        return check_int(int(text), KILL_AFTER_ENV, minimum=1)
+    except ValueError:
+        raise ValueError(f"{KILL_AFTER_ENV} must be a positive integer, got {text!r}") from None

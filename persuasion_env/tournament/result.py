@@ -185,6 +185,8 @@ class TournamentResult:
         matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
 
+        from persuasion_env._io import atomic_path
+
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
@@ -195,7 +197,8 @@ class TournamentResult:
         ):
             ax = method()
             path = out_dir / name
-            ax.figure.savefig(path, dpi=120)
+            with atomic_path(path) as temporary:
+                ax.figure.savefig(temporary, dpi=120, format="png")
             plt.close(ax.figure)
             paths.append(path)
         return paths
@@ -203,15 +206,14 @@ class TournamentResult:
     # --------------------------------------------------------------- save / load
     def save(self, path: str | Path) -> Path:
         """Save the table as CSV or Parquet (by the file's suffix), atomically."""
-        from persuasion_env.tournament.store import atomic_write_text
+        from persuasion_env._io import atomic_path, atomic_write_text
 
         path = Path(path)
         if path.suffix == ".csv":
             atomic_write_text(path, self._frame.to_csv(index=False))
         elif path.suffix == ".parquet":
-            temporary = path.with_name(f".{path.name}.tmp")
-            self._frame.to_parquet(temporary, index=False)
-            temporary.replace(path)
+            with atomic_path(path) as temporary:
+                self._frame.to_parquet(temporary, index=False)
         else:
             raise ValueError(f"path must end in .csv or .parquet, got {str(path)!r}")
         return path
