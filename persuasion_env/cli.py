@@ -397,29 +397,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     )
     if args.out:
         _save_config(args.out, config)
-    with _one_line_warnings():
-        return _run_tournament(tournament, args)
-
-
-class _one_line_warnings:
-    """Show warnings raised while the tournament plays as ``persuasion tournament:
-    warning: ...``, one line each on stderr (e.g. a corrupt unit file being replayed)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catcher = warnings.catch_warnings()
-        self._catcher.__enter__()
-        warnings.simplefilter("always")
-
-        def show(message, category, filename, lineno, file=None, line=None) -> None:
-            text = str(message).splitlines()[0] if str(message) else category.__name__
-            print(f"persuasion tournament: warning: {text}", file=sys.stderr)
-
-        warnings.showwarning = show
-
-    def __exit__(self, *exc: Any) -> None:
-        self._catcher.__exit__(*exc)
+    return _run_tournament(tournament, args)  # warnings: one line each, from main()
 
 
 def _check_run_options(args: argparse.Namespace) -> None:

@@ -150,7 +150,7 @@ def _difference(stored: dict[str, Any], current: dict[str, Any]) -> str:
         if list(old) != list(new):
             return f"{side} {list(old)} there, {list(new)} now"
         for label, entry in new.items():
-            if old[label] != json.loads(json.dumps(entry)):
+            if old[label] != json.loads(json.dumps(entry, allow_nan=False)):
                 return (
                     f"{side[:-1]} {label!r} differs: its class, options, model or learned "
                     "state changed"
@@ -162,7 +162,7 @@ def _difference(stored: dict[str, Any], current: dict[str, Any]) -> str:
         ("options", "options"),
         ("package_version", "package version"),
     ):
-        if stored.get(key) != json.loads(json.dumps(current[key])):
+        if stored.get(key) != json.loads(json.dumps(current[key], allow_nan=False)):
             return f"other {what}"
     return "other settings"
 

@@ -85,7 +85,7 @@ def test_damaged_unit_file_is_one_warning_line_in_the_cli(tmp_path, capsys):
     capsys.readouterr()
     assert main(["tournament", "--quiet", "--out", str(tmp_path), "--resume"]) == 0
     err = capsys.readouterr().err
-    assert err.startswith("persuasion tournament: warning: unit file ") and err.count("\n") == 1
+    assert err.startswith("persuasion: warning: unit file ") and err.count("\n") == 1
     again = pd.read_csv(tmp_path / "results.csv").drop(columns="wall_time")
     pd.testing.assert_frame_equal(first, again)
 
