@@ -236,7 +236,7 @@ def _true_values(games, schemes: np.ndarray) -> np.ndarray:
 
 
 def _config(name: str, size: int, quick: bool, **overrides: Any):
-    from agents.senders.tablenet import TableNetConfig
+    from agents.senders.tablenet import LEARNING_RECEIVER_SETTINGS, TableNetConfig
 
     if quick:
         base = dict(
@@ -258,8 +258,7 @@ def _config(name: str, size: int, quick: bool, **overrides: Any):
             max_rounds=8,
             tolerance=0.01,
             min_rounds=2,
-            sharpen=False,
-            played_weight=10.0,
+            **LEARNING_RECEIVER_SETTINGS,
         )
     else:
         base = {}
