@@ -98,7 +98,7 @@ def _drop_keys(value):
 
 def canonical_json(text: str) -> str:
     """The JSON document without its timing keys (values and key order kept)."""
-    return json.dumps(_drop_keys(json.loads(text)), indent=1)
+    return json.dumps(_drop_keys(json.loads(text)), indent=1, allow_nan=False)
 
 
 def canonical_markdown(text: str) -> str:
@@ -224,7 +224,7 @@ def main() -> int:
         print(f"{digest}  {name}")
     print(f"# {len(sums)} files in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     if args.out:
-        Path(args.out).write_text(json.dumps(sums, indent=1) + "\n")
+        Path(args.out).write_text(json.dumps(sums, indent=1, allow_nan=False) + "\n")
     if args.compare:
         problems = compare(sums, json.loads(Path(args.compare).read_text()))
         for line in problems:
