@@ -9,6 +9,7 @@ torch = pytest.importorskip("torch")
 
 from agents import make_receiver, make_sender  # noqa: E402
 from agents.senders.tablenet import (  # noqa: E402
+    LEARNING_RECEIVER_SETTINGS,
     BestResponseOracle,
     LearningReceiverOracle,
     QuantalOracle,
@@ -154,7 +155,7 @@ def test_implicit_commitment_against_a_learning_receiver_beats_no_information(ma
     games = games_4x4()
     prior, u1, _ = stack(games)
     oracle = LearningReceiverOracle(games, make_learner(), epoch_rounds=1000, seed=0)
-    config = TableNetConfig(**{**FAST, "n_queries": 16, "sharpen": False, "played_weight": 10.0})
+    config = TableNetConfig(**{**FAST, "n_queries": 16, **LEARNING_RECEIVER_SETTINGS})
     result = run_algorithm1(oracle, prior, u1, config=config, seeds=0)
     response = learner_response(games, result.schemes, make_learner(), rounds=20_000, seed=1)
     actual = bayes.expected_utility(prior, result.schemes, response, u1)
