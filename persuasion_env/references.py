@@ -158,7 +158,8 @@ def best_fixed_scheme(
         runs: independent runs per member (>= 1; >= 2 for a confidence interval).
         seed: the seed of every simulation (the same for every member).
         margins: obedience margins of the LP members (non-negative; empty for none).
-        full_disclosure, no_information: include these members.
+        full_disclosure: include full disclosure in the family.
+        no_information: include the no-information scheme in the family.
         **simulate_options: passed to :func:`simulate` (``normalize``, ``noise``, ``epoch``),
             so that the reference sees the learner in the same conditions as the match.
 
