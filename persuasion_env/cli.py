@@ -456,7 +456,8 @@ def cmd_envs(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from agents.registry import describe_agents
+    # The registry's declared metadata: no agent module (and so no torch) is imported.
+    from persuasion_env.registry import describe_agents
 
     rows = describe_agents()
     if args.json:
@@ -467,7 +468,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
         print(f"{side}s:")
         width = max((len(r["name"]) for r in chosen), default=0)
         for r in chosen:
-            print(f"  {r['name']:<{width}}  {r['description']}")
+            info = f"[{r['information']}]"
+            print(f"  {r['name']:<{width}}  {info:<18}  {r['description']}")
     return 0
 
 
