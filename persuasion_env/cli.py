@@ -12,7 +12,6 @@ exactly one JSON object on stdout. The error table is in docs/errors.md.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import shutil
@@ -581,15 +580,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _optional_commands() -> list[Callable[[Any], Any]]:
     """Subcommands that live beside their features (each adds its own parser)."""
+    from persuasion_env.registry import load_entry_point
+    from persuasion_env.reproduce import ADD_PARSER
+
     extensions = []
-    for module, function in (
-        ("persuasion_env.oracle.cli", "add_oracle_parser"),
-        ("persuasion_env.reproduce", "add_reproduce_parser"),
-    ):
+    # "module:function" entry points: the reproductions live on the agents side (they train
+    # TableNet) and are reached by name, never imported by persuasion_env.
+    for entry in ("persuasion_env.oracle.cli:add_oracle_parser", ADD_PARSER):
         try:
-            extensions.append(getattr(importlib.import_module(module), function))
+            extensions.append(load_entry_point(entry))
         except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
+            if exc.name is None or not entry.startswith(exc.name):
                 raise  # a dependency is missing inside the module: that is a real error
     return extensions
 
