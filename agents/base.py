@@ -1,249 +1,46 @@
-"""The two agent protocols: :class:`Sender` and :class:`Receiver`.
+"""The agent protocols, re-exported from :mod:`persuasion_env.protocols`, and small helpers
+shared by the agents.
 
-Agents are **batched**: one agent object plays ``B`` independent runs of the same game at once,
-keeping its tables with a leading "runs" axis (``B = 1`` is a single game). The simulation
-engine (:func:`persuasion_env.simulate`), the environments and the tournaments drive them
-through the same few calls::
-
-    sender.reset(view, runs=B, rng=rng)          # view: what the sender may know of the game
-    receiver.reset(view, runs=B, rng=rng)
-    every round:
-        messages = sender.act(states)            # (B,) ints in [0, M)
-        receiver.observe_scheme(sender.policy()) # only receivers with needs_scheme = True
-        actions = receiver.act(messages)         # (B,) ints in [0, A)
-        sender.update(states, messages, actions, sender_rewards)
-        receiver.update(messages, actions, receiver_rewards)
-        receiver.observe_states(messages, states)  # only receivers with observes_state = True
-
-Like the Axelrod library's strategies, every agent class carries metadata as class attributes:
-
-==================  ===========================================================================
-attribute           meaning
-==================  ===========================================================================
-``name``            registry name (``make_sender(name)`` / ``make_receiver(name)``)
-``side``            ``"sender"`` or ``"receiver"``
-``level``           senders: ``"round"`` (maps each state to a message, learns from rewards) or
-                    ``"scheme"`` (commits to a whole scheme, changes it rarely);
-                    receivers: ``"explicit"`` (sees the scheme) or ``"learning"`` (sees only
-                    messages and its own payoffs, and the state after acting if
-                    ``observes_state``)
-``learns``          whether the agent changes its behaviour from feedback
-``needs_scheme``    receivers: whether it must be shown the sender's scheme
-``observes_state``  receivers: whether it learns the realised state after acting (ex-post
-                    state observation, as in fictitious play)
-``full_information``whether the agent is given the whole game (both utilities): only the
-                    exact benchmarks (``lp_optimal``) and the rational receivers' own needs
-``game``            ``"repeated"`` (this protocol) or ``"oracle"`` (the query game)
-``batched_games``   whether one batch may give each run a different game (of one shape)
-``description``     one line for ``persuasion agents`` and the docs
-==================  ===========================================================================
-
-**What an agent may know** is enforced by what it is given: :class:`GameView` carries the
-sizes, the prior and the agent's *own* utility only; the full game (the other side's
-utility) is passed only to classes that declare ``full_information = True``.
+:class:`Sender`, :class:`Receiver`, :class:`Querier`, :class:`GameView` and the agent metadata
+(information classes included) are defined in :mod:`persuasion_env.protocols`, the core
+package that drives agents; they are the same objects here, so agents and user code that
+import them from ``agents.base`` keep working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import ClassVar
-
 import numpy as np
 
-from persuasion_env._validation import as_float_array
-from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import (
+    BLACK_BOX,
+    FULL_INFORMATION,
+    INFORMATION_CLASSES,
+    OBSERVABLES,
+    WHITE_BOX,
+    Agent,
+    GameView,
+    Querier,
+    Receiver,
+    Sender,
+    information_class,
+)
 
 __all__ = [
+    "BLACK_BOX",
+    "FULL_INFORMATION",
+    "INFORMATION_CLASSES",
+    "OBSERVABLES",
+    "WHITE_BOX",
     "Agent",
     "GameView",
+    "Querier",
     "Receiver",
     "Sender",
+    "information_class",
     "max_last",
     "rand_argmax",
     "uniform_over_argmax",
 ]
-
-
-@dataclass(frozen=True)
-class GameView:
-    """What an agent is told about the game(s) when it is reset.
-
-    One batch may hold a different game in each run (all of the same shape): the tournament
-    batches games that way. The per-run arrays have a leading axis of size 1 (one game for
-    all runs; it broadcasts) or B.
-
-    Attributes:
-        n_states: S.
-        n_actions: A.
-        n_messages: M, chosen by the sender (``A`` unless the sender asks otherwise).
-        priors: ``(1 or B, S)`` the common prior of each run's game.
-        utilities: ``(1 or B, S, A)`` the agent's *own* utility: ``u1`` for a sender, ``u2``
-            for a receiver. Learners from rewards should not read it; rational receivers,
-            model-based senders and fictitious play (which learns beliefs, not payoffs) may.
-        games: the whole games ``(1 or B)``, only for agents with ``full_information = True``.
-        prior, utility, game: the same for a batch of one game (``None`` for a mixed batch),
-            for agents that handle a single game only.
-    """
-
-    n_states: int
-    n_actions: int
-    n_messages: int
-    priors: np.ndarray
-    utilities: np.ndarray
-    games: tuple[PersuasionGame, ...] | None = None
-
-    @property
-    def single_game(self) -> bool:
-        """Whether every run plays the same game."""
-        return self.priors.shape[0] == 1
-
-    @property
-    def prior(self) -> np.ndarray | None:
-        return self.priors[0] if self.single_game else None
-
-    @property
-    def utility(self) -> np.ndarray | None:
-        return self.utilities[0] if self.single_game else None
-
-    @property
-    def game(self) -> PersuasionGame | None:
-        return self.games[0] if self.games is not None and self.single_game else None
-
-    @classmethod
-    def for_agent(
-        cls, game: PersuasionGame | Sequence[PersuasionGame], agent: Agent, n_messages: int
-    ) -> GameView:
-        """The view of ``game`` (or of one game per run) that ``agent`` is entitled to."""
-        games = (game,) if isinstance(game, PersuasionGame) else tuple(game)
-        if len({g.shape for g in games}) != 1:
-            raise ValueError("all games of a batch must have the same shape (S, A)")
-        if len(set(games)) == 1:
-            games = games[:1]
-        own = "sender_utility" if agent.side == "sender" else "receiver_utility"
-        return cls(
-            n_states=games[0].n_states,
-            n_actions=games[0].n_actions,
-            n_messages=n_messages,
-            priors=np.stack([g.prior for g in games]),
-            utilities=np.stack([getattr(g, own) for g in games]),
-            games=games if agent.full_information else None,
-        )
-
-
-class Agent:
-    """Common base: metadata, reset bookkeeping and a readable repr."""
-
-    name: ClassVar[str] = ""
-    side: ClassVar[str] = ""
-    level: ClassVar[str] = ""
-    learns: ClassVar[bool] = False
-    needs_scheme: ClassVar[bool] = False
-    observes_state: ClassVar[bool] = False
-    full_information: ClassVar[bool] = False
-    game: ClassVar[str] = "repeated"
-    description: ClassVar[str] = ""
-    #: Whether the agent can play a batch whose runs have different games (same shape).
-    batched_games: ClassVar[bool] = False
-
-    def __init__(self) -> None:
-        self.view: GameView | None = None
-        self.runs = 0
-        self.rng: np.random.Generator = np.random.default_rng(0)
-
-    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
-        """Start ``runs`` fresh independent runs of the game described by ``view``."""
-        self.view = view
-        self.runs = runs
-        self.rng = rng
-
-    def _require_reset(self) -> GameView:
-        if self.view is None:
-            raise RuntimeError(f"{type(self).__name__} must be reset() with a game before use")
-        return self.view
-
-    def params(self) -> dict:
-        """The constructor options of this agent (for tables and reproducibility)."""
-        return {k: v for k, v in vars(self).items() if k in getattr(self, "_param_names", ())}
-
-    def __repr__(self) -> str:
-        options = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
-        return f"{type(self).__name__}({options})"
-
-
-class Sender(Agent):
-    """A sender: maps each round's state to a message.
-
-    Subclasses implement :meth:`act` and :meth:`policy`, and :meth:`update` when they learn.
-    ``n_messages`` (a constructor option of most senders) fixes M; ``None`` means A.
-    """
-
-    side: ClassVar[str] = "sender"
-    level: ClassVar[str] = "round"
-
-    n_messages: int | None = None
-
-    def messages_for(self, game: PersuasionGame) -> int:
-        """The number of messages M this sender uses in ``game``."""
-        return self.n_messages if self.n_messages is not None else game.n_actions
-
-    #: Incremented by scheme-level senders whenever they commit to a new scheme, so that the
-    #: engine shows it to receivers who see schemes.
-    policy_version: int = 0
-
-    def act(self, states: np.ndarray) -> np.ndarray:
-        """Messages ``(B,)`` for the states ``(B,)`` of this round."""
-        raise NotImplementedError
-
-    def update(
-        self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
-    ) -> None:
-        """Feedback of one round: the receiver's actions and the sender's own rewards."""
-
-    def policy(self) -> np.ndarray:
-        """The current (greedy) messaging policy ``pi[b, s, m]``, shape ``(B, S, M)``."""
-        raise NotImplementedError
-
-    #: Whether message ``m`` is a recommendation to play ``recommendations()[:, m]``.
-    recommends: ClassVar[bool] = False
-
-    def recommendations(self) -> np.ndarray | None:
-        """The action each message recommends, ``(B, M)``, for senders that recommend."""
-        return None
-
-
-class Receiver(Agent):
-    """A receiver: maps each round's message to an action."""
-
-    side: ClassVar[str] = "receiver"
-    level: ClassVar[str] = "learning"
-
-    def observe_scheme(self, schemes: np.ndarray) -> None:
-        """See the sender's scheme ``(B, S, M)`` (only called when ``needs_scheme``)."""
-
-    def _checked_schemes(self, schemes: np.ndarray) -> np.ndarray:
-        """``schemes`` as a float array, checked to be ``(B, S, M)`` for this reset."""
-        view = self._require_reset()
-        schemes = as_float_array(schemes, "schemes")
-        expected = (self.runs, view.n_states, view.n_messages)
-        if schemes.shape != expected:
-            raise ValueError(f"schemes must have shape {expected}, got {schemes.shape}")
-        return schemes
-
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        """Actions ``(B,)`` for the messages ``(B,)`` of this round."""
-        raise NotImplementedError
-
-    def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        """Feedback of one round: the receiver's own rewards."""
-
-    def observe_states(self, messages: np.ndarray, states: np.ndarray) -> None:
-        """After the round, the states ``(B,)`` the messages ``(B,)`` were sent in (only
-        called when ``observes_state``)."""
-
-    def policy(self) -> np.ndarray:
-        """The current greedy response table ``q[b, m, a]``, shape ``(B, M, A)``."""
-        raise NotImplementedError
 
 
 # ------------------------------------------------------------------ shared helpers

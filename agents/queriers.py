@@ -25,11 +25,11 @@ name                      behaviour
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from agents.base import Agent
+from agents.base import Querier
 from agents.registry import register
 from persuasion_env._validation import check_costs, check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
@@ -46,11 +46,9 @@ from persuasion_env.solvers.oracle import (
 __all__ = ["DPQuerier", "GreedyQuerier", "NoQuery", "RandomQuerier"]
 
 
-class _Querier(Agent):
-    # The agent metadata of agents.base.Agent, for the oracle game's senders.
-    side: ClassVar[str] = "sender"
-    game: ClassVar[str] = "oracle"
-    level: ClassVar[str] = "query"
+class _Querier(Querier):
+    # Metadata (side "sender", game "oracle", level "query", full information: it is given
+    # the game) from persuasion_env.protocols.Querier.
 
     def __init__(
         self,

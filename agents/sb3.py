@@ -38,7 +38,7 @@ from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
 
 from agents._sampling import sample_rows
-from agents.base import GameView, Receiver, Sender
+from agents.base import BLACK_BOX, GameView, Receiver, Sender
 from agents.registry import register
 from persuasion_env._fingerprint import digest
 from persuasion_env.bayes import one_hot
@@ -168,6 +168,9 @@ class SB3Sender(_SB3Agent, Sender):
 
     name = "sb3"
     learns = False
+    # Per object, a scheme-level policy trained on u2 is full information (information_class).
+    information = BLACK_BOX
+    observes = ("state",)
     description = "A trained Stable-Baselines3 policy as a sender (per round or scheme-level)"
     _param_names = ("deterministic", "action_mapping", "logit_scale")
     _fingerprint_options = (*_param_names, "full_information", "level", "n_messages")
@@ -303,6 +306,9 @@ class SB3Receiver(_SB3Agent, Receiver):
 
     name = "sb3"
     learns = False
+    # Per object, a vector-observation policy sees the scheme: white box (information_class).
+    information = BLACK_BOX
+    observes = ("message",)
     description = "A trained Stable-Baselines3 policy as a receiver"
     _param_names = ("deterministic",)
     _fingerprint_options = (*_param_names, "level")

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 
+from agents.reproduce.seed000 import SEED_TABLE2
 from persuasion_env import PersuasionGame, simulate, solve_commitment
-from persuasion_env.reproduce.seed000 import SEED_TABLE2
 
 PAIRS = {"modelr": "q_learning", "info_q": "q_learning", "info_policy": "reinforce"}
 # Seed 000, Table 2: ModelR, Info-Q, Info-Policy.

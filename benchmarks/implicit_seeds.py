@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from agents import make_receiver
-from persuasion_env.reproduce.seed000 import (  # the experiment's own protocol, reused
+from agents.reproduce.seed000 import (  # the experiment's own protocol, reused
     EVALUATION_EPOCHS,
     IMPLICIT_RECEIVERS,
     SEED_TABLE1,

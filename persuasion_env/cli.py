@@ -12,7 +12,6 @@ exactly one JSON object on stdout. The error table is in docs/errors.md.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import shutil
@@ -456,7 +455,8 @@ def cmd_envs(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from agents.registry import describe_agents
+    # The registry's declared metadata: no agent module (and so no torch) is imported.
+    from persuasion_env.registry import describe_agents
 
     rows = describe_agents()
     if args.json:
@@ -467,7 +467,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
         print(f"{side}s:")
         width = max((len(r["name"]) for r in chosen), default=0)
         for r in chosen:
-            print(f"  {r['name']:<{width}}  {r['description']}")
+            info = f"[{r['information']}]"
+            print(f"  {r['name']:<{width}}  {info:<18}  {r['description']}")
     return 0
 
 
@@ -579,15 +580,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _optional_commands() -> list[Callable[[Any], Any]]:
     """Subcommands that live beside their features (each adds its own parser)."""
+    from persuasion_env.registry import load_entry_point
+    from persuasion_env.reproduce import ADD_PARSER
+
     extensions = []
-    for module, function in (
-        ("persuasion_env.oracle.cli", "add_oracle_parser"),
-        ("persuasion_env.reproduce", "add_reproduce_parser"),
-    ):
+    # "module:function" entry points: the reproductions live on the agents side (they train
+    # TableNet) and are reached by name, never imported by persuasion_env.
+    for entry in ("persuasion_env.oracle.cli:add_oracle_parser", ADD_PARSER):
         try:
-            extensions.append(getattr(importlib.import_module(module), function))
+            extensions.append(load_entry_point(entry))
         except ModuleNotFoundError as exc:
-            if exc.name is None or not module.startswith(exc.name):
+            if exc.name is None or not entry.startswith(exc.name):
                 raise  # a dependency is missing inside the module: that is a real error
     return extensions
 

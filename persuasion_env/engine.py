@@ -30,6 +30,8 @@ from persuasion_env._validation import (
     make_rng,
 )
 from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import GameView
+from persuasion_env.registry import make_agent
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
 
@@ -172,9 +174,7 @@ def _check_games(game: Any) -> tuple[PersuasionGame, ...]:
 def resolve_agent(agent: Any, side: str) -> Any:
     """An agent object from an object or a registry name, checked to be a ``side`` agent."""
     if isinstance(agent, str):
-        from agents.registry import make_receiver, make_sender  # lazy: one import direction
-
-        agent = make_sender(agent) if side == "sender" else make_receiver(agent)
+        agent = make_agent(side, agent)
     if getattr(agent, "side", None) != side:
         raise TypeError(f"{side} must be a {side} agent or its registry name, got {agent!r}")
     if getattr(agent, "game", "repeated") != "repeated":
@@ -257,8 +257,6 @@ def simulate(
                     f"{agent.side} {agent.name!r} cannot play a batch of different games; "
                     "simulate one game at a time"
                 )
-
-    from agents.base import GameView  # lazy: persuasion_env never imports agents at load time
 
     n_games = len(games)
     runs = n_games * runs_per_game

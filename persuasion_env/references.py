@@ -39,6 +39,7 @@ from scipy import stats
 from persuasion_env._validation import check_bool, check_int, check_positive, make_rng
 from persuasion_env.engine import TAIL_FRACTION, simulate
 from persuasion_env.game import PersuasionGame
+from persuasion_env.registry import make_agent
 from persuasion_env.solvers.commitment import (
     cached_solve_commitment,
     full_disclosure_value,
@@ -190,15 +191,15 @@ def best_fixed_scheme(
         )
     build_receiver = _receiver_factory(receiver)
 
-    from agents.registry import make_sender  # lazy: persuasion_env does not import agents
-
     family: list[tuple[str, Any]] = []  # (member name, sender)
     for margin in margins:
-        family.append((f"lp_optimal:margin={margin:g}", make_sender("lp_optimal", margin=margin)))
+        family.append(
+            (f"lp_optimal:margin={margin:g}", make_agent("sender", "lp_optimal", margin=margin))
+        )
     if full_disclosure:
-        family.append(("full_disclosure", make_sender("full_disclosure")))
+        family.append(("full_disclosure", make_agent("sender", "full_disclosure")))
     if no_information:
-        family.append(("no_information", make_sender("no_information")))
+        family.append(("no_information", make_agent("sender", "no_information")))
     if not family:
         raise ValueError("the reference family is empty: give margins or include a member")
 
@@ -263,11 +264,9 @@ def _receiver_factory(receiver: Any) -> Callable[[], Any]:
         and isinstance(receiver[0], str)
         and isinstance(receiver[1], Mapping)
     ):
-        from agents.registry import make_receiver
-
         name, kwargs = receiver[0], dict(receiver[1])
-        make_receiver(name, **kwargs)  # fail now on a bad name or option
-        return lambda: make_receiver(name, **kwargs)
+        make_agent("receiver", name, **kwargs)  # fail now on a bad name or option
+        return lambda: make_agent("receiver", name, **kwargs)
     if getattr(receiver, "side", None) == "receiver":
         return lambda: copy.deepcopy(receiver)
     if callable(receiver):

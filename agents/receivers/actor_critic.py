@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import GameView, Receiver, uniform_over_argmax
+from agents.base import BLACK_BOX, GameView, Receiver, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import check_choice, check_int, check_positive, check_probability
 
@@ -91,6 +91,8 @@ class ActorCriticReceiver(Receiver):
     name = "actor_critic"
     description = "Lin et al. 2023's receiver: softmax actor per message, TD critic, Adam 7e-4"
     learns = True
+    information = BLACK_BOX
+    observes = ("message", "own_payoff")
     batched_games = True
     _param_names = ("lr_actor", "lr_critic", "batch_size", "grad_clip", "critic_init")
 

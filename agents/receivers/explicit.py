@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents._sampling import sample_rows
-from agents.base import GameView, Receiver
+from agents.base import FULL_INFORMATION, WHITE_BOX, GameView, Receiver
 from agents.registry import register
 from persuasion_env import bayes
 from persuasion_env._validation import check_positive
@@ -16,6 +16,8 @@ class _SchemeReader(Receiver):
 
     level = "explicit"
     needs_scheme = True
+    information = WHITE_BOX  # it reads the sender's scheme
+    observes = ("message", "scheme")
     batched_games = True
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
@@ -40,6 +42,8 @@ class BestResponseReceiver(_SchemeReader):
 
     name = "best_response"
     full_information = True  # u1 is used only for A1's tie rule (the sender-preferred tie)
+    information = FULL_INFORMATION
+    observes = ("message", "scheme", "game")
     description = "Rational receiver: sees the scheme, plays the Bayesian best response"
 
     def __init__(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents import _bandits
-from agents.base import GameView, Receiver, rand_argmax, uniform_over_argmax
+from agents.base import BLACK_BOX, GameView, Receiver, rand_argmax, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import check_positive, check_probability
 
@@ -22,6 +22,8 @@ class BanditReceiver(Receiver):
     """A receiver that runs one tabular learner over (message, action)."""
 
     learns = True
+    information = BLACK_BOX
+    observes = ("message", "own_payoff")
     batched_games = True
     _learner: type[_bandits.TabularLearner]
 
@@ -157,6 +159,8 @@ class FictitiousPlayReceiver(Receiver):
     description = "Fictitious play: sees the state after acting, best-responds to the posteriors"
     learns = True
     observes_state = True
+    information = BLACK_BOX
+    observes = ("message", "state_after")  # it learns beliefs, not payoffs
     batched_games = True
     _param_names = ("discount", "prior_weight")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import GameView, Sender, rand_argmax, uniform_over_argmax
+from agents.base import BLACK_BOX, GameView, Sender, rand_argmax, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import (
     check_bool,
@@ -43,6 +43,8 @@ class InfoQSender(Sender):
 
     name = "info_q"
     learns = True
+    information = BLACK_BOX
+    observes = ("state", "action", "own_payoff")
     batched_games = True
     description = "Info-Q (Bhatt & Buro): inference-based deterministic messages, Q-table"
     _param_names = ("alpha", "initial_q", "weight_by_frequency", "n_messages")
@@ -154,6 +156,8 @@ class ModelRSender(Sender):
 
     name = "modelr"
     learns = True
+    information = BLACK_BOX
+    observes = ("state", "action", "own_payoff")
     batched_games = True
     description = "ModelR: models the receiver's action per message, best-responds to it"
     _param_names = ("alpha", "epsilon", "epsilon_decay", "model_alpha", "n_messages")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents import _bandits
-from agents.base import GameView, Sender
+from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from persuasion_env._validation import check_int
 
@@ -19,6 +19,8 @@ class BanditSender(Sender):
     """A sender that runs one tabular learner over (state, message)."""
 
     learns = True
+    information = BLACK_BOX
+    observes = ("state", "action", "own_payoff")
     batched_games = True
     _learner: type[_bandits.TabularLearner]
 

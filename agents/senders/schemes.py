@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import GameView, Sender
+from agents.base import BLACK_BOX, FULL_INFORMATION, GameView, Sender
 from agents.registry import register
 from persuasion_env._validation import check_int, check_positive, check_stochastic_rows
 from persuasion_env.game import PersuasionGame
@@ -20,6 +20,8 @@ class SchemeSender(Sender):
 
     level = "scheme"
     batched_games = True
+    information = BLACK_BOX
+    observes = ("state",)  # it draws each message from its scheme; it learns nothing
 
     def _make_schemes(self, view: GameView) -> np.ndarray:
         """The scheme(s) to commit to: ``(S, M)`` for all runs or ``(B, S, M)``."""
@@ -64,6 +66,8 @@ class LPOptimalSender(SchemeSender):
 
     name = "lp_optimal"
     full_information = True
+    information = FULL_INFORMATION
+    observes = ("state", "game")
     recommends = True
     description = "Exact optimal commitment (LP/MILP via HiGHS); optional obedience margin"
     _param_names = ("margin", "n_messages")

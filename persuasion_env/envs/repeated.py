@@ -37,6 +37,8 @@ from persuasion_env._validation import (
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import GameView
+from persuasion_env.registry import make_agent
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment
 
@@ -161,10 +163,7 @@ def embedded_agent(agent: Any, side: str, kwargs: Mapping[str, Any] | None = Non
     if kwargs and not isinstance(agent, str):
         raise TypeError(f"{side}_kwargs can only be used with a {side} given by registry name")
     if isinstance(agent, str):
-        from agents.registry import make_receiver, make_sender  # lazy: one import direction
-
-        build = make_sender if side == "sender" else make_receiver
-        agent = build(agent, **dict(kwargs or {}))
+        agent = make_agent(side, agent, **dict(kwargs or {}))
     else:
         agent = copy.deepcopy(agent)
     return resolve_agent(agent, side)
@@ -262,8 +261,6 @@ class RoundCore:
         self, game: PersuasionGame, agent: Any, n_messages: int, rng: np.random.Generator
     ) -> None:
         """Start ``B`` fresh runs of ``game``; the agent gets a Generator spawned from ``rng``."""
-        from agents.base import GameView  # lazy: persuasion_env never imports agents at load
-
         self.game, self.agent, self.rng = game, agent, rng
         self.n_messages = n_messages
         agent.reset(GameView.for_agent(game, agent, n_messages), runs=self.runs, rng=spawn_rng(rng))

@@ -32,6 +32,7 @@ from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.repeated import GameConfig, embedded_agent, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import GameView
 
 __all__ = ["SchemeCommitmentEnv", "ACTION_MAPPINGS", "action_to_scheme", "game_observation"]
 
@@ -236,8 +237,6 @@ class SchemeCommitmentEnv(gymnasium.Env):
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
         if self.receiver.needs_scheme:
-            from agents.base import GameView  # lazy: one import direction
-
             view = GameView.for_agent(self.game, self.receiver, self.n_messages)
             self.receiver.reset(view, runs=1, rng=spawn_rng(self.np_random))
         self._obs = game_observation(self.game, receiver_utility=self.observe_receiver_utility)

@@ -42,6 +42,7 @@ import numpy as np
 from persuasion_env._fingerprint import agent_fingerprint
 from persuasion_env._validation import check_bool, check_game_size, check_int, check_positive
 from persuasion_env.game import PersuasionGame
+from persuasion_env.registry import make_agent
 from persuasion_env.tournament.workers import (
     limit_worker_threads,
     play_processes,
@@ -76,10 +77,7 @@ class AgentEntry:
     def build(self) -> Any:
         if self.prototype is not None:
             return copy.deepcopy(self.prototype)
-        from agents.registry import make_receiver, make_sender
-
-        make = make_sender if self.side == "sender" else make_receiver
-        return make(self.name, **dict(self.kwargs))
+        return make_agent(self.side, self.name, **dict(self.kwargs))
 
     def describe(self, fingerprint: str) -> dict[str, Any]:
         """JSON-ready identity (for the fingerprint of a stored tournament); ``fingerprint``

@@ -11,7 +11,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from persuasion_env.reproduce import run_experiment, seed000  # noqa: E402
+from agents.reproduce import seed000  # noqa: E402
+from persuasion_env.reproduce import run_experiment  # noqa: E402
 
 REQUIRED = {"size", "game", "learned_value", "lp_value", "ratio", "predicted_value"}
 

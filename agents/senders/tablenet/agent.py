@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from agents._sampling import sample_rows
-from agents.base import GameView, Sender
+from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders.tablenet.algorithm import Algorithm1Result, algorithm1
 from agents.senders.tablenet.config import TableNetConfig
@@ -44,6 +44,8 @@ class TableNetSender(Sender):
     learns = True
     needs_scheme = False
     full_information = False
+    information = BLACK_BOX
+    observes = ("state", "action")  # it counts the receiver's actions per message
     batched_games = True
     description = (
         "TableNet (seed 000): learns a receiver model from epochs of play, optimises the "

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from persuasion_env.reproduce.seed000.experiment import run_experiment
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.experiment import run_experiment
+from agents.reproduce.seed000.settings import (
     DEFAULT_IMPLICIT_RECEIVERS,
     EXPERIMENTS,
     IMPLICIT_RECEIVERS,

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from persuasion_env._io import atomic_path, atomic_write_text
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.settings import (
     BASELINES,
     SEED_TABLE1,
     SEED_TABLE2,
 )
+from persuasion_env._io import atomic_path, atomic_write_text
 
 
 def _save_figure(fig, path: Path) -> None:

@@ -8,35 +8,35 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from persuasion_env._io import atomic_write_text
-from persuasion_env._validation import check_int
-from persuasion_env.reproduce.seed000.files import (
+from agents.reproduce.seed000.files import (
     _check_out_dir,
     _check_sizes,
     _done_keys,
     _read_rows,
     _replace_rows,
 )
-from persuasion_env.reproduce.seed000.plots import (
+from agents.reproduce.seed000.plots import (
     _plot_explicit,
     _plot_implicit,
     _plot_messages,
     _plot_warmup,
 )
-from persuasion_env.reproduce.seed000.runners import _RUNNERS, make_game
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.runners import _RUNNERS, make_game
+from agents.reproduce.seed000.settings import (
     DEFAULT_IMPLICIT_RECEIVERS,
     DEFAULT_SIZES,
     EXPERIMENTS,
     IMPLICIT_RECEIVERS,
     MESSAGE_COUNTS,
 )
-from persuasion_env.reproduce.seed000.tables import (
+from agents.reproduce.seed000.tables import (
     _table_explicit,
     _table_implicit,
     _table_messages,
     _table_warmup,
 )
+from persuasion_env._io import atomic_write_text
+from persuasion_env._validation import check_int
 
 
 def run_experiment(

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env._io import atomic_write_text
-from persuasion_env._validation import check_int
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.settings import (
     BASELINES,
 )
+from persuasion_env._io import atomic_write_text
+from persuasion_env._validation import check_int
 
 
 def _check_out_dir(out_dir: str | os.PathLike[str]) -> Path:

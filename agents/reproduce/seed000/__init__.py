@@ -29,10 +29,10 @@ numbers, TableNet's settings), :mod:`.runners` (one batch of games -> rows), :mo
 # Private names are re-exported too: benchmarks/implicit_seeds.py reuses the implicit
 # experiment's protocol, and the tests replace entries of ``_RUNNERS`` (the same dict
 # :func:`run_experiment` reads).
-from persuasion_env.reproduce.seed000.cli import add_reproduce_parser
-from persuasion_env.reproduce.seed000.experiment import run_experiment
-from persuasion_env.reproduce.seed000.files import REQUIRED_COLUMNS  # noqa: F401
-from persuasion_env.reproduce.seed000.runners import (  # noqa: F401
+from agents.reproduce.seed000.cli import add_reproduce_parser
+from agents.reproduce.seed000.experiment import run_experiment
+from agents.reproduce.seed000.files import REQUIRED_COLUMNS  # noqa: F401
+from agents.reproduce.seed000.runners import (  # noqa: F401
     _RUNNERS,
     _actual_values,
     _learn_implicit,
@@ -40,7 +40,7 @@ from persuasion_env.reproduce.seed000.runners import (  # noqa: F401
     _lp_values,
     make_game,
 )
-from persuasion_env.reproduce.seed000.settings import (  # noqa: F401
+from agents.reproduce.seed000.settings import (  # noqa: F401
     BASELINES,
     DEFAULT_IMPLICIT_RECEIVERS,
     DEFAULT_SIZES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.settings import (
     BASELINES,
     EVALUATION_EPOCHS,
     MILP_MAX_SIZE,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env.reproduce.seed000.settings import (
+from agents.reproduce.seed000.settings import (
     BASELINES,
     DEFAULT_IMPLICIT_RECEIVERS,
     EVALUATION_EPOCHS,
