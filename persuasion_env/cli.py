@@ -215,6 +215,8 @@ def parse_agents(text: str, option: str) -> list[Any]:
             key, sep, value = option_text.partition("=")
             if not sep or not key:
                 raise UserError(f"{option}: expected name:key=value, got {item!r}")
+            if key.strip() in kwargs:
+                raise UserError(f"{option}: option {key.strip()!r} given twice in {item!r}")
             kwargs[key.strip()] = _parse_value(value.strip())
         agents.append((name.strip(), kwargs) if kwargs else name.strip())
     if not agents:
