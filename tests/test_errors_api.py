@@ -12,10 +12,8 @@ import pytest
 from agents import make_receiver, make_sender
 from persuasion_env import PersuasionGame, simulate
 from persuasion_env._validation import MAX_CELLS, check_costs
-from persuasion_env.oracle import OracleGame
-from persuasion_env.solvers import solve_commitment
-from persuasion_env.oracle import variants
-from persuasion_env.solvers import full_disclosure_value, no_information_value
+from persuasion_env.oracle import OracleGame, variants
+from persuasion_env.solvers import full_disclosure_value, no_information_value, solve_commitment
 from persuasion_env.solvers.oracle import evaluate_plan, greedy_plan, interval_values, plan_queries
 from persuasion_env.tournament import Tournament
 
