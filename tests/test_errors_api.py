@@ -81,7 +81,11 @@ GAME_CASES = {
         ValueError,
         "unknown key.*priors",
     ),
-    "from_dict None": (lambda: PersuasionGame.from_dict(None), ValueError, "data must be a game"),
+    "from_dict None": (
+        lambda: PersuasionGame.from_dict(None),
+        ValueError,
+        "data must be a JSON object",
+    ),
     "from_json None": (lambda: PersuasionGame.from_json(None), TypeError, "text"),
     "from_json non-UTF-8 bytes": (lambda: PersuasionGame.from_json(b"\xff"), ValueError, "UTF-8"),
     "random n_states 0": (lambda: PersuasionGame.random(0, 2), ValueError, "n_states must be >="),
