@@ -31,7 +31,7 @@ import numpy as np
 
 from agents.base import Querier
 from agents.registry import register
-from persuasion_env._validation import check_costs, check_int, make_rng
+from persuasion_env._validation import check_costs, check_instance, check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import (
     LeafPolicy,
@@ -74,8 +74,7 @@ class _Querier(Querier):
         seed: int | np.random.Generator | None = None,
     ) -> None:
         """Prepare for one episode of ``game`` (budget/costs override the constructor's)."""
-        if not isinstance(game, OracleGame):
-            raise TypeError(f"game must be an OracleGame, got {type(game).__name__}")
+        check_instance(game, OracleGame, "game")
         if budget is not None:
             budget = check_int(budget, "budget", minimum=0)
         costs = self.costs if costs is None else costs

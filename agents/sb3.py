@@ -59,6 +59,10 @@ def load_model(model: BaseAlgorithm | str | Path, algorithm: str | None = None) 
     if isinstance(model, BaseAlgorithm):
         return model
     if isinstance(model, str | Path):
+        path = Path(model)
+        if not path.is_file() and not Path(f"{path}.zip").is_file():  # SB3 adds ".zip"
+            problem = "is not a file" if path.exists() else "does not exist"
+            raise ValueError(f"model file {str(path)!r} {problem}")
         if algorithm is None:
             raise ValueError("algorithm (e.g. 'PPO') is required to load a model from a file")
         cls = getattr(stable_baselines3, algorithm, None)

@@ -246,6 +246,19 @@ def check_string(value: Any, name: str, *, optional: bool = False) -> str | None
     return value
 
 
+def check_instance(value: Any, cls: type | tuple[type, ...], name: str) -> Any:
+    """Return ``value`` if it is an instance of ``cls``; otherwise a ``TypeError`` such as
+    "og must be an OracleGame, got str" (so a wrong object never fails later with an
+    ``AttributeError`` deep inside a solver)."""
+    if not isinstance(value, cls):
+        kinds = cls if isinstance(cls, tuple) else (cls,)
+        wanted = " or ".join(
+            ("an " if k.__name__[0] in "AEIOU" else "a ") + k.__name__ for k in kinds
+        )
+        raise TypeError(f"{name} must be {wanted}, got {type(value).__name__}")
+    return value
+
+
 def check_names(names: Any, count: int, label: str, default: str) -> tuple[str, ...]:
     """``count`` distinct display names (strings), or ``default0, default1, ...`` for None."""
     if names is None:
@@ -339,6 +352,35 @@ def check_action(action: Any, n: int, *, label: str = "action", what: str = "") 
     if not 0 <= value < n:
         raise ValueError(f"{label} must be a{kind or 'n integer'} in [0, {n}) {space}, got {value}")
     return value
+
+
+def check_turn_actions(
+    actions: Any, agents: Sequence[str], mover: str, n_actions: Mapping[str, int]
+) -> dict[str, int]:
+    """The ``actions`` dict of a turn-based PettingZoo parallel ``step``, checked.
+
+    ``actions`` must be a mapping from agent names (``agents``) to actions; the agent whose
+    turn it is (``mover``) must have one; every action given (also the waiting agent's, or
+    ``None`` for none) must be an integer in ``[0, n_actions[agent])`` (:func:`check_action`).
+
+    Returns:
+        ``{agent: int action}`` for the actions given (``None`` entries dropped).
+    """
+    if not isinstance(actions, Mapping):
+        raise TypeError(f"actions must be a dict {{agent: action}}, got {type(actions).__name__}")
+    unknown = sorted(map(str, set(actions) - set(agents)))
+    if unknown:
+        raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {list(agents)}")
+    if actions.get(mover) is None:
+        raise ValueError(
+            f"it is the {mover}'s turn: actions must hold an action for {mover!r}, got "
+            f"keys {sorted(map(str, actions))}"
+        )
+    return {
+        agent: check_action(action, n_actions[agent], label=f"{agent}'s action")
+        for agent, action in actions.items()
+        if action is not None
+    }
 
 
 # ------------------------------------------------------------------------ files

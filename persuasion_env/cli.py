@@ -214,6 +214,8 @@ def parse_agents(text: str, option: str) -> list[Any]:
             key, sep, value = option_text.partition("=")
             if not sep or not key:
                 raise UserError(f"{option}: expected name:key=value, got {item!r}")
+            if key.strip() in kwargs:
+                raise UserError(f"{option}: option {key.strip()!r} given twice in {item!r}")
             kwargs[key.strip()] = _parse_value(value.strip())
         agents.append((name.strip(), kwargs) if kwargs else name.strip())
     if not agents:
@@ -381,9 +383,14 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     check_int(config["games"], "--games", minimum=1)
     check_int(config["game_seed"], "--game-seed", minimum=0)
     examples_text = config["examples"]
-    examples = [e.strip() for e in examples_text.split(",") if e.strip()] if examples_text else []
+    examples = [e.strip() for e in (examples_text or "").split(",") if e.strip()]
+    if examples_text is not None and not examples:
+        raise UserError(f"--examples expects comma-separated example names, got {examples_text!r}")
     size_text = config["sizes"]
-    sizes = parse_int_list(size_text, "--sizes") if size_text else ([] if examples else [4])
+    # an explicit --sizes '' is refused by the size parser (no games), not read as the default
+    sizes = parse_int_list(size_text, "--sizes") if size_text is not None else []
+    if size_text is None and not examples:
+        sizes = [4]
     tournament = Tournament(
         parse_agents(config["senders"], "--senders"),
         parse_agents(config["receivers"], "--receivers"),

@@ -208,7 +208,9 @@ class PersuasionGame:
     def from_dict(cls, data: Any) -> PersuasionGame:
         """Build a game from :meth:`to_dict` output, with errors naming missing keys."""
         if not isinstance(data, dict):
-            raise ValueError(f"a game must be a JSON object, got {type(data).__name__}")
+            raise ValueError(
+                f"data must be a JSON object (a dict) describing a game, got {type(data).__name__}"
+            )
         missing = [k for k in ("prior", "sender_utility", "receiver_utility") if k not in data]
         if missing:
             raise ValueError(f"game JSON is missing key(s): {', '.join(missing)}")

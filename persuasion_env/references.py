@@ -36,7 +36,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from persuasion_env._validation import check_bool, check_int, check_positive, make_rng
+from persuasion_env._validation import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_positive,
+    make_rng,
+)
 from persuasion_env.engine import TAIL_FRACTION, simulate
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registry import make_agent
@@ -172,8 +178,7 @@ def best_fixed_scheme(
             a name, pair, factory or receiver.
         ValueError: on an empty family, negative margins, or bad simulation sizes.
     """
-    if not isinstance(game, PersuasionGame):
-        raise TypeError(f"game must be a PersuasionGame, got {type(game).__name__}")
+    check_instance(game, PersuasionGame, "game")
     rounds = check_int(rounds, "rounds", minimum=1)
     runs = check_int(runs, "runs", minimum=1)
     if isinstance(seed, np.random.Generator):

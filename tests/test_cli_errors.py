@@ -115,6 +115,33 @@ USAGE = [
     (["demo", "--out", "{d}/a_file"], "exists and is not a directory"),
     (["reproduce", "nope"], "argument experiment: invalid choice"),
     (["reproduce", "warmup", "--sizes", "4x5", "--out", "{d}/r"], "--sizes"),
+    # red-team additions (issue 13 part 3)
+    (
+        ["solve", "--random", "3x3", "--messages", "1000000000"],
+        "n_messages: a 3x1000000000 game is too large",  # was a 22 GiB allocation
+    ),
+    (
+        ["solve", "--random", "3x3", "--margin", "1e9"],
+        "no scheme is obedient with margin=1000000000.0",
+    ),
+    (["oracle", "--example", "three-types", "--eps", "0"], "--eps must be > 0"),
+    (["oracle", "--example", "three-types", "--eps", "nan"], "--eps must be finite"),
+    (["oracle", "--example", "three-types", "--costs", ""], "--costs must list T-1 numbers"),
+    (
+        ["oracle", "--example", "three-types", "--greedy", "--non-adaptive"],
+        "--greedy cannot be combined with --non-adaptive",
+    ),
+    (
+        ["oracle", "--example", "three-types", "--greedy", "--eps", "0.1"],
+        "--greedy cannot be combined with --eps",
+    ),
+    (["tournament", "--sizes", ""], "--sizes expects a comma-separated list of sizes"),
+    (["tournament", "--examples", ","], "--examples expects comma-separated example names"),
+    (
+        ["tournament", "--senders", "q_learning:alpha=0.1:alpha=0.2"],
+        "--senders: option 'alpha' given twice",
+    ),
+    (["tournament", "--senders", "sb3:model={d}/none.zip"], "none.zip' does not exist"),
     (["envs", "--bogus"], "unrecognized arguments"),
     (["agents", "extra"], "unrecognized arguments"),
 ]

@@ -12,9 +12,9 @@ import pytest
 from agents import make_receiver, make_sender
 from persuasion_env import PersuasionGame, simulate
 from persuasion_env._validation import MAX_CELLS, check_costs
-from persuasion_env.oracle import OracleGame
-from persuasion_env.solvers import solve_commitment
-from persuasion_env.solvers.oracle import greedy_plan, plan_queries
+from persuasion_env.oracle import OracleGame, variants
+from persuasion_env.solvers import full_disclosure_value, no_information_value, solve_commitment
+from persuasion_env.solvers.oracle import evaluate_plan, greedy_plan, interval_values, plan_queries
 from persuasion_env.tournament import Tournament
 
 P = [0.5, 0.5]
@@ -81,6 +81,11 @@ GAME_CASES = {
         ValueError,
         "unknown key.*priors",
     ),
+    "from_dict None": (
+        lambda: PersuasionGame.from_dict(None),
+        ValueError,
+        "data must be a JSON object",
+    ),
     "from_json None": (lambda: PersuasionGame.from_json(None), TypeError, "text"),
     "from_json non-UTF-8 bytes": (lambda: PersuasionGame.from_json(b"\xff"), ValueError, "UTF-8"),
     "random n_states 0": (lambda: PersuasionGame.random(0, 2), ValueError, "n_states must be >="),
@@ -133,6 +138,30 @@ SOLVE_CASES = {
     "time_limit 0": (lambda: solve_commitment(PROSECUTOR, time_limit=0), ValueError, "time_lim"),
     "time_limit inf": (lambda: solve_commitment(PROSECUTOR, time_limit=INF), ValueError, "time_"),
     "node_limit 0": (lambda: solve_commitment(PROSECUTOR, node_limit=0), ValueError, "node_lim"),
+    "method None": (lambda: solve_commitment(PROSECUTOR, method=None), TypeError, "method"),
+    # a 22 GiB scheme before: the size limit applies to S x n_messages
+    "n_messages huge": (
+        lambda: solve_commitment(PROSECUTOR, 10**9),
+        ValueError,
+        "n_messages: a 2x1000000000 game is too large",
+    ),
+    # HiGHS reported "Unknown" (a RuntimeError) for a margin far above the utility spread
+    "margin 1e9": (
+        lambda: solve_commitment(PROSECUTOR, margin=1e9),
+        ValueError,
+        "margin=1000000000.0",
+    ),
+    "margin 1e9 with messages": (
+        lambda: solve_commitment(PROSECUTOR, 1, margin=1e9),
+        ValueError,
+        "no scheme is obedient with margin",
+    ),
+    "full_disclosure_value of a str": (
+        lambda: full_disclosure_value("prosecutor"),
+        TypeError,
+        "game must be a PersuasionGame, got str",
+    ),
+    "no_information_value of None": (lambda: no_information_value(None), TypeError, "game"),
 }
 
 ORACLE_CASES = {
@@ -240,6 +269,59 @@ ORACLE_CASES = {
     "plan adaptive a str": (lambda: plan_queries(THREE, 2, adaptive="yes"), TypeError, "adaptiv"),
     "plan game a str": (lambda: plan_queries("three-types", 2), TypeError, "og"),
     "greedy costs negative": (lambda: greedy_plan(THREE, costs=[-1, 0]), ValueError, "costs"),
+    "plan policies a str": (lambda: plan_queries(THREE, 2, policies="no"), TypeError, "policies"),
+    "greedy policies None": (lambda: greedy_plan(THREE, 2, policies=None), TypeError, "policies"),
+    "interval_values og a str": (lambda: interval_values("x"), TypeError, "og must be an Oracle"),
+    "interval_values method": (lambda: interval_values(THREE, method="x"), ValueError, "method"),
+    "evaluate_plan og a str": (
+        lambda: evaluate_plan("x", plan_queries(THREE, 1)),
+        TypeError,
+        "og must be an OracleGame",
+    ),
+    "evaluate_plan plan None": (lambda: evaluate_plan(THREE, None), TypeError, "plan must be a"),
+    "evaluate_plan another game's plan": (
+        lambda: evaluate_plan(OracleGame.random(3, 5, seed=0), plan_queries(THREE, 1)),
+        ValueError,
+        "plan covers types 0..2 but og has 5 types",
+    ),
+    "multi-action sender_utility length": (
+        lambda: variants.MultiActionOracleGame(
+            [[0.25, 0.25], [0.25, 0.25]], np.zeros((2, 3)), [1.0, 0.0]
+        ),
+        ValueError,
+        "sender_utility must have shape",
+    ),
+    "multi-action receiver_utility rows": (
+        lambda: variants.MultiActionOracleGame(
+            [[0.25, 0.25], [0.25, 0.25]], np.zeros((3, 3)), [1.0, 0.0, 0.5]
+        ),
+        ValueError,
+        "receiver_utility must have shape",
+    ),
+    "play_multiaction game a str": (
+        lambda: variants.play_multiaction("x", 0, 1),
+        TypeError,
+        "game must be a MultiActionOracleGame",
+    ),
+    "play_multiaction n_candidates 0": (
+        lambda: variants.play_multiaction(
+            variants.MultiActionOracleGame.random(2, 2, 3, seed=0), 0, 1, n_candidates=0
+        ),
+        ValueError,
+        "n_candidates must be >= 1",
+    ),
+    "partition og a str": (lambda: variants.solve_partition_queries("x", 1), TypeError, "og"),
+    "partition queries a str": (
+        lambda: variants.solve_partition_queries(THREE, 1, queries="x"),
+        TypeError,
+        r"queries\[0\]",
+    ),
+    "subset_value type out of range": (
+        lambda: variants.subset_value(THREE, [0, 9]),
+        ValueError,
+        r"types must be type indices in \[0, 3\)",
+    ),
+    "subset_value og a str": (lambda: variants.subset_value("x", [0]), TypeError, "og"),
 }
 
 RECEIVER_CASES = [
@@ -428,7 +510,28 @@ TOURNAMENT_CASES = {
     "normalize a str": (dict(normalize="no"), TypeError, "normalize"),
     "querier": (dict(senders=["dp_querier"]), ValueError, "dp_querier"),
     "game_seed negative": (dict(game_seed=-1), ValueError, "game_seed"),
+    "a negative seed": (dict(seeds=[0, -1]), ValueError, r"seeds\[1\] must be >= 0"),
+    "a float seed": (dict(seeds=[0.5]), TypeError, r"seeds\[0\] must be an integer"),
 }
+
+PLAY_CASES = {
+    "jobs 0": (dict(jobs=0), ValueError, "jobs must be >= 1"),
+    "backend None": (dict(backend=None), TypeError, "backend must be 'local' or 'ray'"),
+    "backend unknown": (dict(backend="dask"), ValueError, "backend must be 'local' or 'ray'"),
+    "out an int": (dict(out=5), TypeError, "out must be a directory path"),
+    "resume without out": (dict(resume=True), ValueError, "resume=True needs out"),
+    "resume a str": (dict(resume="yes", out="x"), TypeError, "resume must be True or False"),
+    "progress a str": (dict(progress="no"), TypeError, "progress must be True or False"),
+}
+
+
+@pytest.mark.parametrize("case", PLAY_CASES, ids=str)
+def test_tournament_play(tmp_path, monkeypatch, case):
+    monkeypatch.chdir(tmp_path)  # nothing may be written, but never into the repository
+    changes, error, pattern = PLAY_CASES[case]
+    with pytest.raises(error, match=pattern):
+        small_tournament().play(**changes)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("case", TOURNAMENT_CASES, ids=str)
@@ -504,6 +607,25 @@ def test_files_round_trip(tmp_path):
     assert PersuasionGame.load(tmp_path / "g.json") == PROSECUTOR
     THREE.save(tmp_path / "og.json")
     assert OracleGame.load(str(tmp_path / "og.json")) == THREE
+
+
+def test_commitment_margin_limit_is_the_utility_spread():
+    # u1 = u2 = [[0, 1], [1, 0]]: every state's spread max_a u2 - min_a u2 is 1. Full
+    # disclosure is obedient with margin 1 (each recommendation beats the other action by
+    # exactly 1 in its state) and earns the sender 1, so margin 1 solves with value 1 and any
+    # margin above the spread is infeasible (a posterior gain is at most the spread).
+    assert solve_commitment(game(), margin=1.0).sender_value == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no scheme is obedient with margin=1.001"):
+        solve_commitment(game(), margin=1.001)
+
+
+def test_sb3_model_file_is_named(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    missing = tmp_path / "model.zip"
+    with pytest.raises(ValueError, match="model file .*model.zip' does not exist"):
+        make_sender("sb3", model=str(missing), algorithm="PPO")
+    with pytest.raises(ValueError, match="model file .* is not a file"):
+        make_receiver("sb3", model=tmp_path, algorithm="PPO")
 
 
 def test_receivers_refuse_complex_or_misshapen_schemes():

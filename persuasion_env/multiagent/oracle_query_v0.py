@@ -34,7 +34,6 @@ ignored (the observation's last entry says whose turn it is).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,13 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv, ParallelEnv
 
-from persuasion_env._validation import check_action, check_costs, check_int, check_options
+from persuasion_env._validation import (
+    check_action,
+    check_costs,
+    check_int,
+    check_options,
+    check_turn_actions,
+)
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.envs.oracle_query import resolve_oracle_game, sender_observation
 from persuasion_env.multiagent._wrappers import wrap
@@ -335,20 +340,9 @@ class OracleQueryParallelEnv(ParallelEnv):
         """
         m = self._match
         m.check_live()
-        if not isinstance(actions, Mapping):
-            raise TypeError(
-                f"actions must be a dict {{agent: action}}, got {type(actions).__name__}"
-            )
-        unknown = sorted(map(str, set(actions) - set(self.possible_agents)))
-        if unknown:
-            raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {self.agents}")
         mover = m.turn
-        if actions.get(mover) is None:
-            raise ValueError(
-                f"it is the {mover}'s turn: actions must hold an action for {mover!r}, got "
-                f"keys {sorted(map(str, actions))}"
-            )
-        moves = {a: m.check_move(a, v) for a, v in actions.items() if v is not None}
+        n_actions = {a: self.action_space(a).n for a in self.possible_agents}
+        moves = check_turn_actions(actions, self.possible_agents, mover, n_actions)
         if mover == SENDER:
             rs, rr = m.sender_move(moves[SENDER], self._np_random)
         else:

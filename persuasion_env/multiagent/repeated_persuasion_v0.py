@@ -53,9 +53,11 @@ commitment optimum: what a sender could get by committing, MODEL.md A2).
 ## Parallel API
 
 ``parallel_env()`` wraps the AEC env with PettingZoo's ``turn_based_aec_to_parallel``: each
-parallel step is **half a round**; only the active agent's action is used (the other's is
-ignored), and ``infos[agent]["active_agent"]`` names who moves next. A simultaneous-move
-version would not be persuasion: the receiver must see the message before acting.
+parallel step is **half a round**; only the active agent's action is used (the other's, if
+given, must be in its space but is ignored; an unknown agent or a missing action of the
+active agent is a ``ValueError``), and ``infos[agent]["active_agent"]`` names who moves
+next. A simultaneous-move version would not be persuasion: the receiver must see the message
+before acting.
 
 ## Arguments
 
@@ -91,7 +93,6 @@ from gymnasium import spaces
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector
-from pettingzoo.utils.conversions import turn_based_aec_to_parallel
 from pettingzoo.utils.env import ParallelEnv
 
 from persuasion_env._validation import check_action, check_int, check_positive
@@ -99,7 +100,7 @@ from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.repeated import GameConfig, _row_frequencies, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
-from persuasion_env.multiagent._wrappers import wrap
+from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
@@ -113,7 +114,7 @@ def env(**kwargs: Any) -> AECEnv:
 
 def parallel_env(**kwargs: Any) -> ParallelEnv:
     """The parallel (turn-based) version: one parallel step per move, see the module doc."""
-    return turn_based_aec_to_parallel(env(**kwargs))
+    return TurnBasedParallel(env(**kwargs))
 
 
 class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env._validation import check_costs, check_int
+from persuasion_env._validation import check_costs, check_int, check_positive
 from persuasion_env._validation import parse_size as _parse_size
 from persuasion_env.oracle.game import EXAMPLES, OracleGame
 
@@ -114,9 +114,18 @@ def run_oracle(args: argparse.Namespace) -> int:
     """Run ``persuasion oracle``; returns the exit status (0)."""
     from persuasion_env.solvers.oracle import greedy_plan, plan_queries
 
+    eps = getattr(args, "eps", None)
+    if eps is not None:
+        eps = check_positive(eps, "--eps")
+    if getattr(args, "greedy", False) and (not args.adaptive or eps is not None):
+        other = "--non-adaptive" if not args.adaptive else "--eps"
+        raise ValueError(
+            f"--greedy cannot be combined with {other} (the myopic planner is "
+            "adaptive and solves the game itself)"
+        )
     og = _load_game(args)
     costs = None
-    if getattr(args, "costs", None):
+    if getattr(args, "costs", None) is not None:
         costs = parse_costs(args.costs)
         if costs.size != og.n_types - 1:
             raise ValueError(f"--costs must list T-1 = {og.n_types - 1} numbers, got {costs.size}")
@@ -128,9 +137,7 @@ def run_oracle(args: argparse.Namespace) -> int:
     if getattr(args, "greedy", False):
         plan = greedy_plan(og, budget, costs=costs)
     else:
-        plan = plan_queries(
-            og, budget, adaptive=args.adaptive, costs=costs, eps=getattr(args, "eps", None)
-        )
+        plan = plan_queries(og, budget, adaptive=args.adaptive, costs=costs, eps=eps)
     if args.json:
         out = plan.to_dict()
         out["game"] = og.name

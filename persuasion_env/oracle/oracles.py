@@ -24,6 +24,7 @@ import numpy as np
 
 from persuasion_env._validation import (
     as_float_array,
+    check_instance,
     check_int,
     check_probability,
     make_rng,
@@ -60,8 +61,7 @@ class SimulationOracle:
     """
 
     def __init__(self, og: OracleGame, true_type: int) -> None:
-        if not isinstance(og, OracleGame):
-            raise TypeError(f"og must be an OracleGame, got {type(og).__name__}")
+        check_instance(og, OracleGame, "og")
         t = check_int(true_type, "true_type", minimum=0)
         if t >= og.n_types:
             raise ValueError(f"true_type must be < T = {og.n_types}, got {t}")

@@ -24,7 +24,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from persuasion_env._validation import as_float_array, check_int, make_rng
+from persuasion_env._validation import (
+    as_float_array,
+    check_choice,
+    check_instance,
+    check_int,
+    make_rng,
+)
 from persuasion_env.oracle.game import OracleGame, _check_sorted
 from persuasion_env.solvers.oracle import _b2_lp
 
@@ -49,7 +55,10 @@ def subset_value(og: OracleGame, types: Iterable[int]) -> float:
     The LP of Proposition 3.1 with one message per type of the subset ("types >= t of the
     subset act"); by Lemma 2.6 its value is the optimum for a belief on any type set.
     """
-    idx = np.array(sorted(set(int(t) for t in types)), dtype=int)
+    check_instance(og, OracleGame, "og")
+    idx = np.array(sorted({check_int(t, "types entry", minimum=0) for t in types}), dtype=int)
+    if idx.size and idx[-1] >= og.n_types:
+        raise ValueError(f"types must be type indices in [0, {og.n_types}), got {idx[-1]}")
     if idx.size == 0:
         return 0.0
     psi = og.joint_prior[:, idx]
@@ -89,7 +98,7 @@ class PartitionPlan:
 def _validate_partition(q: Any, T: int, k: int) -> tuple[tuple[int, ...], ...]:
     try:
         blocks = [tuple(sorted(int(t) for t in block)) for block in q]
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"queries[{k}] must be a list of lists of type indices") from None
     flat = sorted(t for b in blocks for t in b)
     if flat != list(range(T)) or any(len(b) == 0 for b in blocks):
@@ -115,6 +124,7 @@ def solve_partition_queries(
         ValueError: if ``T > MAX_PARTITION_TYPES`` (the problem is NP-complete; no brute force
             beyond), or a query is not a partition.
     """
+    check_instance(og, OracleGame, "og")
     T = og.n_types
     if T > MAX_PARTITION_TYPES:
         raise ValueError(
@@ -178,13 +188,13 @@ class MultiActionOracleGame:
             raise ValueError("joint_prior must be non-negative and sum to 1")
         W, T = psi.shape
         u = as_float_array(receiver_utility, "receiver_utility")
-        if u.ndim == 2:
+        if u.ndim == 2 and u.shape[0] == W:
             u = np.broadcast_to(u[:, None, :], (W, T, u.shape[1])).copy()
         if u.ndim != 3 or u.shape[:2] != (W, T) or u.shape[2] < 2:
             raise ValueError("receiver_utility must have shape (W, A) or (W, T, A) with A >= 2")
         A = u.shape[2]
         v = as_float_array(sender_utility, "sender_utility")
-        if v.ndim == 1:
+        if v.ndim == 1 and v.size == A:
             v = np.broadcast_to(v[None, :], (W, A)).copy()
         if v.shape != (W, A):
             raise ValueError(f"sender_utility must have shape (A,) or (W, A) = ({W}, {A})")
@@ -320,8 +330,9 @@ def play_multiaction(
             known-type columns, the one whose answer splits the possible types into the most
             even groups by mass; a heuristic).
     """
-    if querier not in ("random", "greedy"):
-        raise ValueError(f"querier must be 'random' or 'greedy', got {querier!r}")
+    check_instance(game, MultiActionOracleGame, "game")
+    check_choice(querier, "querier", ("random", "greedy"), listed=False)
+    n_candidates = check_int(n_candidates, "n_candidates", minimum=1)
     t_true = check_int(true_type, "true_type", minimum=0)
     if t_true >= game.n_types:
         raise ValueError(f"true_type must be < T = {game.n_types}")

@@ -54,7 +54,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from persuasion_env import bayes
-from persuasion_env._validation import check_int
+from persuasion_env._validation import check_instance, check_int
 from persuasion_env.game import PersuasionGame
 
 __all__ = ["CheapTalkEquilibrium", "MAX_CHEAP_TALK_ACTIONS", "solve_cheap_talk"]
@@ -146,8 +146,7 @@ def solve_cheap_talk(
         TypeError: if ``game`` is not a :class:`PersuasionGame`.
         ValueError: if ``game.n_actions > max_actions``.
     """
-    if not isinstance(game, PersuasionGame):
-        raise TypeError(f"game must be a PersuasionGame, got {type(game).__name__}")
+    check_instance(game, PersuasionGame, "game")
     max_actions = check_int(max_actions, "max_actions", minimum=1)
     if game.n_actions > max_actions:
         raise ValueError(

@@ -35,7 +35,13 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from persuasion_env import bayes
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env._validation import (
+    check_choice,
+    check_game_size,
+    check_instance,
+    check_int,
+    check_positive,
+)
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers._highs import new_highs
 
@@ -136,6 +142,7 @@ class CommitmentSolution:
 def no_information_value(game: PersuasionGame) -> float:
     """Sender's value when no information is revealed: the receiver best-responds to the prior
     (ties broken in the sender's favour)."""
+    check_instance(game, PersuasionGame, "game")
     action = bayes.best_response_to_belief(game.prior, game.receiver_utility, game.sender_utility)
     return float(game.prior @ game.sender_utility[:, action])
 
@@ -143,6 +150,7 @@ def no_information_value(game: PersuasionGame) -> float:
 def full_disclosure_value(game: PersuasionGame) -> float:
     """Sender's value when the state is revealed: in each state the receiver plays her best
     action there (ties broken in the sender's favour)."""
+    check_instance(game, PersuasionGame, "game")
     beliefs = np.eye(game.n_states)
     actions = bayes.best_response_to_belief(beliefs, game.receiver_utility, game.sender_utility)
     return float(game.prior @ game.sender_utility[np.arange(game.n_states), actions])
@@ -150,6 +158,7 @@ def full_disclosure_value(game: PersuasionGame) -> float:
 
 def full_information_value(game: PersuasionGame) -> float:
     """The upper bound ``sum_s p[s] max_a u1[s, a]``: the sender picks the action herself."""
+    check_instance(game, PersuasionGame, "game")
     return float(game.prior @ game.sender_utility.max(axis=1))
 
 
@@ -189,11 +198,9 @@ def solve_commitment(
         ValueError: on ``n_messages < 1``, a negative margin, an unknown method, or a margin
             too large for any obedient scheme to exist.
     """
-    if not isinstance(game, PersuasionGame):
-        raise TypeError(f"game must be a PersuasionGame, got {type(game).__name__}")
+    check_instance(game, PersuasionGame, "game")
     margin = check_positive(margin, "margin", allow_zero=True)
-    if method not in ("lazy", "full", "milp"):
-        raise ValueError(f"method must be 'lazy', 'full' or 'milp', got {method!r}")
+    check_choice(method, "method", ("lazy", "full", "milp"), listed=False)
     if time_limit is not None:
         time_limit = check_positive(time_limit, "time_limit")
     if node_limit is not None:
@@ -201,6 +208,11 @@ def solve_commitment(
     n_actions = game.n_actions
     if n_messages is not None:
         n_messages = check_int(n_messages, "n_messages", minimum=1)
+        check_game_size(game.n_states, n_messages, "n_messages", unit="states x messages")
+    if n_actions > 1 and margin > _largest_gap(game.receiver_utility):
+        # No message can be obedient with a margin above every state's utility spread: the
+        # LP is infeasible, and a huge margin makes HiGHS fail numerically instead of saying so.
+        raise _infeasible_margin(margin)
     if method == "milp":
         solution = _solve_milp(game, n_messages or n_actions, margin, time_limit, node_limit)
     elif n_messages is None or n_messages >= n_actions:
@@ -283,6 +295,12 @@ def _induced(game: PersuasionGame, scheme: np.ndarray) -> tuple[np.ndarray, tupl
     actions = bayes.best_response(p, scheme, u2, u1)
     values = bayes.expected_utilities(p, scheme, bayes.one_hot(actions, game.n_actions), u1, u2)
     return actions, values
+
+
+def _largest_gap(u2: np.ndarray) -> float:
+    """``max_s (max_a u2[s, a] - min_a u2[s, a])``: an obedience margin above it is infeasible
+    (a recommendation's posterior gain over any other action is at most this)."""
+    return float(np.max(u2.max(axis=1) - u2.min(axis=1)))
 
 
 def _infeasible_margin(margin: float) -> ValueError:

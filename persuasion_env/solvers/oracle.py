@@ -41,7 +41,15 @@ import highspy
 import numpy as np
 from scipy.optimize import linprog
 
-from persuasion_env._validation import as_float_array, check_costs, check_int, check_positive
+from persuasion_env._validation import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_costs,
+    check_instance,
+    check_int,
+    check_positive,
+)
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers._highs import new_highs
 
@@ -377,8 +385,8 @@ def interval_values(og: OracleGame, *, method: str = "nested", n_jobs: int = 1) 
     Returns:
         ``(T, T)`` float array, ``-inf`` below the diagonal. Cached on the game (read-only).
     """
-    if method not in ("nested", "plain"):
-        raise ValueError(f"method must be 'nested' or 'plain', got {method!r}")
+    check_instance(og, OracleGame, "og")
+    check_choice(method, "method", ("nested", "plain"), listed=False)
     n_jobs = check_int(n_jobs, "n_jobs", minimum=1)
     cached = og._cache.get("V")
     if cached is not None:
@@ -980,13 +988,12 @@ def plan_queries(
         TypeError: on a non-integer budget.
         ValueError: on a negative budget or costs, or costs of the wrong length.
     """
-    if not isinstance(og, OracleGame):
-        raise TypeError(f"og must be an OracleGame, got {type(og).__name__}")
+    check_instance(og, OracleGame, "og")
     T = og.n_types
     if budget is not None:
         budget = check_int(budget, "budget", minimum=0)
-    if not isinstance(adaptive, bool):
-        raise TypeError("adaptive must be a bool")
+    adaptive = check_bool(adaptive, "adaptive")
+    policies = check_bool(policies, "policies")
     c_in = None if costs is None else check_costs(costs, T)
     if eps is not None:
         return _rounded_plan(og, budget, adaptive=adaptive, costs=c_in, eps=eps, policies=policies)
@@ -1048,11 +1055,11 @@ def greedy_plan(
     ``V[lo, t-1] + V[t, hi] - c_t P[lo..hi]`` (ties: the lowest t), as long as budget is left
     and (with costs) the query pays for itself immediately.
     """
-    if not isinstance(og, OracleGame):
-        raise TypeError(f"og must be an OracleGame, got {type(og).__name__}")
+    check_instance(og, OracleGame, "og")
     T = og.n_types
     if budget is not None:
         budget = check_int(budget, "budget", minimum=0)
+    policies = check_bool(policies, "policies")
     c_in = None if costs is None else check_costs(costs, T)
     V = interval_values(og)
     mass = og.type_marginal
@@ -1250,7 +1257,19 @@ def lift_plan(rg: RoundedGame, plan: QueryPlan, og: OracleGame, *, costs: Any = 
 
 
 def evaluate_plan(og: OracleGame, plan: QueryPlan) -> float:
-    """The exact expected payoff of executing ``plan`` on ``og`` (true receivers decide)."""
+    """The exact expected payoff of executing ``plan`` on ``og`` (true receivers decide).
+
+    Raises:
+        TypeError: ``og`` is not an :class:`OracleGame` or ``plan`` not a :class:`QueryPlan`.
+        ValueError: ``plan`` was made for a game with another number of types.
+    """
+    check_instance(og, OracleGame, "og")
+    check_instance(plan, QueryPlan, "plan")
+    if (plan.tree.lo, plan.tree.hi) != (0, og.n_types - 1):
+        raise ValueError(
+            f"plan covers types {plan.tree.lo}..{plan.tree.hi} but og has {og.n_types} types "
+            f"(0..{og.n_types - 1}): the plan was made for another game"
+        )
     total = 0.0
     for n in plan.tree.leaves():
         leaf = n.leaf if n.leaf is not None else interval_policy(og, n.lo, n.hi)

@@ -40,7 +40,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from persuasion_env._fingerprint import agent_fingerprint
-from persuasion_env._validation import check_bool, check_game_size, check_int, check_positive
+from persuasion_env._validation import (
+    check_bool,
+    check_choice,
+    check_game_size,
+    check_int,
+    check_positive,
+)
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registry import make_agent
 from persuasion_env.tournament.workers import (
@@ -367,7 +373,7 @@ class Tournament:
         )
         if isinstance(seeds, int):
             raise TypeError("seeds must be a list of integers, e.g. [0, 1, 2]")
-        self.seeds = tuple(check_int(s, "seed", minimum=0) for s in seeds)
+        self.seeds = tuple(check_int(s, f"seeds[{i}]", minimum=0) for i, s in enumerate(seeds))
         if not self.seeds:
             raise ValueError("seeds must not be empty")
         if len(set(self.seeds)) != len(self.seeds):
@@ -485,8 +491,12 @@ class Tournament:
         from persuasion_env.tournament.store import UnitStore
 
         jobs = check_int(jobs, "jobs", minimum=1)
-        if backend not in ("local", "ray"):
-            raise ValueError(f"backend must be 'local' or 'ray', got {backend!r}")
+        check_choice(backend, "backend", ("local", "ray"), listed=False)
+        if out is not None and not isinstance(out, str | os.PathLike):
+            raise TypeError(f"out must be a directory path (str or Path), got {type(out).__name__}")
+        if check_bool(resume, "resume") and out is None:
+            raise ValueError("resume=True needs out, the directory of the tournament to continue")
+        progress = check_bool(progress, "progress")
         if backend == "ray":
             require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None

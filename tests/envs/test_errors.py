@@ -379,6 +379,57 @@ def test_repeated_pettingzoo_order_and_bounds():
     wrapped.step(np.int64(1))
 
 
+def test_repeated_parallel_before_reset_and_after_the_end():
+    # PettingZoo's turn-based converter raised AttributeError before reset and returned empty
+    # dicts after the end; both are ResetNeeded now, as in oracle_query_v0.
+    env = repeated_persuasion_v0.parallel_env(game="prosecutor", max_cycles=1)
+    with pytest.raises(ResetNeeded, match="call reset"):
+        env.step({"sender": 0, "receiver": 0})
+    env.reset(seed=0)
+    env.step({"sender": 1})  # half a round: the message
+    env.step({"receiver": 1})  # the action: max_cycles=1 round, the episode ends
+    assert env.agents == []
+    with pytest.raises(ResetNeeded, match="episode has ended"):
+        env.step({"sender": 0, "receiver": 0})
+
+
+@pytest.mark.parametrize(
+    ("actions", "error", "match"),
+    [
+        (None, TypeError, "actions must be a dict"),
+        ([0, 1], TypeError, "actions must be a dict"),
+        ({"sender": 0, "spy": 1}, ValueError, r"unknown agent\(s\) \['spy'\]"),
+        ({}, ValueError, "it is the sender's turn"),
+        ({"receiver": 0}, ValueError, "it is the sender's turn"),
+        # the waiting agent's action is ignored, but it must still be in its space
+        ({"sender": 0, "receiver": 99}, ValueError, r"receiver's action must be .*\[0, 2\)"),
+        ({"sender": "0"}, ValueError, "sender's action must be an integer"),
+    ],
+)
+def test_repeated_parallel_bad_actions(actions, error, match):
+    env = repeated_persuasion_v0.parallel_env(game="prosecutor")
+    env.reset(seed=0)
+    with pytest.raises(error, match=match):
+        env.step(actions)
+    env.step({"sender": np.int64(1), "receiver": None})  # still usable; numpy ints accepted
+
+
+@pytest.mark.parametrize("module", ["repeated_persuasion_v0", "oracle_query_v0"])
+def test_aec_step_after_the_end_is_reset_needed(module):
+    # PettingZoo's order wrapper only logged a warning and dropped the step.
+    import importlib
+
+    mod = importlib.import_module(f"persuasion_env.multiagent.{module}")
+    env = mod.env(**({"game": "prosecutor", "max_cycles": 1} if "repeated" in module else {}))
+    env.reset(seed=0)
+    for agent in env.agent_iter():
+        _, _, term, trunc, _ = env.last()
+        env.step(None if term or trunc else env.action_space(agent).sample())
+    assert env.agents == []
+    with pytest.raises(ResetNeeded, match="episode has ended"):
+        env.step(0)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
