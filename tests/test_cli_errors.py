@@ -101,6 +101,8 @@ USAGE = [
     (["tournament", "--rounds", "-5"], "--rounds must be >= 1"),
     (["tournament", "--jobs", "0"], "--jobs must be >= 1"),
     (["tournament", "--game-seed", "-1"], "--game-seed must be >= 0"),
+    (["reproduce", "warmup", "--games", "0"], "--games must be >= 1"),
+    (["reproduce", "warmup", "--seed", "-1"], "--seed must be >= 0"),
     (["tournament", "--senders", "nope"], "unknown sender 'nope'"),
     (["tournament", "--senders", ""], "--senders expects a comma-separated list"),
     (["tournament", "--senders", "lp_optimal:margin"], "expected name:key=value"),

@@ -21,6 +21,10 @@ def _parse_sizes(text: str) -> list[int]:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from persuasion_env._validation import check_int
+
+    check_int(args.games, "--games", minimum=1)  # named as the user typed them
+    check_int(args.seed, "--seed", minimum=0)
     sizes = None if args.sizes is None else _parse_sizes(args.sizes)
     receivers = None if args.receivers is None else args.receivers.split(",")
     frame = run_experiment(
