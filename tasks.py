@@ -5,7 +5,7 @@
     python3 tasks.py test    # create .venv, install, run the test suite (what CI runs)
     python3 tasks.py docs    # build the documentation site into site/
     python3 tasks.py bench   # print the benchmarks
-    python3 tasks.py mutate [--jobs N] [module...]   # mutation testing (slow, not in CI)
+    python3 tasks.py mutate [--jobs N] [--survivors] [module...]   # mutation testing (slow)
 
 The virtual environment lives in ``.venv``; it is (re)installed when ``pyproject.toml``
 changes. torch is installed as ``torch==2.13.0`` before the package, so pip takes the CPU
@@ -130,14 +130,29 @@ def _equivalent_mutants() -> set[str]:
     return {line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()}
 
 
-def _mutate_module(path: str, cfg: dict, jobs: str) -> tuple[dict, float]:
+def _mutate_module(path: str, cfg: dict, jobs: str, survivors: bool) -> tuple[dict, float]:
     """Run mutmut on one module in build/mutate/<module>/ (links to the sources and tests and a
-    pyproject.toml that mutates only ``path`` and selects only its tests)."""
+    pyproject.toml that mutates only ``path`` and selects only its tests).
+
+    ``survivors``: keep the last run of this module and run again only its surviving and
+    untested mutants, against the current tests (mutmut copies the tests afresh and maps the
+    new ones to functions); a killed mutant stays killed when tests are only added.
+    """
     work = ROOT / "build" / "mutate" / path.removesuffix(".py").replace("/", ".")
-    shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
-    work.mkdir(parents=True)
-    for name in [*cfg["source_paths"], "tests"]:
-        (work / name).symlink_to(ROOT / name, target_is_directory=True)
+    meta_path = work / "mutants" / f"{path}.meta"
+    names: list[str] = []
+    if survivors:
+        if not meta_path.exists():
+            sys.exit(f"error: --survivors needs a finished run of {path} in {work}")
+        old = json.loads(meta_path.read_text("utf-8"))["exit_code_by_key"]
+        names = sorted(k for k, v in old.items() if v in (0, 5, 33))
+        if not names:
+            return old, 0.0
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
+        work.mkdir(parents=True)
+        for name in [*cfg["source_paths"], "tests"]:
+            (work / name).symlink_to(ROOT / name, target_is_directory=True)
     settings = {k: v for k, v in cfg.items() if k != "tests_by_module"}
     settings["only_mutate"] = [path]
     settings["pytest_add_cli_args_test_selection"] = cfg["tests_by_module"][path]
@@ -146,14 +161,15 @@ def _mutate_module(path: str, cfg: dict, jobs: str) -> tuple[dict, float]:
     # hypothesis: fewer, derandomised examples (tests/conftest.py), so runs are repeatable
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
     dotted = path.removesuffix(".py").replace("/", ".")
-    cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, dotted + ".*"]
-    print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(cmd)})", flush=True)
+    cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, *(names or [dotted + ".*"])]
+    shown = cmd if not names else [*cmd[:4], f"<{len(names)} surviving mutants>"]
+    print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(shown)})", flush=True)
     start = time.perf_counter()
     code = subprocess.call(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     if code != 0:
         sys.exit(f"error: mutmut exited with {code} on {path}")
-    meta = json.loads((work / "mutants" / f"{path}.meta").read_text("utf-8"))
+    meta = json.loads(meta_path.read_text("utf-8"))
     return meta["exit_code_by_key"], elapsed
 
 
@@ -162,10 +178,13 @@ def mutate(extra: list[str]) -> int:
     each module: killed / (mutants - reviewed equivalent ones). Slow, so not part of ``test``.
 
     ``--jobs N`` sets the worker processes (default 2). Each module runs against the tests
-    listed for it in ``[tool.mutmut.tests_by_module]``. Exit code 1 if a module scores
-    below 90 %.
+    listed for it in ``[tool.mutmut.tests_by_module]``. ``--survivors`` runs only the mutants
+    that survived the module's last run (after tests were added: much faster than a full run).
+    Exit code 1 if a module scores below 90 %.
     """
     jobs = "2"
+    survivors = "--survivors" in extra
+    extra = [a for a in extra if a != "--survivors"]
     if "--jobs" in extra:
         k = extra.index("--jobs")
         jobs = extra[k + 1]
@@ -176,7 +195,7 @@ def mutate(extra: list[str]) -> int:
     equivalent = _equivalent_mutants()
     rows = []
     for path in paths:
-        codes, elapsed = _mutate_module(path, cfg, jobs)
+        codes, elapsed = _mutate_module(path, cfg, jobs, survivors)
         killed = sum(v in (1, 3, 24, -24, 36, 152, 255) for v in codes.values())  # incl. timeout
         survivors = sorted(k for k, v in codes.items() if v == 0)
         eq = sum(k in equivalent for k in survivors)

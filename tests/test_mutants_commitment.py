@@ -122,6 +122,18 @@ def test_milp_limits_reach_the_solver(monkeypatch):
     assert seen[-1] == {"mip_rel_gap": 1e-9, "time_limit": 2.5}
 
 
+def test_new_highs_solves_silently(capfd):
+    from persuasion_env.solvers._highs import new_highs
+
+    h = new_highs()
+    assert h.getOptionValue("output_flag")[1] is False
+    h.addVar(0.0, 2.0)
+    h.changeColCost(0, -1.0)
+    h.run()  # a solver with output_flag on prints its log on the C-level stdout
+    assert h.getInfo().objective_function_value == -2.0
+    assert capfd.readouterr().out == ""
+
+
 def test_highs_prints_nothing_on_stdout():
     # highspy prints a banner on the C-level stdout when the first solver of a process is
     # made; new_highs() hides it and silences every solver (a fresh process is needed).
@@ -129,6 +141,11 @@ def test_highs_prints_nothing_on_stdout():
     import sys
     from pathlib import Path
 
+    from persuasion_env.solvers._highs import new_highs
+
+    # (also in this process, so that mutmut maps this test to new_highs: its mutants reach the
+    # child through the MUTANT_UNDER_TEST environment variable and the copied sources in cwd)
+    new_highs()
     code = (
         "import numpy as np, highspy\n"
         "from persuasion_env.solvers._highs import new_highs\n"

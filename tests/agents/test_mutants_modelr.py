@@ -138,3 +138,17 @@ def test_constructor_options_are_kept_and_errors_name_them():
     ]:
         with pytest.raises(ValueError, match=match):
             make_sender(name, **kwargs)
+
+
+def test_info_q_errors_name_initial_q_and_weight_by_frequency():
+    with pytest.raises(ValueError, match="^initial_q must be finite"):
+        make_sender("info_q", initial_q=float("nan"))
+    with pytest.raises(TypeError, match="^weight_by_frequency must be True or False"):
+        make_sender("info_q", weight_by_frequency="yes")
+
+
+def test_info_q_policy_before_any_visit_is_uniform():
+    # no state visited yet: every state's weight and every message's mass are 0, so P(s | m) is
+    # taken as 1 for every message (as in act()) and the policy is uniform over the 3 messages
+    sender = _reset(make_sender("info_q"), runs=2, n_messages=3)
+    np.testing.assert_allclose(sender.policy(), np.full((2, 2, 3), 1 / 3))

@@ -1,0 +1,132 @@
+"""Planner outputs pinned to hand-computed values (tests for mutants of solvers/oracle.py that
+survived `tasks.py mutate`: see docs/results.md, "Mutation testing").
+
+The game is MODEL.md B8's three-types game: binary state, P(high) = 0.3, three equally likely
+receiver types who act iff P(high | m) >= theta, theta = 0.8, 0.6, 0.4. A message that makes
+types s..hi act carries at most 0.3 / theta_s of probability (all of the high state plus
+enough of the low state to bring the posterior down to theta_s), so by hand
+
+    V[t, t] = (1/3) 0.3 / theta_t = 1/8, 1/6, 1/4
+    V[0, 1] = max((2/3) 3/8, (1/3) 1/2) = 1/4       (pool both at theta = 0.8)
+    V[1, 2] = max((2/3) 1/2, (1/3) 3/4) = 1/3       (pool both at theta = 0.6)
+    V[0, 2] = 3/8                                   (pool all three at theta = 0.8)
+
+(splitting the high state between messages only loses: each unit of high mass buys at most
+(types acting) / theta of payoff, largest for the pooled message here).
+"""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from persuasion_env import OracleGame, plan_queries
+from persuasion_env.solvers.oracle import (
+    QueryNode,
+    _nested_columns,
+    _scaled_obedience,
+    interval_policy,
+    known_type_value,
+)
+
+V_HAND = {(0, 0): 1 / 8, (1, 1): 1 / 6, (2, 2): 1 / 4, (0, 1): 1 / 4, (1, 2): 1 / 3, (0, 2): 3 / 8}
+X_LOW = (0.3 / np.array([0.8, 0.6, 0.4]) - 0.3) / 0.7  # low-state act probability: 3/28, 2/7, 9/14
+
+
+@pytest.fixture
+def og():
+    return OracleGame.example("three-types")
+
+
+def test_known_type_value_is_the_sum_of_the_single_type_values(og):
+    assert known_type_value(og) == pytest.approx(1 / 8 + 1 / 6 + 1 / 4, abs=1e-9)
+
+
+def test_nested_columns_worker_returns_the_columns_it_was_given(og):
+    # the worker of interval_values(n_jobs >= 2) (it runs in a child process there)
+    psi = og.joint_prior
+    a_n = _scaled_obedience(psi * og.receiver_utility)
+    cols = _nested_columns((psi, a_n, [2, 0]))
+    assert len(cols) == 2
+    np.testing.assert_allclose(cols[0], [V_HAND[0, 2], V_HAND[1, 2], V_HAND[2, 2]], atol=1e-9)
+    np.testing.assert_allclose(cols[1], [V_HAND[0, 0]], atol=1e-9)
+
+
+def test_leaf_policy_to_dict(og):
+    # types 0..1 pool on type 0's scheme: the low state says "act" w.p. 3/28
+    d = interval_policy(og, 0, 1).to_dict()
+    assert sorted(d) == ["hi", "lo", "mass", "message_thresholds", "scheme", "value"]
+    assert (d["lo"], d["hi"], d["message_thresholds"]) == (0, 1, [0, 2])
+    assert d["value"] == pytest.approx(1 / 4, abs=1e-9)
+    assert d["mass"] == pytest.approx(2 / 3, abs=1e-12)
+    np.testing.assert_allclose(d["scheme"], [[X_LOW[0], 1 - X_LOW[0]], [1.0, 0.0]], atol=1e-9)
+    assert isinstance(d["scheme"], list)
+    json.dumps(d, allow_nan=False)
+
+
+def test_query_node_to_dict_of_a_hand_built_tree():
+    tree = QueryNode(0, 3, 2, QueryNode(0, 1, 1, QueryNode(0, 0), QueryNode(1, 1)), QueryNode(2, 3))
+    assert tree.to_dict() == {
+        "range": [0, 3],
+        "threshold": 2,
+        "below": {
+            "range": [0, 1],
+            "threshold": 1,
+            "below": {"range": [0, 0]},
+            "above": {"range": [1, 1]},
+        },
+        "above": {"range": [2, 3]},
+    }
+
+
+def test_query_plan_to_dict_one_query(og):
+    # one query: ask "type >= 2" and earn V[0, 1] + V[2, 2] = 1/2 (V[0, 0] + V[1, 2] = 11/24)
+    plan = plan_queries(og, budget=1)
+    d = plan.to_dict(schemes=True)
+    json.dumps(d, allow_nan=False)
+    assert sorted(d) == sorted(
+        ["value", "thresholds", "adaptive", "budget", "costs", "gross_value", "expected_cost"]
+        + ["known_type_value", "no_query_value", "depth", "method", "tree", "leaves"]
+    )
+    assert d["value"] == pytest.approx(1 / 2, abs=1e-9)
+    assert d["gross_value"] == pytest.approx(1 / 2, abs=1e-9)
+    assert d["expected_cost"] == 0.0
+    assert d["known_type_value"] == pytest.approx(13 / 24, abs=1e-9)
+    assert d["no_query_value"] == pytest.approx(3 / 8, abs=1e-9)
+    assert (d["thresholds"], d["adaptive"], d["budget"], d["costs"]) == ([2], True, 1, None)
+    assert (d["depth"], d["method"]) == (1, "dp")
+    assert d["tree"] == {
+        "range": [0, 2],
+        "threshold": 2,
+        "below": {"range": [0, 1]},
+        "above": {"range": [2, 2]},
+    }
+    low, high = d["leaves"]
+    assert sorted(low) == ["mass", "message_thresholds", "range", "scheme", "value"]
+    assert (low["range"], low["message_thresholds"]) == ([0, 1], [0, 2])
+    assert (high["range"], high["message_thresholds"]) == ([2, 2], [2, 3])
+    assert low["value"] == pytest.approx(1 / 4, abs=1e-9)
+    assert high["value"] == pytest.approx(1 / 4, abs=1e-9)
+    assert low["mass"] == pytest.approx(2 / 3, abs=1e-12)
+    assert high["mass"] == pytest.approx(1 / 3, abs=1e-12)
+    np.testing.assert_allclose(low["scheme"], [[X_LOW[0], 1 - X_LOW[0]], [1.0, 0.0]], atol=1e-9)
+    np.testing.assert_allclose(high["scheme"], [[X_LOW[2], 1 - X_LOW[2]], [1.0, 0.0]], atol=1e-9)
+    # without schemes: the same leaves minus the scheme
+    assert plan.to_dict()["leaves"] == [
+        {k: v for k, v in leaf.items() if k != "scheme"} for leaf in d["leaves"]
+    ]
+
+
+def test_query_plan_to_dict_costs_skipped_policies_and_info(og):
+    plan = plan_queries(og, budget=None, costs=[0.01, 0.02], policies=False)
+    d = plan.to_dict()
+    assert d["costs"] == [0.01, 0.02]
+    assert d["budget"] is None
+    # leaves without a policy carry their range only
+    assert all(sorted(leaf) == ["range"] for leaf in d["leaves"])
+    # scalar facts of info are copied to the top level; anything else is left out
+    info = {"eps": 0.3, "rounded_types": 3, "fallback": "why", "bins": [0, 1], "none": None}
+    d = dataclasses.replace(plan, info=info).to_dict()
+    assert (d["eps"], d["rounded_types"], d["fallback"]) == (0.3, 3, "why")
+    assert "bins" not in d and "none" not in d
