@@ -135,8 +135,8 @@ def _mutate_module(path: str, cfg: dict, jobs: str, survivors: bool) -> tuple[di
     pyproject.toml that mutates only ``path`` and selects only its tests).
 
     ``survivors``: keep the last run of this module and run again only its surviving and
-    untested mutants, against the current tests (mutmut copies the tests afresh and maps the
-    new ones to functions); a killed mutant stays killed when tests are only added.
+    untested mutants against the current tests (copied afresh and mapped to the functions
+    they call again); a killed mutant stays killed when tests are only added.
     """
     work = ROOT / "build" / "mutate" / path.removesuffix(".py").replace("/", ".")
     meta_path = work / "mutants" / f"{path}.meta"
@@ -148,6 +148,8 @@ def _mutate_module(path: str, cfg: dict, jobs: str, survivors: bool) -> tuple[di
         names = sorted(k for k, v in old.items() if v in (0, 5, 33))
         if not names:
             return old, 0.0
+        # map every test to the functions it calls again: edited tests may call new ones
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     else:
         shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
         work.mkdir(parents=True)

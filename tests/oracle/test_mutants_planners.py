@@ -22,11 +22,13 @@ import numpy as np
 import pytest
 
 from persuasion_env import OracleGame, plan_queries
+from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     QueryNode,
     _nested_columns,
     _scaled_obedience,
     interval_policy,
+    interval_values,
     known_type_value,
 )
 
@@ -130,3 +132,42 @@ def test_query_plan_to_dict_costs_skipped_policies_and_info(og):
     d = dataclasses.replace(plan, info=info).to_dict()
     assert (d["eps"], d["rounded_types"], d["fallback"]) == (0.3, 3, "why")
     assert "bins" not in d and "none" not in d
+
+
+@pytest.mark.parametrize("method", ["plain", "nested"])
+def test_interval_table_with_a_type_of_zero_mass(method):
+    # type masses (1/2, 0, 1/2): the middle type is never met. A message made for it would
+    # satisfy its obedience row vacuously and "persuade" type 2 for free (the issue's
+    # reproducer); it gets no message, so every V counts types 0 and 2 only:
+    # V[0, 0] = (1/2) 3/8, V[2, 2] = (1/2) 3/4, and V[0, 2] = 3/8 (pooling at theta = 0.8 and
+    # separating type 2 both buy 5/4 of payoff per unit of high-state mass, which is 0.3).
+    og = OracleGame.binary_thresholds(0.3, [0.8, 0.6, 0.4], [0.5, 0.0, 0.5])
+    V = interval_values(og, method=method)
+    hand = np.array([[3 / 16, 3 / 16, 3 / 8], [0.0, 0.0, 3 / 8], [0.0, 0.0, 3 / 8]])
+    upper = np.triu(np.ones((3, 3), dtype=bool))
+    np.testing.assert_allclose(V[upper], hand[upper], atol=1e-9)
+    assert np.all(np.isneginf(V[~upper]))
+
+
+class _QueryOnly:
+    """An oracle that answers queries and exposes nothing else (no ``game``)."""
+
+    def __init__(self, oracle):
+        self.query = oracle.query
+
+
+@pytest.mark.parametrize(
+    ("budget", "ranges"),
+    [(1, [(0, 1), (0, 1), (2, 2)]), (2, [(0, 0), (1, 1), (2, 2)])],
+)
+def test_non_adaptive_plan_executes_to_the_leaf_of_the_true_type(og, budget, ranges):
+    # budget 1: ask "type >= 2" (V[0, 1] + V[2, 2] = 1/2 beats V[0, 0] + V[1, 2] = 11/24);
+    # budget 2: ask both thresholds and learn the type
+    plan = plan_queries(og, budget, adaptive=False)
+    assert plan.thresholds == ((2,) if budget == 1 else (1, 2))
+    for t, expected in enumerate(ranges):
+        leaf = plan.execute(SimulationOracle(og, t))
+        assert (leaf.lo, leaf.hi) == expected
+        # the game can be given instead of read from the oracle
+        leaf = plan.execute(_QueryOnly(SimulationOracle(og, t)), og)
+        assert (leaf.lo, leaf.hi) == expected
