@@ -1,0 +1,85 @@
+"""The B7 variants (partition queries, several actions) against hand-computed values (tests for
+mutants of persuasion_env/oracle/variants.py that survived `tasks.py mutate`: see
+docs/results.md, "Mutation testing").
+
+Binary-threshold games: P(high) = 0.3, equally likely types acting iff P(high | m) >= theta.
+A message that makes the types with theta <= theta_s act carries at most 0.3 / theta_s of
+probability, so a unit of high-state mass spent on it buys P(those types) / theta_s.
+"""
+
+import numpy as np
+import pytest
+
+from persuasion_env import OracleGame
+from persuasion_env.oracle.variants import (
+    MultiActionOracleGame,
+    solve_partition_queries,
+    subset_value,
+)
+
+
+def test_subset_value_by_hand():
+    og = OracleGame.example("three-types")  # theta = 0.8, 0.6, 0.4
+    assert subset_value(og, []) == 0.0
+    # types {0, 2}: pooling at 0.8 gives (2/3) 3/8 = 1/4, type 2 alone (1/3) 3/4 = 1/4
+    assert subset_value(og, [2, 0, 2]) == pytest.approx(1 / 4, abs=1e-9)
+    assert subset_value(og, np.array([1])) == pytest.approx(1 / 6, abs=1e-9)
+
+
+def test_partition_queries_two_types_ask_the_only_query():
+    # theta = (0.8, 0.4): no query V = max(3/8, (1/2) 3/4) = 3/8; knowing the type:
+    # (1/2) 3/8 + (1/2) 3/4 = 9/16. The one non-trivial partition {0}, {1} is asked.
+    og = OracleGame.binary_thresholds(0.3, [0.8, 0.4])
+    plan = solve_partition_queries(og, 1)
+    assert plan.value == pytest.approx(9 / 16, abs=1e-9)
+    assert plan.first_query == ((0,), (1,))
+    assert plan.n_queries_space == 1
+    plan = solve_partition_queries(og, 0)
+    assert plan.value == pytest.approx(3 / 8, abs=1e-9)
+    assert plan.first_query is None
+
+
+def test_partition_queries_accept_the_largest_type_set():
+    # T = MAX_PARTITION_TYPES = 7, theta = 0.9 .. 0.3: a unit of high mass buys
+    # (7 - s) / 7 / theta_s, largest for s = 0 (1/0.9): no-query value 0.3 / 0.9 = 1/3.
+    # The allowed queries are the Bell(7) - 1 = 876 non-trivial partitions.
+    og = OracleGame.binary_thresholds(0.3, [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
+    plan = solve_partition_queries(og, 0)
+    assert plan.value == pytest.approx(1 / 3, abs=1e-9)
+    assert plan.n_queries_space == 876
+    with pytest.raises(ValueError, match="^budget must be >= 0"):
+        solve_partition_queries(og, -1)
+
+
+def test_partition_query_errors_name_the_query():
+    og = OracleGame.example("three-types")
+    with pytest.raises(TypeError, match=r"^queries\[0\] must be a list of lists of type indices"):
+        solve_partition_queries(og, 1, queries=[[1, 2]])
+    with pytest.raises(ValueError, match=r"^queries\[1\] must partition the types 0\.\.2 into"):
+        solve_partition_queries(og, 1, queries=[[[0], [1, 2]], [[0], [1]]])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0, 2, 2), "^n_states must be >= 1"),
+        ((2, 0, 2), "^n_types must be >= 1"),
+        ((2, 2, 1), "^n_actions must be >= 2"),
+    ],
+)
+def test_random_multiaction_game_errors_name_the_argument(args, message):
+    with pytest.raises(ValueError, match=message):
+        MultiActionOracleGame.random(*args, seed=0)
+
+
+def test_random_multiaction_game_is_beliefs_times_type_weights():
+    # documented construction, drawn in this order from default_rng(seed): a Dirichlet belief
+    # over the W states for each of the T types, Dirichlet type weights, then utilities
+    rng = np.random.default_rng(3)
+    beliefs = rng.dirichlet(np.ones(4), size=3)  # (T, W)
+    weights = rng.dirichlet(np.ones(3))
+    u = rng.uniform(size=(4, 2))
+    g = MultiActionOracleGame.random(4, 3, 2, seed=3)
+    np.testing.assert_allclose(g.joint_prior.sum(axis=0), weights, atol=1e-12)
+    np.testing.assert_allclose(g.joint_prior / g.joint_prior.sum(axis=0), beliefs.T, atol=1e-12)
+    np.testing.assert_allclose(g.receiver_utility[:, 0, :], u, atol=0)
