@@ -83,3 +83,48 @@ def test_random_multiaction_game_is_beliefs_times_type_weights():
     np.testing.assert_allclose(g.joint_prior.sum(axis=0), weights, atol=1e-12)
     np.testing.assert_allclose(g.joint_prior / g.joint_prior.sum(axis=0), beliefs.T, atol=1e-12)
     np.testing.assert_allclose(g.receiver_utility[:, 0, :], u, atol=0)
+
+
+PSI = [[0.25, 0.25], [0.25, 0.25]]  # 2 states x 2 types
+U = [[1.0, 0.0], [0.0, 1.0]]  # 2 states x 2 actions
+V = [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (dict(joint_prior="x"), TypeError, "^joint_prior must be an array of numbers"),
+        (dict(joint_prior=[0.5, 0.5]), ValueError, "^joint_prior must be 2-dimensional"),
+        # negative entries although the sum is 1; a sum of 1.5 without negative entries
+        (dict(joint_prior=[[1.5, -0.5]]), ValueError, "^joint_prior must be non-negative and su"),
+        (dict(joint_prior=[[0.75, 0.75]]), ValueError, "^joint_prior must be non-negative and su"),
+        (dict(receiver_utility="x"), TypeError, "^receiver_utility must be an array of numbers"),
+        (
+            dict(receiver_utility=np.zeros((2, 3, 2))),  # 3 types where the prior has 2
+            ValueError,
+            r"^receiver_utility must have shape \(W, A\) or \(W, T, A\) with A >= 2",
+        ),
+        (dict(receiver_utility=[[1.0], [0.0]]), ValueError, "^receiver_utility must have shape"),
+        (dict(sender_utility="x"), TypeError, "^sender_utility must be an array of numbers"),
+        (
+            dict(sender_utility=[0.0, 1.0, 2.0]),
+            ValueError,
+            r"^sender_utility must have shape \(A,\) or \(W, A\) = \(2, 2\)",
+        ),
+        (dict(states="x"), TypeError, "^states must be an array of numbers"),
+        (dict(states=[0.0, 1.0, 2.0]), ValueError, "^states must have length W"),
+        (dict(states=[1.0, 0.0]), ValueError, "^states must be sorted increasingly"),
+    ],
+)
+def test_multiaction_game_errors_name_the_argument(kwargs, error, message):
+    args = dict(joint_prior=PSI, receiver_utility=U, sender_utility=V) | kwargs
+    states = args.pop("states", None)
+    with pytest.raises(error, match=message):
+        MultiActionOracleGame(**args, states=states)
+
+
+def test_multiaction_game_accepts_states_and_shared_utilities():
+    g = MultiActionOracleGame(PSI, U, V, states=[0.0, 1.0])
+    assert (g.n_states, g.n_types, g.n_actions) == (2, 2, 2)
+    np.testing.assert_array_equal(g.receiver_utility[:, 1, :], U)  # shared by both types
+    np.testing.assert_array_equal(g.sender_utility, [V, V])
