@@ -112,6 +112,7 @@ V = [0.0, 1.0]
             r"^sender_utility must have shape \(A,\) or \(W, A\) = \(2, 2\)",
         ),
         (dict(states="x"), TypeError, "^states must be an array of numbers"),
+        (dict(states=[[0.0, 1.0]]), ValueError, "^states must be 1-dimensional"),
         (dict(states=[0.0, 1.0, 2.0]), ValueError, "^states must have length W"),
         (dict(states=[1.0, 0.0]), ValueError, "^states must be sorted increasingly"),
     ],
@@ -128,3 +129,19 @@ def test_multiaction_game_accepts_states_and_shared_utilities():
     assert (g.n_states, g.n_types, g.n_actions) == (2, 2, 2)
     np.testing.assert_array_equal(g.receiver_utility[:, 1, :], U)  # shared by both types
     np.testing.assert_array_equal(g.sender_utility, [V, V])
+
+
+def test_multiaction_game_normalises_a_prior_within_the_tolerance():
+    g = MultiActionOracleGame(np.array(PSI) * (1 + 5e-7), U, V)  # sums to 1 + 5e-7: accepted
+    assert g.joint_prior.sum() == pytest.approx(1.0, abs=1e-15)
+    np.testing.assert_allclose(g.joint_prior, PSI, atol=1e-15)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-12])
+def test_multiaction_responses_do_not_depend_on_the_utility_scale(scale):
+    # one type, belief (0.6, 0.4), action a pays in state a: with no information it takes
+    # action 0 (0.6 > 0.4), although the sender prefers action 1, at any utility scale
+    g = MultiActionOracleGame([[0.6], [0.4]], np.eye(2) * scale, [0.0, 1.0])
+    assert g.responses(np.ones((2, 1))).tolist() == [[0]]
+    # full disclosure: message m reveals state m, the receiver matches it
+    assert g.responses(np.eye(2)).tolist() == [[0, 1]]
