@@ -145,3 +145,13 @@ def test_multiaction_responses_do_not_depend_on_the_utility_scale(scale):
     assert g.responses(np.ones((2, 1))).tolist() == [[0]]
     # full disclosure: message m reveals state m, the receiver matches it
     assert g.responses(np.eye(2)).tolist() == [[0, 1]]
+
+
+def test_multiaction_ties_go_to_the_sender_then_to_the_lowest_action():
+    # type 1 has no mass: every action ties for it, and the sender's preferred action 1 is
+    # taken (type 0, who believes state 0 w.p. 0.6, takes action 0)
+    g = MultiActionOracleGame([[0.6, 0.0], [0.4, 0.0]], np.eye(2), [0.0, 1.0])
+    assert g.responses(np.ones((2, 1))).tolist() == [[0], [1]]
+    # receiver and sender indifferent between 3 actions: the lowest index
+    g = MultiActionOracleGame([[0.5], [0.5]], np.zeros((2, 3)), np.zeros(3))
+    assert g.responses(np.eye(2)).tolist() == [[0, 0]]
