@@ -13,6 +13,7 @@ import pytest
 from persuasion_env import OracleGame
 from persuasion_env.oracle.variants import (
     MultiActionOracleGame,
+    play_multiaction,
     solve_partition_queries,
     subset_value,
 )
@@ -155,3 +156,74 @@ def test_multiaction_ties_go_to_the_sender_then_to_the_lowest_action():
     # receiver and sender indifferent between 3 actions: the lowest index
     g = MultiActionOracleGame([[0.5], [0.5]], np.zeros((2, 3)), np.zeros(3))
     assert g.responses(np.eye(2)).tolist() == [[0, 0]]
+
+
+# ------------------------------------------------------------ play_multiaction, by hand
+THETA = np.array([0.8, 0.6, 0.4])
+
+
+def _three_types(masses):
+    """The three-types game (P(high) = 0.3) as a MultiActionOracleGame: 0 = refuse, 1 = act."""
+    psi = np.outer([0.7, 0.3], masses)
+    u = np.zeros((2, 3, 2))
+    u[0, :, 1] = -THETA
+    u[1, :, 1] = 1 - THETA
+    return MultiActionOracleGame(psi, u, [0.0, 1.0])
+
+
+def _split(col):
+    """The types' answers on a one-message query column (low, high): those with
+    theta <= P(high | m) act. Returns the partition of the types it induces."""
+    q = 0.3 * col[1] / (0.3 * col[1] + 0.7 * col[0])
+    if 0.6 <= q < 0.8:
+        return "0|12"
+    if 0.4 <= q < 0.6:
+        return "01|2"
+    return None  # everybody answers alike
+
+
+# P(act | t) after one query, equal masses: the sender commits to the best known-type scheme
+# of the types left ({0,1,2} and {0,1}: type 0's, 3/8 for all; {1,2}: type 1's, 1/2)
+AFTER_SPLIT = {None: [3 / 8] * 3, "0|12": [3 / 8, 1 / 2, 1 / 2], "01|2": [3 / 8, 3 / 8, 3 / 4]}
+
+
+def test_random_querier_asks_a_seeded_uniform_column():
+    g = _three_types(np.ones(3) / 3)
+    for seed in range(8):
+        expected = AFTER_SPLIT[_split(np.random.default_rng(seed).uniform(size=2))]
+        got = [play_multiaction(g, t, 1, querier="random", seed=seed) for t in range(3)]
+        np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_greedy_querier_asks_the_first_most_even_split():
+    # equal masses: both splits are equally even (Gini 4/9); the first candidate that splits
+    # wins. Candidates: 16 seeded uniform columns, then the known-type schemes' columns (type
+    # 0's do not split, type 1's "act" column gives 0|12).
+    g = _three_types(np.ones(3) / 3)
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        splits = [_split(rng.uniform(size=2)) for _ in range(16)]
+        first = next((s for s in splits if s is not None), "0|12")
+        got = [play_multiaction(g, t, 1, seed=seed) for t in range(3)]  # greedy by default
+        np.testing.assert_allclose(got, AFTER_SPLIT[first], atol=1e-9)
+
+
+def test_greedy_querier_weights_types_by_mass_and_commits_on_the_types_left():
+    # masses (0.2, 0.2, 0.6): 01|2 (Gini 1 - 0.4^2 - 0.6^2 = 0.48) beats 0|12 (0.32), and type
+    # 2's own column offers it. Left with {0, 1}: type 0's scheme earns 0.4 * 3/8 = 0.15 on them,
+    # type 1's 0.2 * 1/2 = 0.1 (on all three types it would be 0.375 against 0.4).
+    g = _three_types([0.2, 0.2, 0.6])
+    for seed in range(3):
+        got = [play_multiaction(g, t, 1, seed=seed) for t in range(3)]
+        np.testing.assert_allclose(got, [3 / 8, 3 / 8, 3 / 4], atol=1e-9)
+
+
+def test_play_multiaction_errors_name_the_argument():
+    g = _three_types(np.ones(3) / 3)
+    for kwargs, message in [
+        (dict(true_type=-1, budget=1), "^true_type must be >= 0"),
+        (dict(true_type=3, budget=1), r"^true_type must be < T = 3"),
+        (dict(true_type=0, budget=-1), "^budget must be >= 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            play_multiaction(g, **kwargs)
