@@ -166,3 +166,30 @@ def test_highs_prints_nothing_on_stdout():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "start\nend\n"
+
+
+def test_no_information_ties_go_to_the_sender():
+    # At the prior (1/2, 1/2) the receiver is indifferent between matching state 0 (action 0)
+    # and state 1 (action 1); the sender gets 1 from action 1 in both states.
+    from persuasion_env.solvers.commitment import no_information_value
+
+    game = PersuasionGame([0.5, 0.5], [[0.0, 1.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
+    assert no_information_value(game) == 1.0
+
+
+def test_padding_keeps_the_iteration_count(prosecutor):
+    import dataclasses
+
+    sol = dataclasses.replace(solve_commitment(prosecutor, method="lazy"), iterations=7)
+    padded = commitment._pad_messages(sol, 4)
+    assert padded.iterations == 7
+    assert padded.scheme.shape == (2, 4)
+
+
+@pytest.mark.parametrize(("method", "n_messages"), [("full", None), ("lazy", None), ("milp", 1)])
+def test_one_action_game(method, n_messages):
+    # nothing to persuade: no obedience row at all, the sender gets 0.3 * 1 + 0.7 * 2
+    game = PersuasionGame([0.3, 0.7], [[1.0], [2.0]], [[0.0], [0.0]])
+    sol = solve_commitment(game, n_messages=n_messages, method=method)
+    assert sol.sender_value == pytest.approx(1.7, abs=1e-12)
+    np.testing.assert_array_equal(sol.scheme, [[1.0], [1.0]])
