@@ -193,3 +193,19 @@ def test_one_action_game(method, n_messages):
     sol = solve_commitment(game, n_messages=n_messages, method=method)
     assert sol.sender_value == pytest.approx(1.7, abs=1e-12)
     np.testing.assert_array_equal(sol.scheme, [[1.0], [1.0]])
+
+
+def test_full_lp_tolerances_reach_the_solver(prosecutor, monkeypatch):
+    # the full LP asks HiGHS for feasibility and optimality to _HIGHS_TOL, not its 1e-7
+    seen = []
+    real_linprog = commitment.linprog
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("options"))
+        return real_linprog(*args, **kwargs)
+
+    monkeypatch.setattr(commitment, "linprog", spy)
+    solve_commitment(prosecutor, method="full")
+    tol = commitment._HIGHS_TOL
+    assert tol < 1e-7
+    assert seen == [{"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol}]
