@@ -177,7 +177,7 @@ def _mutate_module(
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
     dotted = path.removesuffix(".py").replace("/", ".")
     cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, *(names or [dotted + ".*"])]
-    shown = cmd if not names else [*cmd[:4], f"<{len(names)} surviving mutants>"]
+    shown = cmd if not names else [*cmd[:4], f"<{len(names)} named mutants>"]
     print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(shown)})", flush=True)
     start = time.perf_counter()
     code = subprocess.call(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL)
