@@ -5,7 +5,7 @@
     python3 tasks.py test    # create .venv, install, run the test suite (what CI runs)
     python3 tasks.py docs    # build the documentation site into site/
     python3 tasks.py bench   # print the benchmarks
-    python3 tasks.py mutate [--jobs N] [--survivors | --sample N] [module...]   # mutation tests
+    python3 tasks.py mutate [--jobs N] [--survivors | --sample N | --report] [module...]
 
 The virtual environment lives in ``.venv``; it is (re)installed when ``pyproject.toml``
 changes. torch is installed as ``torch==2.13.0`` before the package, so pip takes the CPU
@@ -139,7 +139,12 @@ def _pending_sample(codes: dict, n: int, seed: int = 13) -> list[str]:
 
 
 def _mutate_module(
-    path: str, cfg: dict, jobs: str, survivors: bool, sample: int | None = None
+    path: str,
+    cfg: dict,
+    jobs: str,
+    survivors: bool,
+    sample: int | None = None,
+    report: bool = False,
 ) -> tuple[dict, float]:
     """Run mutmut on one module in build/mutate/<module>/ (links to the sources and tests and a
     pyproject.toml that mutates only ``path`` and selects only its tests).
@@ -152,6 +157,10 @@ def _mutate_module(
     """
     work = ROOT / "build" / "mutate" / path.removesuffix(".py").replace("/", ".")
     meta_path = work / "mutants" / f"{path}.meta"
+    if report:  # the table of the last run, with the current list of equivalent mutants
+        if not meta_path.exists():
+            sys.exit(f"error: no run of {path} in {work}")
+        return json.loads(meta_path.read_text("utf-8"))["exit_code_by_key"], 0.0
     names: list[str] = []
     if survivors:
         if not meta_path.exists():
@@ -197,11 +206,13 @@ def mutate(extra: list[str]) -> int:
     that survived the module's last run (after tests were added: much faster than a full run).
     ``--sample N`` (implies ``--survivors``) also runs a seeded random sample of N mutants the
     last (interrupted) run did not reach; the score is then over the mutants run ("run"
-    column). Exit code 1 if a module scores below 90 %.
+    column). ``--report`` runs nothing: the table of the last runs, with the current list of
+    reviewed equivalent mutants. Exit code 1 if a module scores below 90 %.
     """
     jobs = "2"
     survivors = "--survivors" in extra
-    extra = [a for a in extra if a != "--survivors"]
+    report = "--report" in extra
+    extra = [a for a in extra if a not in ("--survivors", "--report")]
     sample = None
     if "--sample" in extra:
         k = extra.index("--sample")
@@ -218,7 +229,7 @@ def mutate(extra: list[str]) -> int:
     equivalent = _equivalent_mutants()
     rows = []
     for path in paths:
-        codes, elapsed = _mutate_module(path, cfg, jobs, survivors, sample)
+        codes, elapsed = _mutate_module(path, cfg, jobs, survivors, sample, report)
         killed = sum(v in (1, 3, 24, -24, 36, 152, 255) for v in codes.values())  # incl. timeout
         survived = sorted(k for k, v in codes.items() if v == 0)
         eq = sum(k in equivalent for k in survived)
