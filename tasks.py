@@ -149,8 +149,8 @@ def _mutate_module(
     """Run mutmut on one module in build/mutate/<module>/ (links to the sources and tests and a
     pyproject.toml that mutates only ``path`` and selects only its tests).
 
-    ``survivors``: keep the last run of this module and run again only its surviving and
-    untested mutants against the current tests (copied afresh and mapped to the functions
+    ``survivors``: keep the last run of this module and run again only its surviving,
+    untested and timed-out mutants against the current tests (copied afresh and mapped to the functions
     they call again); a killed mutant stays killed when tests are only added.
     ``sample``: with ``survivors``, also run a seeded uniform sample of that many of the
     mutants the last run did not reach (for a module too large to run in full).
@@ -166,7 +166,8 @@ def _mutate_module(
         if not meta_path.exists():
             sys.exit(f"error: --survivors needs a finished run of {path} in {work}")
         old = json.loads(meta_path.read_text("utf-8"))["exit_code_by_key"]
-        names = sorted(k for k, v in old.items() if v in (0, 5, 33))
+        # timeouts too: on a loaded machine a slow survivor can hit the wall-clock limit
+        names = sorted(k for k, v in old.items() if v in (0, 5, 33, -24))
         names += _pending_sample(old, sample or 0)
         if not names:
             return old, 0.0
