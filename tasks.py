@@ -150,8 +150,8 @@ def _mutate_module(
     pyproject.toml that mutates only ``path`` and selects only its tests).
 
     ``survivors``: keep the last run of this module and run again only its surviving,
-    untested and timed-out mutants against the current tests (copied afresh and mapped to the functions
-    they call again); a killed mutant stays killed when tests are only added.
+    untested and timed-out mutants against the current tests (copied afresh and mapped to
+    the functions they call again); a killed mutant stays killed when tests are only added.
     ``sample``: with ``survivors``, also run a seeded uniform sample of that many of the
     mutants the last run did not reach (for a module too large to run in full).
     """
