@@ -171,3 +171,85 @@ def test_non_adaptive_plan_executes_to_the_leaf_of_the_true_type(og, budget, ran
         # the game can be given instead of read from the oracle
         leaf = plan.execute(_QueryOnly(SimulationOracle(og, t)), og)
         assert (leaf.lo, leaf.hi) == expected
+
+
+# ------------------------------------------------------------------ second round of survivors
+def test_quantile_bins_by_hand():
+    from persuasion_env.solvers.oracle import _quantile_bins
+
+    # ten types of mass 0.1, eps = 1/4: quantile points are the first types with
+    # F >= 0, 1/4, 1/2, 3/4, 1: types 0, 2, 4 (F = 0.5 exactly), 7, 9
+    np.testing.assert_array_equal(
+        _quantile_bins(np.full(10, 0.1), 0.25), [0, 0, 1, 1, 2, 2, 2, 3, 3, 4]
+    )
+    # a last type of zero mass rounds down to the point before it (no bin of its own)
+    np.testing.assert_array_equal(_quantile_bins(np.array([0.5, 0.5, 0.0]), 0.5), [0, 1, 1])
+    np.testing.assert_array_equal(_quantile_bins(np.array([0.5, 0.5]), 0.5), [0, 1])
+
+
+def test_interval_table_with_two_workers_matches_the_closed_form():
+    # 16 binary-threshold types (the parallel branch needs T >= 16), equal masses, theta
+    # from 0.9 down to 0.35 >= P(high) = 0.3: a unit of high-state mass spent on the message
+    # for type s buys P(types s..j) / theta_s, and all of it fits one message, so
+    # V[i, j] = 0.3 max_{s in i..j} (j - s + 1) / (16 theta_s).
+    theta = np.linspace(0.9, 0.35, 16)
+    og = OracleGame.binary_thresholds(0.3, theta)
+    V = interval_values(og, n_jobs=2)
+    for i in range(16):
+        for j in range(16):
+            if j < i:
+                assert V[i, j] == -np.inf
+            else:
+                s = np.arange(i, j + 1)
+                hand = 0.3 * np.max((j - s + 1) / (16 * theta[s]))
+                assert V[i, j] == pytest.approx(hand, abs=1e-9)
+    assert not V.flags.writeable  # cached on the game: read-only
+
+
+def test_acts_tolerance_is_relative_to_the_utility_scale():
+    from persuasion_env.solvers.oracle import acts
+
+    # no information: posterior 0.3 is below every threshold, nobody acts, at any scale
+    og = OracleGame.example("three-types")
+    for scale in (1.0, 1e-12):
+        small = OracleGame(og.states, og.types, og.joint_prior, og.receiver_utility * scale)
+        assert acts(small, np.ones(2)).tolist() == [False, False, False]
+        assert acts(small, np.eye(2)).tolist() == [[False, True]] * 3  # full disclosure
+
+
+def test_policy_payoff_of_chosen_types(og):
+    from persuasion_env.solvers.oracle import policy_payoff
+
+    # pooling at theta = 0.8: every type acts w.p. 3/8, mass 1/3 each
+    leaf = interval_policy(og, 0, 2)
+    np.testing.assert_allclose(policy_payoff(og, leaf.scheme, types=[0, 2]), [1 / 8, 1 / 8])
+
+
+def test_costly_and_greedy_plans_carry_leaf_policies(og):
+    from persuasion_env import greedy_plan
+
+    plan = plan_queries(og, costs=[0.01, 0.02])  # cheap queries: learn the type
+    assert plan.method == "dp-costly" and plan.ranges == ((0, 0), (1, 1), (2, 2))
+    np.testing.assert_allclose([leaf.value for leaf in plan.leaves], [1 / 8, 1 / 6, 1 / 4])
+    g = greedy_plan(og, budget=1)
+    assert g.method == "greedy" and g.ranges == ((0, 1), (2, 2))
+    np.testing.assert_allclose([leaf.value for leaf in g.leaves], [1 / 4, 1 / 4])
+    assert greedy_plan(og, budget=1, policies=False).leaves == (None, None)
+
+
+def test_planner_errors_name_the_argument(og):
+    from persuasion_env import greedy_plan
+    from persuasion_env.solvers.oracle import interval_recursion, lift_plan, round_game
+
+    with pytest.raises(ValueError, match="^lo must be >= 0"):
+        interval_policy(og, -1, 1)
+    with pytest.raises(ValueError, match="^budget must be >= 0"):
+        interval_recursion(interval_values(og), -1)
+    with pytest.raises(ValueError, match="^budget must be >= 0"):
+        greedy_plan(og, -1)
+    with pytest.raises(TypeError, match="^og must be an OracleGame, got int"):
+        greedy_plan(5)
+    rg = round_game(og, 0.3)
+    costly = plan_queries(rg.game, costs=np.full(rg.game.n_types - 1, 0.01))
+    with pytest.raises(ValueError, match=r"^costs must be given \(og's T-1 query costs\) to"):
+        lift_plan(rg, costly, og)
