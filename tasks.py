@@ -181,7 +181,8 @@ def _mutate_module(
     settings = {k: v for k, v in cfg.items() if k != "tests_by_module"}
     settings["only_mutate"] = [path]
     settings["pytest_add_cli_args_test_selection"] = cfg["tests_by_module"][path]
-    lines = ["[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    lines = ["[tool.mutmut]"]
+    lines += [f"{k} = {json.dumps(v, allow_nan=False)}" for k, v in settings.items()]
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n", "utf-8")
     # hypothesis: fewer, derandomised examples (tests/conftest.py), so runs are repeatable
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
