@@ -5,7 +5,7 @@
     python3 tasks.py test    # create .venv, install, run the test suite (what CI runs)
     python3 tasks.py docs    # build the documentation site into site/
     python3 tasks.py bench   # print the benchmarks
-    python3 tasks.py mutate [--jobs N] [module...]   # mutation testing (slow, not in CI)
+    python3 tasks.py mutate [--jobs N] [--survivors | --sample N | --report] [module...]
 
 The virtual environment lives in ``.venv``; it is (re)installed when ``pyproject.toml``
 changes. torch is installed as ``torch==2.13.0`` before the package, so pip takes the CPU
@@ -134,14 +134,54 @@ def _equivalent_mutants() -> set[str]:
     return {line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()}
 
 
-def _mutate_module(path: str, cfg: dict, jobs: str) -> tuple[dict, float]:
+def _pending_sample(codes: dict, n: int, seed: int = 13) -> list[str]:
+    """A seeded uniform sample of ``n`` mutants not yet run (exit code None)."""
+    import random
+
+    pending = sorted(k for k, v in codes.items() if v is None)
+    return sorted(random.Random(seed).sample(pending, min(n, len(pending))))
+
+
+def _mutate_module(
+    path: str,
+    cfg: dict,
+    jobs: str,
+    survivors: bool,
+    sample: int | None = None,
+    report: bool = False,
+) -> tuple[dict, float]:
     """Run mutmut on one module in build/mutate/<module>/ (links to the sources and tests and a
-    pyproject.toml that mutates only ``path`` and selects only its tests)."""
+    pyproject.toml that mutates only ``path`` and selects only its tests).
+
+    ``survivors``: keep the last run of this module and run again only its surviving,
+    untested and timed-out mutants against the current tests (copied afresh and mapped to
+    the functions they call again); a killed mutant stays killed when tests are only added.
+    ``sample``: with ``survivors``, also run a seeded uniform sample of that many of the
+    mutants the last run did not reach (for a module too large to run in full).
+    """
     work = ROOT / "build" / "mutate" / path.removesuffix(".py").replace("/", ".")
-    shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
-    work.mkdir(parents=True)
-    for name in [*cfg["source_paths"], "tests"]:
-        (work / name).symlink_to(ROOT / name, target_is_directory=True)
+    meta_path = work / "mutants" / f"{path}.meta"
+    if report:  # the table of the last run, with the current list of equivalent mutants
+        if not meta_path.exists():
+            sys.exit(f"error: no run of {path} in {work}")
+        return json.loads(meta_path.read_text("utf-8"))["exit_code_by_key"], 0.0
+    names: list[str] = []
+    if survivors:
+        if not meta_path.exists():
+            sys.exit(f"error: --survivors needs a finished run of {path} in {work}")
+        old = json.loads(meta_path.read_text("utf-8"))["exit_code_by_key"]
+        # timeouts too: on a loaded machine a slow survivor can hit the wall-clock limit
+        names = sorted(k for k, v in old.items() if v in (0, 5, 33, -24))
+        names += _pending_sample(old, sample or 0)
+        if not names:
+            return old, 0.0
+        # map every test to the functions it calls again: edited tests may call new ones
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # fresh: the test map must reflect current tests
+        work.mkdir(parents=True)
+        for name in [*cfg["source_paths"], "tests"]:
+            (work / name).symlink_to(ROOT / name, target_is_directory=True)
     settings = {k: v for k, v in cfg.items() if k != "tests_by_module"}
     settings["only_mutate"] = [path]
     settings["pytest_add_cli_args_test_selection"] = cfg["tests_by_module"][path]
@@ -151,14 +191,15 @@ def _mutate_module(path: str, cfg: dict, jobs: str) -> tuple[dict, float]:
     # hypothesis: fewer, derandomised examples (tests/conftest.py), so runs are repeatable
     env = {**os.environ, "HYPOTHESIS_PROFILE": "mutation"}
     dotted = path.removesuffix(".py").replace("/", ".")
-    cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, dotted + ".*"]
-    print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(cmd)})", flush=True)
+    cmd = [str(BIN / "mutmut"), "run", "--max-children", jobs, *(names or [dotted + ".*"])]
+    shown = cmd if not names else [*cmd[:4], f"<{len(names)} named mutants>"]
+    print(f"+ (cd {work.relative_to(ROOT)}; {' '.join(shown)})", flush=True)
     start = time.perf_counter()
     code = subprocess.call(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     if code != 0:
         sys.exit(f"error: mutmut exited with {code} on {path}")
-    meta = json.loads((work / "mutants" / f"{path}.meta").read_text("utf-8"))
+    meta = json.loads(meta_path.read_text("utf-8"))
     return meta["exit_code_by_key"], elapsed
 
 
@@ -167,10 +208,23 @@ def mutate(extra: list[str]) -> int:
     each module: killed / (mutants - reviewed equivalent ones). Slow, so not part of ``test``.
 
     ``--jobs N`` sets the worker processes (default 2). Each module runs against the tests
-    listed for it in ``[tool.mutmut.tests_by_module]``. Exit code 1 if a module scores
-    below 90 %.
+    listed for it in ``[tool.mutmut.tests_by_module]``. ``--survivors`` runs only the mutants
+    that survived the module's last run (after tests were added: much faster than a full run).
+    ``--sample N`` (implies ``--survivors``) also runs a seeded random sample of N mutants the
+    last (interrupted) run did not reach; the score is then over the mutants run ("run"
+    column). ``--report`` runs nothing: the table of the last runs, with the current list of
+    reviewed equivalent mutants. Exit code 1 if a module scores below 90 %.
     """
     jobs = "2"
+    survivors = "--survivors" in extra
+    report = "--report" in extra
+    extra = [a for a in extra if a not in ("--survivors", "--report")]
+    sample = None
+    if "--sample" in extra:
+        k = extra.index("--sample")
+        sample = int(extra[k + 1])
+        extra = extra[:k] + extra[k + 2 :]
+        survivors = True
     if "--jobs" in extra:
         k = extra.index("--jobs")
         jobs = extra[k + 1]
@@ -181,30 +235,31 @@ def mutate(extra: list[str]) -> int:
     equivalent = _equivalent_mutants()
     rows = []
     for path in paths:
-        codes, elapsed = _mutate_module(path, cfg, jobs)
+        codes, elapsed = _mutate_module(path, cfg, jobs, survivors, sample, report)
         killed = sum(v in (1, 3, 24, -24, 36, 152, 255) for v in codes.values())  # incl. timeout
-        survivors = sorted(k for k, v in codes.items() if v == 0)
-        eq = sum(k in equivalent for k in survivors)
+        survived = sorted(k for k, v in codes.items() if v == 0)
+        eq = sum(k in equivalent for k in survived)
         untested = sum(v in (5, 33) for v in codes.values())
-        judged = len(codes) - eq
+        run = sum(v is not None for v in codes.values())  # < len(codes) after a partial run
+        judged = run - eq
         score = 100.0 * killed / judged if judged else 100.0
-        rows.append((path, len(codes), killed, len(survivors), eq, untested, score, elapsed))
-        for k in survivors:
+        rows.append((path, len(codes), run, killed, len(survived), eq, untested, score, elapsed))
+        for k in survived:
             if k not in equivalent:
                 print(f"    survived: {k}")
         for k, v in sorted(codes.items()):
             if v in (5, 33):
                 print(f"    no test: {k}")
     print(
-        f"\n{'module':38} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} "
+        f"\n{'module':38} {'mutants':>7} {'run':>5} {'killed':>6} {'survived':>8} {'equiv.':>6} "
         f"{'no test':>7} {'score':>6} {'minutes':>7}"
     )
-    for path, n, killed, surv, eq, untested, score, elapsed in rows:
+    for path, n, run, killed, surv, eq, untested, score, elapsed in rows:
         print(
-            f"{path:38} {n:7d} {killed:6d} {surv:8d} {eq:6d} {untested:7d} {score:5.1f}% "
-            f"{elapsed / 60:7.1f}"
+            f"{path:38} {n:7d} {run:5d} {killed:6d} {surv:8d} {eq:6d} {untested:7d} "
+            f"{score:5.1f}% {elapsed / 60:7.1f}"
         )
-    return 0 if all(r[6] >= 90.0 for r in rows) else 1
+    return 0 if all(r[7] >= 90.0 for r in rows) else 1
 
 
 TASKS = {"demo": demo, "test": test, "docs": docs, "bench": bench, "mutate": mutate}

@@ -75,3 +75,14 @@ def test_quantal_response_is_a_softmax_over_actions_in_a_batch():
     np.testing.assert_allclose(q[1], [[sure, 1 - sure], [1 - sure, sure]])
     # large logits stay finite (the maximum is subtracted per message)
     np.testing.assert_allclose(bayes.quantal_response(PRIOR, schemes, U2, lam=1e4)[1], np.eye(2))
+
+
+def test_best_response_matrix_batched_with_more_actions_than_states():
+    # two games of 2 states and 3 actions. Game 0: full disclosure, a0 pays in s0 and a2 in s1.
+    # Game 1: one message pools both states, posterior (1/4, 3/4): a0 = 0, a1 = 1/4, a2 = 3/2
+    # (message 1 is never sent; its belief is the prior, the same one): a2 everywhere.
+    prior = np.array([[0.5, 0.5], [0.25, 0.75]])
+    scheme = np.array([np.eye(2), [[1.0, 0.0], [1.0, 0.0]]])
+    u2 = np.array([[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [[0.0, 1.0, 0.0], [0.0, 0.0, 2.0]]])
+    q = bayes.best_response_matrix(prior, scheme, u2)
+    np.testing.assert_array_equal(q, [[[1, 0, 0], [0, 0, 1]], [[0, 0, 1], [0, 0, 1]]])

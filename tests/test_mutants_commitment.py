@@ -122,6 +122,18 @@ def test_milp_limits_reach_the_solver(monkeypatch):
     assert seen[-1] == {"mip_rel_gap": 1e-9, "time_limit": 2.5}
 
 
+def test_new_highs_solves_silently(capfd):
+    from persuasion_env.solvers._highs import new_highs
+
+    h = new_highs()
+    assert h.getOptionValue("output_flag")[1] is False
+    h.addVar(0.0, 2.0)
+    h.changeColCost(0, -1.0)
+    h.run()  # a solver with output_flag on prints its log on the C-level stdout
+    assert h.getInfo().objective_function_value == -2.0
+    assert capfd.readouterr().out == ""
+
+
 def test_highs_prints_nothing_on_stdout():
     # highspy prints a banner on the C-level stdout when the first solver of a process is
     # made; new_highs() hides it and silences every solver (a fresh process is needed).
@@ -129,6 +141,11 @@ def test_highs_prints_nothing_on_stdout():
     import sys
     from pathlib import Path
 
+    from persuasion_env.solvers._highs import new_highs
+
+    # (also in this process, so that mutmut maps this test to new_highs: its mutants reach the
+    # child through the MUTANT_UNDER_TEST environment variable and the copied sources in cwd)
+    new_highs()
     code = (
         "import numpy as np, highspy\n"
         "from persuasion_env.solvers._highs import new_highs\n"
@@ -149,3 +166,170 @@ def test_highs_prints_nothing_on_stdout():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout == "start\nend\n"
+
+
+def test_no_information_ties_go_to_the_sender():
+    # At the prior (1/2, 1/2) the receiver is indifferent between matching state 0 (action 0)
+    # and state 1 (action 1); the sender gets 1 from action 1 in both states.
+    from persuasion_env.solvers.commitment import no_information_value
+
+    game = PersuasionGame([0.5, 0.5], [[0.0, 1.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
+    assert no_information_value(game) == 1.0
+
+
+def test_padding_keeps_the_iteration_count(prosecutor):
+    import dataclasses
+
+    sol = dataclasses.replace(solve_commitment(prosecutor, method="lazy"), iterations=7)
+    padded = commitment._pad_messages(sol, 4)
+    assert padded.iterations == 7
+    assert padded.scheme.shape == (2, 4)
+
+
+@pytest.mark.parametrize(("method", "n_messages"), [("full", None), ("lazy", None), ("milp", 1)])
+def test_one_action_game(method, n_messages):
+    # nothing to persuade: no obedience row at all, the sender gets 0.3 * 1 + 0.7 * 2
+    game = PersuasionGame([0.3, 0.7], [[1.0], [2.0]], [[0.0], [0.0]])
+    sol = solve_commitment(game, n_messages=n_messages, method=method)
+    assert sol.sender_value == pytest.approx(1.7, abs=1e-12)
+    np.testing.assert_array_equal(sol.scheme, [[1.0], [1.0]])
+
+
+def test_full_lp_tolerances_reach_the_solver(prosecutor, monkeypatch):
+    # the full LP asks HiGHS for feasibility and optimality to _HIGHS_TOL, not its 1e-7
+    seen = []
+    real_linprog = commitment.linprog
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("options"))
+        return real_linprog(*args, **kwargs)
+
+    monkeypatch.setattr(commitment, "linprog", spy)
+    solve_commitment(prosecutor, method="full")
+    tol = commitment._HIGHS_TOL
+    assert tol < 1e-7
+    assert seen == [{"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol}]
+
+
+def test_one_action_game_is_solved_without_a_solver():
+    game = PersuasionGame([0.3, 0.7], [[1.0], [2.0]], [[0.0], [0.0]])
+    sol = solve_commitment(game, margin=0.5)
+    assert (sol.method, sol.solve_time, sol.iterations, sol.margin) == ("trivial", 0.0, 0, 0.5)
+    assert sol.status == "optimal"
+
+
+def test_forced_milp_passes_its_limits(monkeypatch):
+    real_milp = commitment.milp
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(dict(kwargs["options"]))
+        return real_milp(*args, **kwargs)
+
+    monkeypatch.setattr(commitment, "milp", spy)
+    game = PersuasionGame.random(3, 3, seed=2)
+    solve_commitment(game, method="milp", node_limit=1000, time_limit=60.0)
+    assert seen[0] == {"mip_rel_gap": 1e-9, "time_limit": 60.0, "node_limit": 1000}
+    solve_commitment(game, n_messages=2, method="milp", node_limit=1)  # 1 node is allowed
+
+
+def test_as_many_messages_as_actions_is_the_exact_lp():
+    game = PersuasionGame.random(3, 3, seed=2)
+    assert solve_commitment(game, n_messages=3).method == "lazy"
+    assert solve_commitment(game, n_messages=3, method="full").method == "full"
+
+
+def test_limit_and_game_errors_name_the_argument(prosecutor):
+    with pytest.raises(ValueError, match="^time_limit must be > 0"):
+        solve_commitment(prosecutor, time_limit=0.0)
+    with pytest.raises(ValueError, match="^node_limit must be >= 1"):
+        solve_commitment(prosecutor, node_limit=0)
+    with pytest.raises(TypeError, match="^game must be a PersuasionGame, got int"):
+        solve_commitment(5)
+
+
+class _CountingHighs:
+    """Wraps the solver the lazy LP builds: records its options and counts its solves."""
+
+    def __init__(self, highs):
+        self._highs, self.options, self.runs = highs, {}, 0
+
+    def setOptionValue(self, name, value):  # noqa: N802 - highspy's name
+        self.options[name] = value
+        return self._highs.setOptionValue(name, value)
+
+    def run(self):
+        self.runs += 1
+        return self._highs.run()
+
+    def __getattr__(self, name):
+        return getattr(self._highs, name)
+
+
+def test_lazy_lp_reports_its_solves_and_uses_tight_tolerances(monkeypatch):
+    made, real_new_highs = [], commitment.new_highs
+
+    def counting_highs():
+        made.append(_CountingHighs(real_new_highs()))
+        return made[-1]
+
+    monkeypatch.setattr(commitment, "new_highs", counting_highs)
+    for seed in range(6):  # games that need one to a few rounds of row generation
+        sol = solve_commitment(PersuasionGame.random(5, 4, seed=seed), method="lazy")
+        assert sol.iterations == made[-1].runs >= 1
+        tol = commitment._HIGHS_TOL
+        assert made[-1].options["primal_feasibility_tolerance"] == tol
+        assert made[-1].options["dual_feasibility_tolerance"] == tol
+    assert max(h.runs for h in made) > 1
+
+
+def test_milp_solution_fields():
+    import time
+
+    game = PersuasionGame.random(4, 3, seed=5)
+    t0 = time.perf_counter()
+    sol = solve_commitment(game, n_messages=2)
+    elapsed = time.perf_counter() - t0
+    assert (sol.method, sol.status, sol.mip_gap, sol.iterations) == ("milp", "optimal", 0.0, 1)
+    assert (sol.n_actions, sol.n_messages) == (3, 2)
+    assert 0.0 <= sol.solve_time <= elapsed
+
+
+def _milp_spy(monkeypatch, first_status=None, drop_gap=False):
+    """Record milp's keyword arguments; optionally report the first answer as infeasible
+    (status 2, as HiGHS's MIP presolve wrongly does on some models) or as stopped by a
+    limit without a gap."""
+    real_milp, calls = commitment.milp, []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        result = real_milp(*args, **kwargs)
+        if first_status is not None and len(calls) == 1:
+            result.status = first_status
+            if drop_gap:
+                del result["mip_gap"]
+        return result
+
+    monkeypatch.setattr(commitment, "milp", spy)
+    return calls
+
+
+def test_milp_confirms_an_infeasible_verdict_without_presolve(monkeypatch):
+    game = PersuasionGame.random(4, 3, seed=5)
+    expected = solve_commitment(game, n_messages=2).sender_value
+    calls = _milp_spy(monkeypatch, first_status=2)
+    sol = solve_commitment(game, n_messages=2)
+    assert sol.sender_value == pytest.approx(expected, abs=1e-9)
+    first, retry = calls
+    assert "presolve" not in first["options"] and retry["options"]["presolve"] is False
+    for kw in (first, retry):  # z binary, every variable in [0, 1]
+        np.testing.assert_array_equal(kw["integrality"], [1] * 6 + [0] * 24)
+        assert (kw["bounds"].lb, kw["bounds"].ub) == (0, 1)
+
+
+def test_milp_limit_without_a_reported_gap(monkeypatch):
+    _milp_spy(monkeypatch, first_status=1, drop_gap=True)
+    game = PersuasionGame.random(4, 3, seed=5)
+    with pytest.warns(SolverTimeLimitWarning, match="relative gap nan"):
+        sol = solve_commitment(game, n_messages=2, node_limit=5)
+    assert sol.status == "time_limit" and np.isnan(sol.mip_gap)

@@ -194,7 +194,7 @@ class MultiActionOracleGame:
             raise ValueError("receiver_utility must have shape (W, A) or (W, T, A) with A >= 2")
         A = u.shape[2]
         v = as_float_array(sender_utility, "sender_utility")
-        if v.ndim == 1 and v.size == A:
+        if v.shape == (A,):
             v = np.broadcast_to(v[None, :], (W, A)).copy()
         if v.shape != (W, A):
             raise ValueError(f"sender_utility must have shape (A,) or (W, A) = ({W}, {A})")

@@ -179,3 +179,114 @@ def test_ucb_options():
     for args, match in [((-0.1, 0.9), "c_explore"), ((0.1, 0.0), "discount"), ((0.1, 1.2), "disc")]:
         with pytest.raises(ValueError, match=match):
             _bandits.ucb_options(*args)
+
+
+# ------------------------------------------------------------------ second mutation round
+class _FixedRng:
+    """A stand-in generator: every uniform draw is ``u``, every integer draw is ``k``."""
+
+    def __init__(self, u, k):
+        self.u, self.k = u, k
+
+    def random(self, size):
+        return np.full(size, self.u)
+
+    def integers(self, high, size):
+        return np.full(size, self.k)
+
+
+def test_q_learner_explores_iff_the_draw_is_below_epsilon():
+    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not explore
+    q = _bandits.QLearner(
+        1, 1, 3, _FixedRng(0.25, 2), alpha=0.5, epsilon=0.25, epsilon_final=0.25,
+        epsilon_decay_rounds=0, initial_q=0.0,
+    )  # fmt: skip
+    q.q[0, 0] = [1.0, 0.0, 0.0]  # one greedy arm: no tie-break draw
+    assert q.choose(np.array([0])).tolist() == [0]
+    q.rng = _FixedRng(0.2499, 2)
+    assert q.choose(np.array([0])).tolist() == [2]
+
+
+def test_q_learner_with_epsilon_zero_draws_no_random_number():
+    # same seed, same numbers: at epsilon 0 (and without ties) choosing consumes no draw, so
+    # the caller's random stream is where it was
+    rng = _rng(7)
+    q = _bandits.QLearner(
+        1, 1, 3, rng, alpha=0.5, epsilon=0.0, epsilon_final=0.0, epsilon_decay_rounds=0,
+        initial_q=0.0,
+    )  # fmt: skip
+    q.q[0, 0] = [0.0, 1.0, 0.0]
+    before = rng.bit_generator.state
+    assert q.choose(np.array([0])).tolist() == [1]
+    assert rng.bit_generator.state == before
+
+
+@pytest.mark.parametrize(
+    ("cls", "kw"),
+    [
+        (_bandits.QLearner, dict(alpha=0.1, epsilon=0.1, epsilon_final=0.1,
+                                 epsilon_decay_rounds=0, initial_q=0.0)),
+        (_bandits.ReinforceLearner, dict(alpha=0.1, alpha_critic=0.1)),
+        (_bandits.Exp3Learner, dict(eta=0.1, gamma=0.1)),
+        (_bandits.UCBLearner, dict(c_explore=1.0, discount=1.0)),
+    ],
+)  # fmt: skip
+def test_learners_keep_their_table_dimensions(cls, kw):
+    learner = cls(4, 2, 3, _rng(), **kw)
+    assert (learner.runs, learner.contexts, learner.arms, learner.t) == (4, 2, 3, 0)
+    np.testing.assert_array_equal(learner.rows, np.arange(4))
+
+
+def test_ucb_index_uses_each_runs_own_visit_count():
+    # UCB1 index mean_k + c sqrt(2 ln n / n_k), n = visits of the context *in this run*.
+    # Run 0: counts (4, 1), means (0.6, -0.5), n = 5, c = 1.2: the bonus gap is
+    # 1.2 (sqrt(2 ln 5) - sqrt(2 ln 5 / 4)) = 1.076 < 1.1 = the mean gap -> arm 0 (with n = 7,
+    # both runs' visits, the gap would be 1.184 -> arm 1). Run 1: counts (1, 1), means
+    # (0.3, 0) -> equal bonuses -> arm 0.
+    u = _bandits.UCBLearner(2, 1, 2, _rng(), c_explore=1.2, discount=1.0)
+    u.counts[:, 0] = [[4.0, 1.0], [1.0, 1.0]]
+    u.sums[:, 0] = [[2.4, -0.5], [0.3, 0.0]]
+    assert u.choose(np.array([0, 0])).tolist() == [0, 0]
+    # the same run 0 alone with n = 5 and a mean gap of 1.0 < 1.076: the bonus wins -> arm 1;
+    # (with the log moved to the denominator, 2 / ln 5, the gap would be 0.669 -> arm 0)
+    u1 = _bandits.UCBLearner(1, 1, 2, _rng(), c_explore=1.2, discount=1.0)
+    u1.counts[0, 0] = [4.0, 1.0]
+    u1.sums[0, 0] = [2.0, -0.5]
+    assert u1.choose(np.array([0])).tolist() == [1]
+
+
+def test_ucb_has_no_bonus_while_discounted_visits_sum_to_at_most_one():
+    # ln(max(n, 1)) = 0 for n <= 1: the index is the plain mean. counts (0.25, 0.75), n = 1,
+    # means (0, 0.5) -> arm 1 (a bonus with ln 2 would favour the rarer arm 0: 2.35 vs 1.86)
+    u = _bandits.UCBLearner(1, 1, 2, _rng(), c_explore=1.0, discount=0.5)
+    u.counts[0, 0] = [0.25, 0.75]
+    u.sums[0, 0] = [0.0, 0.375]
+    assert u.choose(np.array([0])).tolist() == [1]
+
+
+def test_ucb_greedy_is_the_best_sample_mean_and_t_counts_rounds():
+    u = _bandits.UCBLearner(1, 1, 3, _rng(), c_explore=1.0, discount=1.0)
+    for arm, r in [(0, 1.0), (0, 0.0), (1, 0.8)]:  # means 0.5 and 0.8, arm 2 untried
+        u.learn(np.array([0]), np.array([arm]), np.array([r]))
+    np.testing.assert_array_equal(u.greedy()[0, 0], [0.0, 1.0, 0.0])
+    assert u.t == 3
+
+
+@pytest.mark.parametrize(
+    ("func", "args", "message"),
+    [
+        (_bandits.q_options, (1.5, 0.1, None, 1, 0.0), "^alpha must be a probability"),
+        (_bandits.q_options, (0.1, 0.1, 1.5, 1, 0.0), "^epsilon_final must be a probability"),
+        (_bandits.q_options, (0.1, 0.1, None, -1, 0.0), "^epsilon_decay_rounds must be >= 0"),
+        (_bandits.q_options, (0.1, 0.1, None, 1, float("nan")), "^initial_q must be finite"),
+        (_bandits.reinforce_options, (0.0, 0.5), "^alpha must be > 0"),
+        (_bandits.reinforce_options, (0.1, 1.5), "^alpha_critic must be a probability"),
+        (_bandits.exp3_options, (0.0, 0.1), "^eta must be > 0"),
+        (_bandits.ucb_options, (-0.1, 0.9), "^c_explore must be >= 0"),
+        (_bandits.ucb_options, (0.1, 0.0), "^discount must be > 0"),
+        (_bandits.ucb_options, (0.1, 1.2), "^discount must be a probability"),
+    ],
+)
+def test_option_errors_name_the_option(func, args, message):
+    with pytest.raises(ValueError, match=message):
+        func(*args)

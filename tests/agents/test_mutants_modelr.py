@@ -138,3 +138,54 @@ def test_constructor_options_are_kept_and_errors_name_them():
     ]:
         with pytest.raises(ValueError, match=match):
             make_sender(name, **kwargs)
+
+
+def test_info_q_errors_name_initial_q_and_weight_by_frequency():
+    with pytest.raises(ValueError, match="^initial_q must be finite"):
+        make_sender("info_q", initial_q=float("nan"))
+    with pytest.raises(TypeError, match="^weight_by_frequency must be True or False"):
+        make_sender("info_q", weight_by_frequency="yes")
+
+
+def test_info_q_policy_before_any_visit_is_uniform():
+    # no state visited yet: every state's weight and every message's mass are 0, so P(s | m) is
+    # taken as 1 for every message (as in act()) and the policy is uniform over the 3 messages
+    sender = _reset(make_sender("info_q"), runs=2, n_messages=3)
+    np.testing.assert_allclose(sender.policy(), np.full((2, 2, 3), 1 / 3))
+
+
+class _FixedRng:
+    """A stand-in generator: every uniform draw is ``u``, every integer draw is ``k``."""
+
+    def __init__(self, u, k):
+        self.u, self.k = u, k
+
+    def random(self, size):
+        return np.full(size, self.u)
+
+    def integers(self, high, size):
+        return np.full(size, self.k)
+
+
+def _one_best_message(sender):
+    # state 0: message 0 is predicted to get action 0 (pays 1), message 1 action 1 (pays 0)
+    sender.q[0, 0] = [1.0, 0.0]
+    sender.predicted[0] = [0, 1]
+    return sender
+
+
+def test_modelr_explores_iff_the_draw_is_below_epsilon():
+    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not explore
+    sender = _one_best_message(_reset(make_sender("modelr", epsilon=0.25, epsilon_decay=0.0)))
+    sender.rng = _FixedRng(0.25, 1)
+    assert sender.act(np.array([0])).tolist() == [0]
+    sender.rng = _FixedRng(0.2499, 1)
+    assert sender.act(np.array([0])).tolist() == [1]
+
+
+def test_modelr_with_epsilon_zero_draws_no_random_number():
+    # same seed, same numbers: without exploration (and without ties) acting consumes no draw
+    sender = _one_best_message(_reset(make_sender("modelr", epsilon=0.0)))
+    before = sender.rng.bit_generator.state
+    assert sender.act(np.array([0])).tolist() == [0]
+    assert sender.rng.bit_generator.state == before
