@@ -65,13 +65,14 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """Lint (ruff, import contracts), the whole test suite (examples included), then the
+    """Lint (ruff check and format, import contracts), the whole test suite (examples included), then the
     docs build.
 
     pytest's exit code 5 (no tests collected) counts as a failure.
     """
     lint = ("persuasion_env", "agents", "tests", "benchmarks", "examples", "tasks.py")
     run(PYTHON, "-m", "ruff", "check", *lint)
+    run(PYTHON, "-m", "ruff", "format", "--check", *lint)
     # The import contracts of pyproject.toml ([tool.importlinter]): persuasion_env never
     # imports agents, torch or SB3, and its modules respect DESIGN.md's layers.
     run(BIN / "lint-imports")

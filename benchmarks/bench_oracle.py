@@ -54,8 +54,10 @@ def main() -> None:
     import os
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"oracle planners benchmark (wall-clock seconds; {os.cpu_count()} CPUs, "
-          f"load average {load:.1f})")
+    print(
+        f"oracle planners benchmark (wall-clock seconds; {os.cpu_count()} CPUs, "
+        f"load average {load:.1f})"
+    )
     # --- 50 x 50: nested vs plain, both in full
     og = OracleGame.random(50, 50, seed=args.seed)
     t0 = time.perf_counter()
@@ -67,8 +69,10 @@ def main() -> None:
     t_plain50 = time.perf_counter() - t0
     upper = np.triu(np.ones_like(V_nested, dtype=bool))
     err50 = float(np.max(np.abs(V_nested[upper] - V_plain[upper])))
-    print(f"W=T=50    V table: nested {t_nested50:6.2f}   plain {t_plain50:6.2f}   "
-          f"(speed-up {t_plain50 / t_nested50:4.1f}x, max |diff| {err50:.1e})")
+    print(
+        f"W=T=50    V table: nested {t_nested50:6.2f}   plain {t_plain50:6.2f}   "
+        f"(speed-up {t_plain50 / t_nested50:4.1f}x, max |diff| {err50:.1e})"
+    )
 
     # --- size x size: the target
     n = args.size
@@ -82,8 +86,10 @@ def main() -> None:
         values = [plan_queries(og, K).value for K in range(K_max + 1)]
         t_plans = time.perf_counter() - t0
         cpu = f" (V table CPU time of this process {c_table:5.2f})" if jobs == 1 else ""
-        print(f"W=T={n}  n_jobs={jobs}: V table {t_table:6.2f} + plans K=0..{K_max} "
-              f"{t_plans:5.2f} = {t_table + t_plans:6.2f}{cpu}")
+        print(
+            f"W=T={n}  n_jobs={jobs}: V table {t_table:6.2f} + plans K=0..{K_max} "
+            f"{t_plans:5.2f} = {t_table + t_plans:6.2f}{cpu}"
+        )
     print("          values by K: " + ", ".join(f"{v:.4f}" for v in values))
     print(f"          known-type value {plan_queries(og, K_max).known_type_value:.4f}")
     if args.full_plain:
@@ -93,8 +99,10 @@ def main() -> None:
         print(f"W=T={n}  plain V table in full: {time.perf_counter() - t0:6.2f}")
     else:
         dt, est, err = _plain_sample(og, 200, args.seed)
-        print(f"W=T={n}  plain: 200 ranges took {dt:5.2f} -> all {n * (n + 1) // 2} ranges "
-              f"about {est:6.1f} (max |diff| vs nested {err:.1e})")
+        print(
+            f"W=T={n}  plain: 200 ranges took {dt:5.2f} -> all {n * (n + 1) // 2} ranges "
+            f"about {est:6.1f} (max |diff| vs nested {err:.1e})"
+        )
 
 
 if __name__ == "__main__":

@@ -54,12 +54,16 @@ def _check_sorted(values: np.ndarray, name: str) -> None:
     diffs = np.diff(values)
     if np.any(diffs == 0):
         k = int(np.nonzero(diffs == 0)[0][0])
-        raise ValueError(f"{name} must be strictly increasing: duplicate value {values[k]!r} "
-                         f"at positions {k} and {k + 1}")
+        raise ValueError(
+            f"{name} must be strictly increasing: duplicate value {values[k]!r} "
+            f"at positions {k} and {k + 1}"
+        )
     if np.any(diffs < 0):
         k = int(np.nonzero(diffs < 0)[0][0])
-        raise ValueError(f"{name} must be sorted increasingly: {values[k]!r} at position {k} "
-                         f"comes before {values[k + 1]!r}")
+        raise ValueError(
+            f"{name} must be sorted increasingly: {values[k]!r} at position {k} "
+            f"comes before {values[k + 1]!r}"
+        )
 
 
 def affiliation_violation(joint_prior: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -139,9 +143,7 @@ class OracleGame:
         psi = psi / total
         u = as_float_array(receiver_utility, "receiver_utility", ndim=2)
         if u.shape != (W, T):
-            raise ValueError(
-                f"receiver_utility must have shape (W, T) = ({W}, {T}), got {u.shape}"
-            )
+            raise ValueError(f"receiver_utility must have shape (W, T) = ({W}, {T}), got {u.shape}")
         check_string(name, "name", optional=True)
         check_assumptions = check_bool(check_assumptions, "check_assumptions")
         if check_assumptions:
@@ -334,14 +336,19 @@ class OracleGame:
         rng = make_rng(seed)
         s = np.sort(rng.normal(size=W))
         r = np.sort(rng.normal(size=T))
-        c = rng.uniform(0.0, 2.0) if correlation is None else check_positive(
-            correlation, "correlation", allow_zero=True
+        c = (
+            rng.uniform(0.0, 2.0)
+            if correlation is None
+            else check_positive(correlation, "correlation", allow_zero=True)
         )
-        logp = c * np.outer(s, r) + 0.5 * rng.normal(size=W)[:, None] + 0.5 * rng.normal(
-            size=T
-        )[None, :]
+        logp = (
+            c * np.outer(s, r)
+            + 0.5 * rng.normal(size=W)[:, None]
+            + 0.5 * rng.normal(size=T)[None, :]
+        )
         psi = np.exp(logp - logp.max())
         psi /= psi.sum()
+
         def ramp(n: int) -> np.ndarray:
             steps = np.cumsum(rng.exponential(size=n))
             return (steps - steps[0]) / max(steps[-1] - steps[0], 1e-12)
@@ -390,8 +397,9 @@ class OracleGame:
             )
         b = as_float_array(box, "box", ndim=2) if not _has_inf(box) else None
         if b is None or b.shape != (2, 2):
-            raise ValueError("box must be ((w_low, w_high), (theta_low, theta_high)) with finite "
-                             "bounds")
+            raise ValueError(
+                "box must be ((w_low, w_high), (theta_low, theta_high)) with finite bounds"
+            )
         if np.any(b[:, 1] <= b[:, 0]):
             raise ValueError("box must have low < high on both axes")
         if isinstance(resolution, tuple | list):
@@ -424,8 +432,14 @@ class OracleGame:
         if not callable(utility):
             raise TypeError("utility must be a callable u(w, theta)")
         u = as_float_array(np.broadcast_to(utility(WW, TT), WW.shape), "utility values")
-        return cls(w_mid, t_mid, dens / total, u, name=name or "continuous",
-                   check_assumptions=check_assumptions)
+        return cls(
+            w_mid,
+            t_mid,
+            dens / total,
+            u,
+            name=name or "continuous",
+            check_assumptions=check_assumptions,
+        )
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -28,24 +28,30 @@ def test_human_table(capsys):
     assert "known-type value" in text and "0.500000" in text and "thresholds" in text
 
 
-@pytest.mark.parametrize("argv", [
-    ["--random", "5x4", "--seed", "3", "--budget", "2", "--non-adaptive", "--json"],
-    ["--random", "5x4", "--seed", "3", "--costs", "0.01,0.02,0.0", "--json"],
-    ["--example", "greedy-trap", "--budget", "2", "--greedy", "--json"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--random", "5x4", "--seed", "3", "--budget", "2", "--non-adaptive", "--json"],
+        ["--random", "5x4", "--seed", "3", "--costs", "0.01,0.02,0.0", "--json"],
+        ["--example", "greedy-trap", "--budget", "2", "--greedy", "--json"],
+    ],
+)
 def test_variants_run(argv, capsys):
     assert run_oracle(parse(argv)) == 0
     assert "value" in json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize("argv,match", [
-    (["--random", "5by4"], "--random"),
-    (["--example", "three-types", "--costs", "0.1"], "--costs must list"),
-    (["--example", "three-types", "--costs", "0.1,x"], "--costs"),
-    (["--example", "three-types", "--costs", "0.1,-1"], "--costs"),
-    (["--example", "three-types", "--budget", "-2"], "--budget"),
-    (["--example", "nope"], "unknown example"),
-])
+@pytest.mark.parametrize(
+    "argv,match",
+    [
+        (["--random", "5by4"], "--random"),
+        (["--example", "three-types", "--costs", "0.1"], "--costs must list"),
+        (["--example", "three-types", "--costs", "0.1,x"], "--costs"),
+        (["--example", "three-types", "--costs", "0.1,-1"], "--costs"),
+        (["--example", "three-types", "--budget", "-2"], "--budget"),
+        (["--example", "nope"], "unknown example"),
+    ],
+)
 def test_user_errors_raise_valueerror(argv, match):
     with pytest.raises(ValueError, match=match):
         run_oracle(parse(argv))
@@ -56,8 +62,12 @@ def test_main_cli_dispatch():
     import sys
 
     def cli(*argv):
-        return subprocess.run([sys.executable, "-m", "persuasion_env.cli", "oracle", *argv],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "persuasion_env.cli", "oracle", *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     ok = cli("--example", "three-types", "--budget", "2", "--json")
     assert ok.returncode == 0

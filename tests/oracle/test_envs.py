@@ -26,8 +26,9 @@ def test_gymnasium_and_sb3_checkers(kw):
     assert "OracleQuery" in env.unwrapped.render()
 
 
-@pytest.mark.parametrize("name,budget", [("three-types", 2), ("greedy-trap", 2),
-                                         ("greedy-trap", 1)])
+@pytest.mark.parametrize(
+    "name,budget", [("three-types", 2), ("greedy-trap", 2), ("greedy-trap", 1)]
+)
 def test_dp_querier_expected_return_equals_plan_value(name, budget):
     from agents import make_sender
 
@@ -84,8 +85,10 @@ def test_pettingzoo_api_tests():
     from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 
     api_test(oracle_query_v0.env(), num_cycles=100)
-    api_test(oracle_query_v0.env(game=None, n_types=5, budget=None, costs=np.full(4, 0.01)),
-             num_cycles=100)
+    api_test(
+        oracle_query_v0.env(game=None, n_types=5, budget=None, costs=np.full(4, 0.01)),
+        num_cycles=100,
+    )
     parallel_api_test(oracle_query_v0.parallel_env(), num_cycles=100)
     seed_test(oracle_query_v0.env, num_cycles=30)
     parallel_seed_test(oracle_query_v0.parallel_env)

@@ -8,8 +8,12 @@ from persuasion_env.oracle import affiliation_violation
 
 
 def small():
-    return dict(states=[0.0, 1.0], types=[0.0, 1.0], joint_prior=[[0.3, 0.2], [0.2, 0.3]],
-                receiver_utility=[[-1.0, -0.5], [0.5, 1.0]])
+    return dict(
+        states=[0.0, 1.0],
+        types=[0.0, 1.0],
+        joint_prior=[[0.3, 0.2], [0.2, 0.3]],
+        receiver_utility=[[-1.0, -0.5], [0.5, 1.0]],
+    )
 
 
 def test_valid_game_properties():
@@ -21,18 +25,21 @@ def test_valid_game_properties():
         og.joint_prior[0, 0] = 1.0
 
 
-@pytest.mark.parametrize("key,value,match", [
-    ("states", [1.0, 0.0], "states must be sorted"),
-    ("states", [1.0, 1.0], "states must be strictly increasing"),
-    ("types", [2.0, 1.0], "types must be sorted"),
-    ("types", [0.0, 0.0], "types must be strictly increasing"),
-    ("joint_prior", [[0.3, 0.2], [0.2, 0.2]], "joint_prior must sum to 1"),
-    ("joint_prior", [[0.3, 0.2, 0.0], [0.2, 0.3, 0.0]], "joint_prior must have shape"),
-    ("joint_prior", [[0.6, -0.1], [0.2, 0.3]], "joint_prior has negative"),
-    ("receiver_utility", [[-1.0], [1.0]], "receiver_utility must have shape"),
-    ("receiver_utility", [[1.0, 1.0], [0.5, 1.0]], "weakly increasing in the state"),
-    ("receiver_utility", [[-1.0, -2.0], [0.5, 1.0]], "weakly increasing in the type"),
-])
+@pytest.mark.parametrize(
+    "key,value,match",
+    [
+        ("states", [1.0, 0.0], "states must be sorted"),
+        ("states", [1.0, 1.0], "states must be strictly increasing"),
+        ("types", [2.0, 1.0], "types must be sorted"),
+        ("types", [0.0, 0.0], "types must be strictly increasing"),
+        ("joint_prior", [[0.3, 0.2], [0.2, 0.2]], "joint_prior must sum to 1"),
+        ("joint_prior", [[0.3, 0.2, 0.0], [0.2, 0.3, 0.0]], "joint_prior must have shape"),
+        ("joint_prior", [[0.6, -0.1], [0.2, 0.3]], "joint_prior has negative"),
+        ("receiver_utility", [[-1.0], [1.0]], "receiver_utility must have shape"),
+        ("receiver_utility", [[1.0, 1.0], [0.5, 1.0]], "weakly increasing in the state"),
+        ("receiver_utility", [[-1.0, -2.0], [0.5, 1.0]], "weakly increasing in the type"),
+    ],
+)
 def test_bad_input_names_argument(key, value, match):
     kw = small()
     kw[key] = value
@@ -96,6 +103,7 @@ def test_from_density_accepts_frozen_scipy_distribution():
     from scipy.stats import multivariate_normal
 
     dist = multivariate_normal(mean=[0.5, 0.5], cov=[[0.1, 0.05], [0.05, 0.1]])
-    og = OracleGame.from_density(dist, lambda w, t: w + t - 1.0, box=((0, 1), (0, 1)),
-                                 resolution=12)
+    og = OracleGame.from_density(
+        dist, lambda w, t: w + t - 1.0, box=((0, 1), (0, 1)), resolution=12
+    )
     assert abs(og.joint_prior.sum() - 1) < 1e-12

@@ -129,8 +129,14 @@ def test_robust_leaf_without_noise_is_the_hand_computed_policy(lo, hi, value, ta
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 6), st.integers(2, 7), st.integers(1, 3),
-       st.sampled_from([0.0, 0.05, 0.1, 0.25]), st.sampled_from([0.0, 0.05, 0.2]))
+@given(
+    st.integers(0, 10_000),
+    st.integers(1, 6),
+    st.integers(2, 7),
+    st.integers(1, 3),
+    st.sampled_from([0.0, 0.05, 0.1, 0.25]),
+    st.sampled_from([0.0, 0.05, 0.2]),
+)
 def test_noisy_robust_payoff_within_bound(seed, W, T, K, delta, eta):
     og = OracleGame.random(W, T, seed=seed)
     plan = plan_queries(og, budget=K)

@@ -20,8 +20,9 @@ from persuasion_env.solvers.oracle import (
 from .helpers import all_trees, b2_value, tree_value
 
 
-@pytest.mark.parametrize("K,expected", [(0, 0.375), (1, 0.5), (2, 13 / 24), (3, 13 / 24),
-                                        (5, 13 / 24)])
+@pytest.mark.parametrize(
+    "K,expected", [(0, 0.375), (1, 0.5), (2, 13 / 24), (3, 13 / 24), (5, 13 / 24)]
+)
 def test_three_types_values(K, expected):
     og = OracleGame.example("three-types")
     plan = plan_queries(og, budget=K)
@@ -155,8 +156,12 @@ def _costly_brute(og, costs, depth):
 
 
 @settings(max_examples=8, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 4), st.integers(2, 4),
-       st.lists(st.floats(0, 0.05), min_size=3, max_size=3))
+@given(
+    st.integers(0, 10_000),
+    st.integers(1, 4),
+    st.integers(2, 4),
+    st.lists(st.floats(0, 0.05), min_size=3, max_size=3),
+)
 def test_costly_adaptive_matches_brute_force(seed, W, T, c):
     og = OracleGame.random(W, T, seed=seed)
     costs = np.array(c[: T - 1])
@@ -183,14 +188,17 @@ def test_nonadaptive_dp_counts_thresholds():
     assert value == pytest.approx(0.5) and thr == [2]
 
 
-@pytest.mark.parametrize("kwargs,exc,match", [
-    (dict(budget=-1), ValueError, "budget"),
-    (dict(budget=1.5), TypeError, "budget"),
-    (dict(costs=np.array([0.1, -0.1])), ValueError, "costs"),
-    (dict(costs=np.array([0.1])), ValueError, "costs must have length"),
-    (dict(eps=0.0), ValueError, "eps"),
-    (dict(eps=2.0), ValueError, "eps"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        (dict(budget=-1), ValueError, "budget"),
+        (dict(budget=1.5), TypeError, "budget"),
+        (dict(costs=np.array([0.1, -0.1])), ValueError, "costs"),
+        (dict(costs=np.array([0.1])), ValueError, "costs must have length"),
+        (dict(eps=0.0), ValueError, "eps"),
+        (dict(eps=2.0), ValueError, "eps"),
+    ],
+)
 def test_plan_queries_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         plan_queries(OracleGame.example("three-types"), **kwargs)
