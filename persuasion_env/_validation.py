@@ -386,6 +386,16 @@ def check_turn_actions(
 # ------------------------------------------------------------------------ files
 
 
+def load_json_object(path: Any, what: str, from_dict: Any) -> Any:
+    """``from_dict`` of the JSON in ``path`` (a game's ``load``); every failure, the file's
+    own or the content's, names the file."""
+    data = read_json_file(path, what)
+    try:
+        return from_dict(data)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{what} {str(path)!r}: {exc}") from None
+
+
 def read_json_file(path: Any, what: str = "file") -> Any:
     """The parsed JSON content of ``path``; every failure names the file.
 

@@ -30,8 +30,8 @@ from persuasion_env._validation import (
     check_probability,
     check_probability_vector,
     check_string,
+    load_json_object,
     make_rng,
-    read_json_file,
 )
 
 __all__ = ["PersuasionGame", "EXAMPLES"]
@@ -266,11 +266,7 @@ class PersuasionGame:
             ValueError: if the file is missing, unreadable, not UTF-8, not JSON, or not a
                 valid game; the message starts with the file's name.
         """
-        data = read_json_file(path, "game file")
-        try:
-            return cls.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"game file {str(path)!r}: {exc}") from None
+        return load_json_object(path, "game file", cls.from_dict)
 
 
 # ---------------------------------------------------------------------------- examples

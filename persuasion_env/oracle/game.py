@@ -40,8 +40,8 @@ from persuasion_env._validation import (
     check_positive,
     check_probability_vector,
     check_string,
+    load_json_object,
     make_rng,
-    read_json_file,
 )
 
 __all__ = ["OracleGame", "EXAMPLES", "AFFILIATION_RTOL"]
@@ -507,11 +507,7 @@ class OracleGame:
             ValueError: if the file is missing, unreadable, not UTF-8, not JSON, or not a
                 valid game; the message starts with the file's name.
         """
-        data = read_json_file(path, "oracle game file")
-        try:
-            return cls.from_dict(data)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"oracle game file {str(path)!r}: {exc}") from None
+        return load_json_object(path, "oracle game file", cls.from_dict)
 
 
 _DICT_KEYS = (
