@@ -65,8 +65,8 @@ def demo(extra: list[str]) -> int:
 
 
 def test(extra: list[str]) -> int:
-    """Lint (ruff check and format, import contracts), the whole test suite (examples included), then the
-    docs build.
+    """Lint (ruff check and format, import contracts), the whole test suite (examples
+    included), then the docs build.
 
     pytest's exit code 5 (no tests collected) counts as a failure.
     """
