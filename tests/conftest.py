@@ -1,9 +1,14 @@
-"""Shared pytest configuration: headless plotting and hypothesis profiles."""
+"""Shared pytest configuration: headless plotting, hypothesis profiles and the games the
+environment and SB3 tests share."""
 
 import os
 
 import matplotlib
+import pytest
 from hypothesis import Phase, settings
+
+import persuasion_env  # noqa: F401  (registers the ids)
+from persuasion_env import PersuasionGame
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -23,3 +28,13 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
 )
+
+
+@pytest.fixture(scope="session")
+def game44():
+    return PersuasionGame.random(4, 4, seed=0)
+
+
+@pytest.fixture(scope="session")
+def prosecutor():
+    return PersuasionGame.example("prosecutor")

@@ -1,1 +1,1 @@
-"""Tests of the environments (Gymnasium, vector, PettingZoo) and the SB3 adapter."""
+"""Tests of the Gymnasium environments (persuasion_env.envs) and the vector env."""

@@ -10,7 +10,7 @@ each type of the set), exact for any prior without Lemma 2.6.
 
 Hypothesis examples in the default suite: 180 + 120 + 100 + 60 + 60 = 520 (each example checks
 several plans). The ``slow`` marked test repeats the planner invariants with 1500 examples:
-``ORACLE_LONG_TESTS=1 python -m pytest tests/oracle/test_invariants.py -m slow``.
+``ORACLE_LONG_TESTS=1 python -m pytest tests/solvers/test_invariants.py -m slow``.
 """
 
 from __future__ import annotations
