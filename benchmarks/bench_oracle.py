@@ -22,7 +22,8 @@ import time
 import numpy as np
 
 from persuasion_env.oracle import OracleGame
-from persuasion_env.solvers.oracle import _plain_lp_value, interval_values, plan_queries
+from persuasion_env.solvers.oracle import interval_values, plan_queries
+from persuasion_env.solvers.oracle.intervals import _plain_lp_value
 
 
 def _plain_sample(og: OracleGame, n: int, seed: int) -> tuple[float, float, float]:

@@ -593,7 +593,7 @@ def _optional_commands() -> list[Callable[[Any], Any]]:
     extensions = []
     # "module:function" entry points: the reproductions live on the agents side (they train
     # TableNet) and are reached by name, never imported by persuasion_env.
-    for entry in ("persuasion_env.oracle.cli:add_oracle_parser", ADD_PARSER):
+    for entry in ("persuasion_env.cli_oracle:add_oracle_parser", ADD_PARSER):
         try:
             extensions.append(load_entry_point(entry))
         except ModuleNotFoundError as exc:

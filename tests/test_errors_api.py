@@ -14,7 +14,13 @@ from persuasion_env import PersuasionGame, simulate
 from persuasion_env._validation import MAX_CELLS, check_costs
 from persuasion_env.oracle import OracleGame, variants
 from persuasion_env.solvers import full_disclosure_value, no_information_value, solve_commitment
-from persuasion_env.solvers.oracle import evaluate_plan, greedy_plan, interval_values, plan_queries
+from persuasion_env.solvers.oracle import (
+    evaluate_plan,
+    greedy_plan,
+    interval_values,
+    partition,
+    plan_queries,
+)
 from persuasion_env.tournament import Tournament
 
 P = [0.5, 0.5]
@@ -310,18 +316,18 @@ ORACLE_CASES = {
         ValueError,
         "n_candidates must be >= 1",
     ),
-    "partition og a str": (lambda: variants.solve_partition_queries("x", 1), TypeError, "og"),
+    "partition og a str": (lambda: partition.solve_partition_queries("x", 1), TypeError, "og"),
     "partition queries a str": (
-        lambda: variants.solve_partition_queries(THREE, 1, queries="x"),
+        lambda: partition.solve_partition_queries(THREE, 1, queries="x"),
         TypeError,
         r"queries\[0\]",
     ),
     "subset_value type out of range": (
-        lambda: variants.subset_value(THREE, [0, 9]),
+        lambda: partition.subset_value(THREE, [0, 9]),
         ValueError,
         r"types must be type indices in \[0, 3\)",
     ),
-    "subset_value og a str": (lambda: variants.subset_value("x", [0]), TypeError, "og"),
+    "subset_value og a str": (lambda: partition.subset_value("x", [0]), TypeError, "og"),
 }
 
 RECEIVER_CASES = [

@@ -1,23 +1,32 @@
-"""The simulation-oracle game (MODEL.md Part B): model, oracles, variants, CLI and experiments.
+"""The simulation-oracle game (MODEL.md Part B): the model — the game, the receiver's
+response, the oracles and the several-action variant (layer 2 of DESIGN.md).
 
->>> from persuasion_env.oracle import OracleGame, plan_queries
+The planners are solvers, one layer up, in :mod:`persuasion_env.solvers.oracle` (also exported
+by the top-level package); the ``persuasion oracle`` command is :mod:`persuasion_env.cli_oracle`
+and ``persuasion reproduce oracle`` is :mod:`persuasion_env.reproduce.oracle`.
+
+>>> from persuasion_env import OracleGame, plan_queries
 >>> plan = plan_queries(OracleGame.example("three-types"), budget=2)
 >>> round(plan.value, 6)
 0.541667
 """
 
 from persuasion_env.oracle.game import EXAMPLES, OracleGame, affiliation_violation
+from persuasion_env.oracle.model import ACT_ATOL, acts, policy_payoff
+from persuasion_env.oracle.oracles import (
+    NoisyOracle,
+    SimulationOracle,
+    simulated_type_distribution,
+)
 
-__all__ = ["EXAMPLES", "OracleGame", "affiliation_violation", "plan_queries", "QueryPlan"]
-
-
-def __getattr__(name: str):  # lazy: the planners import this package's game module
-    if name in ("plan_queries", "QueryPlan"):
-        from persuasion_env.solvers import oracle as _planners
-
-        return getattr(_planners, name)
-    if name in ("SimulationOracle", "NoisyOracle", "noisy_payoff", "robust_leaf"):
-        from persuasion_env.oracle import oracles as _oracles
-
-        return getattr(_oracles, name)
-    raise AttributeError(f"module 'persuasion_env.oracle' has no attribute {name!r}")
+__all__ = [
+    "ACT_ATOL",
+    "EXAMPLES",
+    "NoisyOracle",
+    "OracleGame",
+    "SimulationOracle",
+    "acts",
+    "affiliation_violation",
+    "policy_payoff",
+    "simulated_type_distribution",
+]

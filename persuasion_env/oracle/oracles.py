@@ -1,11 +1,12 @@
-"""Simulation oracles (B1, B6) and the robust sender for noisy oracles.
+"""Simulation oracles (B1, B6).
 
 A :class:`SimulationOracle` hides the receiver's type and answers a query ``(scheme, message)``
 with the action the receiver of that type would take on that message: it computes the
 receiver's posterior from the column ``scheme[:, message]`` and the joint prior and acts iff the
 expected utility is ``>= 0``. A :class:`NoisyOracle` simulates a receiver of a *nearby* type
 (B6): with probability ``1 - eta`` one whose quantile is within ``delta`` of the true type's,
-otherwise any type.
+otherwise any type. The robust sender against a noisy oracle is a solver:
+:mod:`persuasion_env.solvers.oracle.robust`.
 
 >>> from persuasion_env.oracle import OracleGame
 >>> from persuasion_env.oracle.oracles import SimulationOracle
@@ -30,19 +31,11 @@ from persuasion_env._validation import (
     make_rng,
 )
 from persuasion_env.oracle.game import OracleGame
-from persuasion_env.solvers.oracle import (
-    LeafPolicy,
-    QueryPlan,
-    acts,
-    interval_policy,
-    policy_payoff,
-)
+from persuasion_env.oracle.model import acts
 
 __all__ = [
     "NoisyOracle",
     "SimulationOracle",
-    "noisy_payoff",
-    "robust_leaf",
     "simulated_type_distribution",
 ]
 
@@ -161,71 +154,3 @@ class NoisyOracle(SimulationOracle):
         self.eta = check_probability(eta, "eta")
         probs = simulated_type_distribution(og, true_type, self.delta, self.eta)
         self._simulated = int(make_rng(seed).choice(og.n_types, p=probs))
-
-
-def robust_leaf(og: OracleGame, lo: int, hi: int, delta: float) -> LeafPolicy:
-    """The robust sender's policy for answers naming ``lo..hi`` from a δ-noisy oracle (B6).
-
-    The believed type range, as the quantile interval ``[F(lo-1), F(hi)]``, is shifted down by
-    ``delta`` (clipped at 0); each type is weighted by the share of its quantile interval that
-    the shifted interval covers, and the B2 LP is solved for these weights.
-    """
-    d = check_probability(delta, "delta")
-    T = og.n_types
-    lo = check_int(lo, "lo", minimum=0)
-    hi = check_int(hi, "hi", minimum=lo)
-    if hi >= T:
-        raise ValueError(f"hi must be < T = {T}, got {hi}")
-    if d == 0:
-        return interval_policy(og, lo, hi)
-    P = og.type_marginal
-    F = np.r_[0.0, np.cumsum(P)]  # F[t] = P(type < t)
-    a = max(F[lo] - d, 0.0)
-    b = max(F[hi + 1] - d, 0.0)
-    if b <= a + 1e-15:  # shifted below quantile 0: believe the lowest type of positive mass
-        b = a + min(1e-9, float(P[P > 0][0]))
-    overlap = np.clip(np.minimum(F[1:], b) - np.maximum(F[:-1], a), 0.0, None)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(P > 0, overlap / np.where(P > 0, P, 1.0), 0.0)
-    inside = np.nonzero(overlap > 0)[0]
-    if inside.size == 0:
-        inside = np.array([0])
-        w[0] = 1.0
-    lo2, hi2 = int(inside[0]), int(inside[-1])
-    return interval_policy(og, lo2, hi2, weights=np.clip(w[lo2 : hi2 + 1], 0.0, 1.0))
-
-
-def noisy_payoff(
-    og: OracleGame,
-    plan: QueryPlan,
-    delta: float,
-    eta: float,
-    *,
-    robust: bool = True,
-) -> float:
-    """Exact expected payoff (``P(act)``) of a plan run against the noisy oracle of B6.
-
-    The oracle's answers are those of the simulated type s (law
-    :func:`simulated_type_distribution`), so the plan ends in the leaf containing s; the sender
-    then commits to that leaf's policy (``robust=True``: :func:`robust_leaf`, shifted down by
-    ``delta``) and the *true* type decides. Query costs, if any, are not subtracted.
-    """
-    d = check_probability(delta, "delta")
-    e = check_probability(eta, "eta")
-    T = og.n_types
-    leaves = plan.tree.leaves()
-    leaf_of = np.empty(T, dtype=int)
-    for k, node in enumerate(leaves):
-        leaf_of[node.lo : node.hi + 1] = k
-    pay_by_leaf = np.empty((len(leaves), T))
-    for k, node in enumerate(leaves):
-        if robust:
-            pol = robust_leaf(og, node.lo, node.hi, d)
-        else:
-            pol = node.leaf if node.leaf is not None else interval_policy(og, node.lo, node.hi)
-        pay_by_leaf[k] = policy_payoff(og, pol.scheme)  # mass of (true type t, act)
-    total = 0.0
-    for t in range(T):
-        probs = simulated_type_distribution(og, t, d, e)
-        total += float(probs @ pay_by_leaf[leaf_of, t])
-    return total

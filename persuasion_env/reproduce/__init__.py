@@ -5,7 +5,7 @@ Seed 000's experiments train TableNet, an agent, so they live beside it in
 point downwards; ``persuasion_env`` never imports ``agents``). This package reaches them
 through ``"module:function"`` entry points (the registry's convention), loaded with
 :mod:`importlib` when called. The oracle experiments of seed 004 stay in
-:mod:`persuasion_env.oracle.experiments`; ``run_experiment("oracle", ...)`` delegates there.
+:mod:`persuasion_env.reproduce.oracle`; ``run_experiment("oracle", ...)`` delegates there.
 Importing this package is cheap: torch, pandas and matplotlib are imported only when an
 experiment runs.
 """

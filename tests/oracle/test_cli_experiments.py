@@ -4,8 +4,8 @@ import json
 import pandas as pd
 import pytest
 
-from persuasion_env.oracle.cli import add_oracle_parser, run_oracle
-from persuasion_env.oracle.experiments import reproduce_oracle
+from persuasion_env.cli_oracle import add_oracle_parser, run_oracle
+from persuasion_env.reproduce.oracle import reproduce_oracle
 
 
 def parse(argv):

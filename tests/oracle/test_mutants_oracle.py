@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from persuasion_env import OracleGame, greedy_plan, plan_queries
-from persuasion_env.oracle.oracles import noisy_payoff, robust_leaf
 from persuasion_env.oracle.variants import MultiActionOracleGame, play_multiaction
+from persuasion_env.solvers.oracle.robust import noisy_payoff, robust_leaf
 
 THETA = np.array([0.8, 0.6, 0.4])
 ACT = 0.3 / THETA  # P(act) on type s's own scheme: 3/8, 1/2, 3/4

@@ -11,12 +11,8 @@ import numpy as np
 import pytest
 
 from persuasion_env import OracleGame
-from persuasion_env.oracle.variants import (
-    MultiActionOracleGame,
-    play_multiaction,
-    solve_partition_queries,
-    subset_value,
-)
+from persuasion_env.oracle.variants import MultiActionOracleGame, play_multiaction
+from persuasion_env.solvers.oracle.partition import solve_partition_queries, subset_value
 
 
 def test_subset_value_by_hand():

@@ -4,8 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from persuasion_env import NoisyOracle, OracleGame, SimulationOracle, plan_queries
-from persuasion_env.oracle.oracles import noisy_payoff, robust_leaf, simulated_type_distribution
+from persuasion_env.oracle.oracles import simulated_type_distribution
 from persuasion_env.solvers.oracle import realisable_thresholds, threshold_query
+from persuasion_env.solvers.oracle.robust import noisy_payoff, robust_leaf
 
 
 class AnswersOnly:

@@ -2,10 +2,9 @@ import numpy as np
 import pytest
 
 from persuasion_env import OracleGame, plan_queries
-from persuasion_env.oracle.variants import (
+from persuasion_env.oracle.variants import MultiActionOracleGame, play_multiaction
+from persuasion_env.solvers.oracle.partition import (
     MAX_PARTITION_TYPES,
-    MultiActionOracleGame,
-    play_multiaction,
     set_partitions,
     solve_partition_queries,
 )

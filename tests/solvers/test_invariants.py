@@ -26,13 +26,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from persuasion_env.oracle import OracleGame
-from persuasion_env.oracle.oracles import noisy_payoff, robust_leaf
-from persuasion_env.oracle.variants import (
-    MultiActionOracleGame,
-    play_multiaction,
-    set_partitions,
-    solve_partition_queries,
-)
+from persuasion_env.oracle.variants import MultiActionOracleGame, play_multiaction
 from persuasion_env.solvers.oracle import (
     evaluate_plan,
     greedy_plan,
@@ -41,6 +35,8 @@ from persuasion_env.solvers.oracle import (
     realisable_thresholds,
     threshold_query,
 )
+from persuasion_env.solvers.oracle.partition import set_partitions, solve_partition_queries
+from persuasion_env.solvers.oracle.robust import noisy_payoff, robust_leaf
 
 from .helpers import all_trees
 

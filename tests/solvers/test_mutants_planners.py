@@ -25,12 +25,11 @@ from persuasion_env import OracleGame, plan_queries
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     QueryNode,
-    _nested_columns,
-    _scaled_obedience,
     interval_policy,
     interval_values,
     known_type_value,
 )
+from persuasion_env.solvers.oracle.intervals import _nested_columns, _scaled_obedience
 
 V_HAND = {(0, 0): 1 / 8, (1, 1): 1 / 6, (2, 2): 1 / 4, (0, 1): 1 / 4, (1, 2): 1 / 3, (0, 2): 3 / 8}
 X_LOW = (0.3 / np.array([0.8, 0.6, 0.4]) - 0.3) / 0.7  # low-state act probability: 3/28, 2/7, 9/14
@@ -175,7 +174,7 @@ def test_non_adaptive_plan_executes_to_the_leaf_of_the_true_type(og, budget, ran
 
 # ------------------------------------------------------------------ second round of survivors
 def test_quantile_bins_by_hand():
-    from persuasion_env.solvers.oracle import _quantile_bins
+    from persuasion_env.solvers.oracle.rounding import _quantile_bins
 
     # ten types of mass 0.1, eps = 1/4: quantile points are the first types with
     # F >= 0, 1/4, 1/2, 3/4, 1: types 0, 2, 4 (F = 0.5 exactly), 7, 9

@@ -210,7 +210,7 @@ def test_plan_queries_requires_game():
 
 
 def test_rounding_lifted_plan_is_safe_and_loss_small():
-    from persuasion_env.oracle.experiments import continuous_example
+    from persuasion_env.reproduce.oracle import continuous_example
 
     og = continuous_example(30)
     exact = plan_queries(og, 2, policies=False).value

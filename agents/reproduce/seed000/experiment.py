@@ -55,7 +55,7 @@ def run_experiment(
 
     Args:
         name: ``"warmup"``, ``"explicit"``, ``"implicit"``, ``"messages"`` (seed 000), or
-            ``"oracle"`` (seed 004; delegated to :mod:`persuasion_env.oracle.experiments`).
+            ``"oracle"`` (seed 004; delegated to :mod:`persuasion_env.reproduce.oracle`).
         sizes: game sizes ``S = A`` (default 4, 8, ..., 32; ``messages``: 8 and 32).
         games: random games per size (the seed: 25).
         seed: seed of the games and of the learners.
@@ -155,9 +155,9 @@ def _rows_per_game(name: str, extras: dict, quick: bool) -> Callable[[int], int]
 
 def _run_oracle(out: Path, *, seed: int, quick: bool):
     try:
-        from persuasion_env.oracle.experiments import reproduce_oracle
+        from persuasion_env.reproduce.oracle import reproduce_oracle
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("persuasion_env.oracle"):
+        if exc.name and exc.name.startswith("persuasion_env.reproduce.oracle"):
             raise ValueError(
                 "the oracle experiments are not available in this installation"
             ) from None

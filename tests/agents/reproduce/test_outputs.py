@@ -9,8 +9,8 @@ pytest.importorskip("torch")
 
 from agents.reproduce import seed000  # noqa: E402
 from persuasion_env.cli import main  # noqa: E402
-from persuasion_env.oracle.experiments import reproduce_oracle  # noqa: E402
 from persuasion_env.reproduce import run_experiment  # noqa: E402
+from persuasion_env.reproduce.oracle import reproduce_oracle  # noqa: E402
 
 
 @pytest.fixture

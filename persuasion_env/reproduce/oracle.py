@@ -29,8 +29,8 @@ import pandas as pd
 from persuasion_env._io import atomic_path, atomic_write_text
 from persuasion_env._validation import check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
-from persuasion_env.oracle.oracles import noisy_payoff
 from persuasion_env.solvers.oracle import greedy_plan, plan_queries
+from persuasion_env.solvers.oracle.robust import noisy_payoff
 
 __all__ = ["reproduce_oracle", "continuous_example"]
 

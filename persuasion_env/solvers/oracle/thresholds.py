@@ -1,0 +1,187 @@
+"""Threshold queries of the oracle game (MODEL.md B3): the query column that separates the
+types below a threshold from those at or above it, and which thresholds can be realised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from persuasion_env._validation import (
+    check_int,
+)
+from persuasion_env.oracle.game import OracleGame
+
+
+@dataclass(frozen=True, eq=False)
+class ThresholdQuery:
+    """A threshold query "is the type >= t?" realised as a real simulation query (B3).
+
+    Attributes:
+        threshold: t (0-based; types ``>= t`` act, types ``< t`` refuse).
+        column: ``(W,)`` the message's column ``x[w] = sigma(m | w)``.
+        scheme: ``(W, 2)`` a full messaging policy: message 0 has ``column``, message 1 the rest.
+        message: 0, the message the oracle is asked about.
+        margin: the refusal margin ``-sum_w psi[w,s] u[w,s] x[w] / P(s)`` of ``s``, the highest
+            type of positive mass below t.
+    """
+
+    threshold: int
+    column: np.ndarray
+    scheme: np.ndarray
+    message: int
+    margin: float
+
+
+def _threshold_neighbours(og: OracleGame, t: int) -> tuple[int, int] | None:
+    """The types that threshold t really separates: the highest type of positive mass below t
+    and the lowest of positive mass at or above t (None if one side has no mass: the answer is
+    then known in advance). Types of zero mass never occur, so "type >= t" means "type >= t+"."""
+    pos = og.type_marginal > 0
+    below = np.nonzero(pos[:t])[0]
+    above = np.nonzero(pos[t:])[0]
+    if below.size == 0 or above.size == 0:
+        return None
+    return int(below[-1]), int(t + above[0])
+
+
+def _refusal_margins(og: OracleGame) -> np.ndarray:
+    """For each threshold t = 1..T-1, max over x in [0,1]^W of the refusal margin of ``t-``
+    (the highest type of positive mass below t) subject to ``t+`` (the lowest of positive mass
+    at or above t) acting; 0 if one side has no mass (closed form: a one-row LP, solved through
+    its 1-D dual)."""
+    cached = og._cache.get("margins")
+    if cached is not None:
+        return cached
+    psi, u = og.joint_prior, og.receiver_utility
+    P = np.maximum(psi.sum(axis=0), 1e-300)
+    e = psi * u / P  # conditional expected-utility contributions (W, T)
+    T = og.n_types
+    out = np.zeros(max(T - 1, 0))
+    for t in range(1, T):
+        pair = _threshold_neighbours(og, t)
+        if pair is None:
+            continue
+        c = -e[:, pair[0]]  # maximise c.x
+        g = e[:, pair[1]]  # subject to g.x >= 0, 0 <= x <= 1
+        # dual: min_{lam >= 0} sum_w max(0, c_w + lam g_w); convex piecewise linear in lam
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bps = np.where(g != 0, -c / g, np.nan)
+        cand = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
+        vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
+        # t+ must be able to act on a message it sees (threshold_query keeps it strictly
+        # willing): a type with no state of positive utility only ever acts vacuously, on
+        # messages it never receives, and then higher types need not act (it never acts, so
+        # grouping it with either side loses nothing)
+        out[t - 1] = float(vals.min()) if g.max() > 0 else 0.0
+    og._cache["margins"] = out
+    return out
+
+
+def realisable_thresholds(og: OracleGame) -> np.ndarray:
+    """``(T-1,)`` bool: whether threshold t = 1..T-1 can be asked (B3).
+
+    A threshold cannot be realised when the types of positive mass next to it on both sides
+    act identically on every column (they may then be merged), or when one side has no mass
+    (the answer is known in advance); planners never ask such thresholds. A threshold counts
+    as realisable only if :func:`threshold_query` realises it (the closed-form margin is a
+    quick filter; the query LP decides, so that every threshold a plan asks can be executed,
+    also when tiny masses make the margin too small to realise robustly).
+    """
+    cached = og._cache.get("realisable")
+    if cached is not None:
+        return cached
+    ok = _refusal_margins(og) > 1e-10
+    for t in np.nonzero(ok)[0] + 1:
+        try:
+            threshold_query(og, int(t))
+        except ValueError:
+            ok[t - 1] = False
+    ok.setflags(write=False)
+    og._cache["realisable"] = ok
+    return ok
+
+
+def threshold_query(
+    og: OracleGame, threshold: int, *, accept_margin: float = 1e-3
+) -> ThresholdQuery:
+    """Realise "is the type >= t?" as a (scheme, message) pair (B3).
+
+    Solves the LP over ``x in [0,1]^W`` that maximises the refusal margin ``m`` of every type
+    of positive mass below t subject to ``t+``, the lowest type of positive mass at or above t,
+    accepting: ``sum_w e[w,t+] x_w >= accept_margin * m`` and ``sum_w e[w,s] x_w <= -m`` for
+    each such ``s < t``, with ``e = psi u / P(type)``. The small acceptance margin keeps ``t+``
+    strictly willing, so the answer is robust to floating-point rounding. Every lower type gets
+    its own row because a type that never sees the message (zero mass on its states) would
+    vacuously act on it; by Lemma 2.6 every type ``>= t+`` acts (those that see the message
+    because ``t+`` does, the others vacuously). Types of zero mass never occur and may answer
+    either way.
+
+    Raises:
+        ValueError: if ``threshold`` is not in 1..T-1, or it cannot be realised (the types of
+            positive mass on its two sides act identically on every column, or one side has no
+            mass).
+    """
+    T = og.n_types
+    t = check_int(threshold, "threshold")
+    if not 1 <= t <= T - 1:
+        raise ValueError(f"threshold must be in 1..T-1 = 1..{T - 1}, got {t}")
+    key = ("query", t, float(accept_margin))
+    cached = og._cache.get(key)
+    if cached is not None:
+        return cached
+    pair = _threshold_neighbours(og, t)
+    if pair is None:
+        raise ValueError(
+            f"threshold {t} cannot be realised: the types on one side of it have zero mass "
+            "(its answer is known in advance)"
+        )
+    psi, u = og.joint_prior, og.receiver_utility
+    P = og.type_marginal
+    e = psi * u / np.maximum(P, 1e-300)
+    lower = [s for s in range(t) if P[s] > 0]
+    x = _separating_column(e, pair[1], lower, accept_margin, scaled=False)
+    if x is None:
+        # badly scaled rows (tiny masses) can leave the LP's answer violating a row within the
+        # solver's tolerance: retry with rows scaled to unit maximum and tight tolerances
+        x = _separating_column(e, pair[1], lower, accept_margin, scaled=True)
+    if x is None:
+        raise ValueError(
+            f"threshold {t} cannot be realised: types {pair[0]} and {pair[1]} act identically "
+            "on every message, or too nearly so to separate in floating point (merge them)"
+        )
+    scheme = np.stack([x, 1.0 - x], axis=1)
+    x.setflags(write=False)
+    scheme.setflags(write=False)
+    q = ThresholdQuery(t, x, scheme, 0, float(-e[:, pair[0]] @ x))
+    og._cache[key] = q
+    return q
+
+
+def _separating_column(
+    e: np.ndarray, above: int, lower: list[int], accept_margin: float, *, scaled: bool
+) -> np.ndarray | None:
+    """The query LP of :func:`threshold_query`; None unless its column really separates (type
+    ``above`` strictly willing, every type of ``lower`` strictly refusing, in floating point)."""
+    W = e.shape[0]
+    rows = [-e[:, above]] + [e[:, s] for s in lower]
+    if scaled:
+        rows = [r / max(float(np.abs(r).max()), 1e-300) for r in rows]
+    c = np.r_[np.zeros(W), -1.0]  # variables: x (W), m;  maximise m
+    A_ub = np.vstack([np.r_[rows[0], accept_margin]] + [np.r_[r, 1.0] for r in rows[1:]])
+    options = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.zeros(A_ub.shape[0]),
+        bounds=[(0, 1)] * W + [(None, 1.0)],
+        method="highs",
+        options=options if scaled else None,
+    )
+    if res.status != 0 or -res.fun <= 1e-10:
+        return None
+    x = np.clip(res.x[:W], 0.0, 1.0)
+    if not (e[:, above] @ x > 0 and all(e[:, s] @ x < 0 for s in lower)):
+        return None
+    return x
