@@ -36,15 +36,6 @@ class UserError(ValueError):
 # ------------------------------------------------------------------------- helpers
 
 
-def parse_size(text: str, option: str = "--random") -> tuple[int, int]:
-    """Parse ``"8x8"`` (or ``"8"`` for a square game) into ``(S, A)`` with both >= 1 and
-    within the size limit (:func:`persuasion_env._validation.parse_size`, the one size parser
-    of the command line)."""
-    from persuasion_env._validation import parse_size as _parse_size
-
-    return _parse_size(text, option)
-
-
 def parse_int_list(text: str, option: str) -> list[int]:
     """Parse square sizes ``"4,8,8x8"`` into ``[4, 8, 8]``; ``4x8`` is refused by name
     (tournaments play square random games)."""
@@ -93,7 +84,9 @@ def _load_game(args: argparse.Namespace):
     if args.game is not None:
         return PersuasionGame.example(args.game)
     if args.random is not None:
-        n_states, n_actions = parse_size(args.random)
+        from persuasion_env._validation import parse_size  # the CLI's one size parser
+
+        n_states, n_actions = parse_size(args.random, "--random")
         return PersuasionGame.random(n_states, n_actions, seed=args.seed)
     return PersuasionGame.load(args.file)
 

@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env._validation import check_costs, check_int, check_positive
-from persuasion_env._validation import parse_size as _parse_size
+from persuasion_env._validation import check_costs, check_int, check_positive, parse_size
 from persuasion_env.oracle.game import EXAMPLES, OracleGame
 
-__all__ = ["add_oracle_parser", "run_oracle", "parse_size", "parse_costs"]
+__all__ = ["add_oracle_parser", "run_oracle", "parse_costs"]
 
 EPILOG = """examples:
   persuasion oracle --example three-types --budget 2
@@ -82,12 +81,6 @@ def add_oracle_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """``"6x5"`` -> ``(6, 5)`` (W states, T types); ValueError naming ``--random`` otherwise
-    (the command line's one size parser, :func:`persuasion_env._validation.parse_size`)."""
-    return _parse_size(text, "--random")
-
-
 def parse_costs(text: str) -> np.ndarray:
     """``"0.1,0.2"`` -> array; ValueError naming ``--costs`` otherwise (the length T-1 is
     checked against the game)."""
@@ -103,7 +96,7 @@ def parse_costs(text: str) -> np.ndarray:
 def _load_game(args: argparse.Namespace) -> OracleGame:
     check_int(args.seed, "--seed", minimum=0)
     if getattr(args, "random", None):
-        w, t = parse_size(args.random)
+        w, t = parse_size(args.random, "--random")
         return OracleGame.random(w, t, seed=args.seed)
     if getattr(args, "file", None):
         return OracleGame.load(args.file)

@@ -1,4 +1,4 @@
-"""Planner outputs pinned to hand-computed values (tests for mutants of solvers/oracle.py that
+"""Planner outputs pinned to hand-computed values (tests for mutants of solvers/oracle/ that
 survived `tasks.py mutate`: see docs/results.md, "Mutation testing").
 
 The game is MODEL.md B8's three-types game: binary state, P(high) = 0.3, three equally likely
