@@ -11,9 +11,16 @@ import numpy as np
 import pytest
 
 from persuasion_env import OracleGame, plan_queries
-from persuasion_env.solvers.oracle import lift_plan, nonadaptive_dp, round_game
+from persuasion_env.solvers.oracle import (
+    greedy_plan,
+    interval_recursion,
+    lift_plan,
+    nonadaptive_dp,
+    round_game,
+)
 from persuasion_env.solvers.oracle.rounding import _reference_values
 from persuasion_env.solvers.oracle.thresholds import _refusal_margins
+from tests.solvers.helpers import b2_value
 
 
 @pytest.fixture
@@ -144,8 +151,12 @@ def test_lift_plan_maps_leaves_and_reports_the_rounding(og):
     lifted = lift_plan(rg, plan_r, og)
     assert [(leaf.lo, leaf.hi) for leaf in lifted.leaves] == [(0, 1), (2, 2)]
     assert lifted.thresholds == (2,)
+    # message k acted on by og types >= first type of rounded type k; "none" is hi + 1
+    assert [leaf.message_thresholds for leaf in lifted.leaves] == [(0, 2), (2, 3)]
     # types 0, 1 pool on type 0's scheme (2/3 of 3/8), type 2 alone: 1/4
     assert lifted.value == pytest.approx(1 / 2, abs=1e-9)
+    lifted = lift_plan(rg, plan_queries(rg.game, 0), og)
+    assert [leaf.message_thresholds for leaf in lifted.leaves] == [(0, 3)]
 
 
 def test_lift_plan_checks_the_costs_length(og):
@@ -155,3 +166,71 @@ def test_lift_plan_checks_the_costs_length(og):
         lift_plan(rg, plan_r, og, costs=[0.0])
     lifted = lift_plan(rg, plan_r, og, costs=[0.0, 0.1])
     np.testing.assert_array_equal(lifted.costs, [0.0, 0.1])
+
+
+def _threshold_game(p_state, states, thetas, p_type):
+    """Independent state and type, u = state - theta (a type acts iff E[state | m] >= theta)."""
+    th = np.asarray(thetas, dtype=float)
+    u = np.asarray(states, dtype=float)[:, None] - th[None, :]
+    labels = np.arange(th.size, dtype=float)  # type labels only order the types
+    return OracleGame(states, labels, np.outer(p_state, p_type), u)
+
+
+def test_rounded_plan_falls_back_to_no_query():
+    # eps = 1 merges states 1, 2 (and types 0, 1); the lifted plan earns less than not asking.
+    # No query, by hand: types theta <= 2 act on states {2, 3} plus 2/7 of state 1 (mean 2):
+    # 0.8 * 6/7; the rest of state 1 only persuades theta = 1: 0.4 * 1/7; total 26/35
+    og = _threshold_game([3 / 7, 2 / 7, 2 / 7], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [0.2, 0.4, 0.4])
+    no_query = b2_value(og.joint_prior, og.receiver_utility, [0, 1, 2])
+    assert no_query == pytest.approx(26 / 35, abs=1e-9)
+    plan = plan_queries(og, 1, eps=1.0)
+    assert "fallback" in plan.info
+    assert plan.info["lifted_value"] < 26 / 35
+    assert plan.value == pytest.approx(26 / 35, abs=1e-9)
+    assert plan.gross_value == pytest.approx(26 / 35, abs=1e-9)
+    assert plan.thresholds == () and plan.expected_cost == 0.0
+    assert (plan.tree.lo, plan.tree.hi) == (0, 2)
+    assert plan.tree.leaf is plan.leaves[0] and plan.leaves[0] is not None
+    assert plan.method.endswith("+no-query")
+
+
+def test_greedy_never_asks_a_threshold_between_identical_types():
+    # thetas 0.8, 0.8, 0.4: types 0 and 1 act alike, threshold 1 cannot be asked; t = 2 splits
+    # {0, 1} (pooled at 0.8: 2/3 of 3/8) from {2} (1/3 of 3/4)
+    og = _threshold_game([0.7, 0.3], [0.0, 1.0], [0.8, 0.8, 0.4], [1 / 3, 1 / 3, 1 / 3])
+    plan = greedy_plan(og)
+    assert plan.thresholds == (2,)
+    assert plan.value == pytest.approx(1 / 2, abs=1e-9)
+
+
+def test_greedy_without_costs_asks_even_a_query_that_gains_nothing():
+    # type 0 (theta 1.5) never acts: V[0,0] + V[1,1] = 0 + 1/2 * 0.3/0.6 = V[0,1]; without
+    # costs the greedy planner still asks (the query is free and realisable)
+    og = _threshold_game([0.7, 0.3], [0.0, 1.0], [1.5, 0.6], [0.5, 0.5])
+    plan = greedy_plan(og)
+    assert plan.thresholds == (1,)
+    assert plan.value == pytest.approx(1 / 4, abs=1e-9)
+
+
+def test_interval_recursion_splits_only_on_a_gain_above_the_tolerance():
+    # splitting [0, 1] gains exactly 1e-13 (V[0,0] + V[1,1] = V[0,1] + 1e-13): not a split
+    V = np.array([[0.0, 0.0], [-np.inf, 1e-13]])
+    G, splits = interval_recursion(V, 1)
+    assert G[0, 1] == 0.0
+    assert splits[0][0, 1] == 0
+
+
+def test_interval_recursion_stops_at_the_fixed_point():
+    # no split ever gains (V additive): the first level changes nothing, so it stops there
+    V = np.array([[1.0, 2.0, 3.0], [-np.inf, 1.0, 2.0], [-np.inf, -np.inf, 1.0]])
+    G, splits = interval_recursion(V, None)
+    assert len(splits) == 1
+    np.testing.assert_array_equal(G, V)
+
+
+def test_interval_recursion_forbidden_threshold_on_a_massless_range_does_not_warn():
+    V = np.array([[0.0, 1.0], [-np.inf, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        G, splits = interval_recursion(V, 1, cost=np.array([np.inf, np.inf]), mass=np.zeros(2))
+    assert G[0, 1] == 1.0 and splits[0][0, 1] == 0
