@@ -234,3 +234,51 @@ def test_interval_recursion_forbidden_threshold_on_a_massless_range_does_not_war
         warnings.simplefilter("error")
         G, splits = interval_recursion(V, 1, cost=np.array([np.inf, np.inf]), mass=np.zeros(2))
     assert G[0, 1] == 1.0 and splits[0][0, 1] == 0
+
+
+def test_interval_policy_validates_its_range_and_weights(og):
+    from persuasion_env.solvers.oracle import interval_policy
+
+    with pytest.raises(ValueError, match=r"^hi must be >= 2, got 1"):
+        interval_policy(og, 2, 1)
+    with pytest.raises(ValueError, match="weights"):
+        interval_policy(og, 0, 1, weights=[1.5, 1.0])
+
+
+def test_interval_policy_weighted_leaf_messages_name_types_from_lo(og):
+    from persuasion_env.solvers.oracle import interval_policy
+
+    # types 1..2 weighted 0.1, 1: a unit of high-state mass earns (1/3) 1.1 / 0.6 pooled at
+    # theta 0.6 but (1/3) 1 / 0.4 on a message only type 2 takes, so the one message used is
+    # type 2's (value (1/3) 0.75 = 1/4), then the "nobody" message hi + 1 = 3
+    leaf = interval_policy(og, 1, 2, weights=[0.1, 1.0])
+    assert leaf.message_thresholds == (2, 3)
+    assert leaf.value == pytest.approx(1 / 4, abs=1e-9)
+
+
+def test_interval_values_validates_n_jobs_and_caches(og):
+    from persuasion_env.solvers.oracle import interval_values
+
+    with pytest.raises(ValueError, match="n_jobs"):
+        interval_values(og, n_jobs=0)
+    assert interval_values(og) is interval_values(og)
+
+
+def test_threshold_query_and_realisable_thresholds_are_cached_and_read_only(og):
+    from persuasion_env.solvers.oracle import realisable_thresholds, threshold_query
+
+    ok = realisable_thresholds(og)
+    assert realisable_thresholds(og) is ok
+    assert not ok.flags.writeable
+    q = threshold_query(og, 1)
+    assert not q.column.flags.writeable
+    with pytest.raises(ValueError, match=r"1\.\.2, got 3"):
+        threshold_query(og, 3)
+
+
+def test_scaled_obedience_rounds_tiny_coefficients_safely():
+    from persuasion_env.solvers.oracle.intervals import _scaled_obedience
+
+    a = np.array([[2.0], [2e-12], [-2e-12], [-1.0]])
+    # scaled by 2: 1, 1e-12 -> 0 (tiny positive dropped), -1e-12 -> -1e-9 (rounded down), -0.5
+    np.testing.assert_array_equal(_scaled_obedience(a), [[1.0], [0.0], [-1e-9], [-0.5]])
