@@ -288,11 +288,12 @@ def test_polish_caps_rows_and_restores_obedience_by_hand():
     from persuasion_env.solvers.oracle.intervals import _polish
 
     # a row summing to 1.5 over two messages is scaled back to 1
-    np.testing.assert_allclose(_polish(np.array([[0.75, 0.75]]), np.array([[1.0, 1.0]])), [[0.5, 0.5]])
+    np.testing.assert_allclose(
+        _polish(np.array([[0.75, 0.75]]), np.array([[1.0, 1.0]])), [[0.5, 0.5]]
+    )
     # eu = 0.5 - 0.8 = -0.3 < 0: the negative-coefficient state is scaled by 1 - 0.3/0.8 = 5/8
     # (just under, 1 - 1e-12), the state of zero coefficient is left alone
     a = np.array([[1.0], [-1.0], [0.0]])
     x = _polish(np.array([[0.5], [0.8], [1.0]]), a)
     np.testing.assert_allclose(x, [[0.5], [0.5], [1.0]], rtol=0, atol=1e-11)
     assert float(a[:, 0] @ x[:, 0]) > 0
-
