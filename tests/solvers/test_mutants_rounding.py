@@ -13,14 +13,20 @@ import pytest
 from persuasion_env import OracleGame, plan_queries
 from persuasion_env.solvers.oracle import (
     greedy_plan,
+    interval_policy,
     interval_recursion,
+    interval_values,
     lift_plan,
     nonadaptive_dp,
+    realisable_thresholds,
     round_game,
+    threshold_query,
 )
+from persuasion_env.solvers.oracle.intervals import _polish, _scaled_obedience
 from persuasion_env.solvers.oracle.rounding import _reference_values
 from persuasion_env.solvers.oracle.thresholds import _refusal_margins
-from tests.solvers.helpers import b2_value
+
+from .helpers import b2_value
 
 
 @pytest.fixture
@@ -237,7 +243,6 @@ def test_interval_recursion_forbidden_threshold_on_a_massless_range_does_not_war
 
 
 def test_interval_policy_validates_its_range_and_weights(og):
-    from persuasion_env.solvers.oracle import interval_policy
 
     with pytest.raises(ValueError, match=r"^hi must be >= 2, got 1"):
         interval_policy(og, 2, 1)
@@ -246,7 +251,6 @@ def test_interval_policy_validates_its_range_and_weights(og):
 
 
 def test_interval_policy_weighted_leaf_messages_name_types_from_lo(og):
-    from persuasion_env.solvers.oracle import interval_policy
 
     # types 1..2 weighted 0.1, 1: a unit of high-state mass earns (1/3) 1.1 / 0.6 pooled at
     # theta 0.6 but (1/3) 1 / 0.4 on a message only type 2 takes, so the one message used is
@@ -257,7 +261,6 @@ def test_interval_policy_weighted_leaf_messages_name_types_from_lo(og):
 
 
 def test_interval_values_validates_n_jobs_and_caches(og):
-    from persuasion_env.solvers.oracle import interval_values
 
     with pytest.raises(ValueError, match="n_jobs"):
         interval_values(og, n_jobs=0)
@@ -265,7 +268,6 @@ def test_interval_values_validates_n_jobs_and_caches(og):
 
 
 def test_threshold_query_and_realisable_thresholds_are_cached_and_read_only(og):
-    from persuasion_env.solvers.oracle import realisable_thresholds, threshold_query
 
     ok = realisable_thresholds(og)
     assert realisable_thresholds(og) is ok
@@ -277,7 +279,6 @@ def test_threshold_query_and_realisable_thresholds_are_cached_and_read_only(og):
 
 
 def test_scaled_obedience_rounds_tiny_coefficients_safely():
-    from persuasion_env.solvers.oracle.intervals import _scaled_obedience
 
     a = np.array([[2.0], [2e-12], [-2e-12], [-1.0]])
     # scaled by 2: 1, 1e-12 -> 0 (tiny positive dropped), -1e-12 -> -1e-9 (rounded down), -0.5
@@ -285,7 +286,6 @@ def test_scaled_obedience_rounds_tiny_coefficients_safely():
 
 
 def test_polish_caps_rows_and_restores_obedience_by_hand():
-    from persuasion_env.solvers.oracle.intervals import _polish
 
     # a row summing to 1.5 over two messages is scaled back to 1
     np.testing.assert_allclose(
