@@ -42,7 +42,7 @@ from agents.base import BLACK_BOX, GameView, Receiver, Sender
 from agents.registry import register
 from persuasion_env._fingerprint import digest
 from persuasion_env.bayes import one_hot
-from persuasion_env.envs.repeated import receiver_vector_observation, sender_vector_observation
+from persuasion_env.envs.core import receiver_vector_observation, sender_vector_observation
 from persuasion_env.envs.scheme_commitment import (
     ACTION_MAPPINGS,
     action_to_scheme,

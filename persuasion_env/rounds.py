@@ -2,7 +2,7 @@
 
 Drawing each round's states and looking up payoffs, batched over runs; each run may play its
 own game (all of one shape). The engine (:func:`persuasion_env.simulate`) and the
-environments' :class:`~persuasion_env.envs.repeated.RoundCore` both build on
+environments' :class:`~persuasion_env.envs.core.RoundCore` both build on
 :class:`RoundTables`, so the two time scales of the repeated game cannot drift apart.
 """
 

@@ -30,7 +30,7 @@ from persuasion_env._validation import (
 )
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
-from persuasion_env.envs.repeated import GameConfig, embedded_agent, lp_value, spawn_rng
+from persuasion_env.envs.core import GameConfig, embedded_agent, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.protocols import GameView
 

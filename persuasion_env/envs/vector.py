@@ -31,14 +31,14 @@ from persuasion_env._validation import (
     check_positive,
 )
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
-from persuasion_env.envs.repeated import (
+from persuasion_env.envs.core import (
     GameConfig,
     RoundCore,
     embedded_agent,
-    render_run,
     sender_vector_observation,
     spawn_rng,
 )
+from persuasion_env.envs.repeated import render_run
 from persuasion_env.game import PersuasionGame
 
 __all__ = ["RepeatedPersuasionVectorEnv"]

@@ -98,7 +98,7 @@ from pettingzoo.utils.env import ParallelEnv
 from persuasion_env._validation import check_action, check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
-from persuasion_env.envs.repeated import GameConfig, _row_frequencies, lp_value, spawn_rng
+from persuasion_env.envs.core import GameConfig, lp_value, row_frequencies, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
 
@@ -268,8 +268,8 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             return None
         if self.game is None:
             raise RuntimeError("repeated_persuasion_v0: call reset() before render()")
-        scheme = _row_frequencies(self._scheme_counts)
-        response = _row_frequencies(self._response_counts)
+        scheme = row_frequencies(self._scheme_counts)
+        response = row_frequencies(self._response_counts)
         if self.render_mode == "rgb_array":
             highlights = (
                 [(self.last[0], self.last[1]), (self.last[1], self.last[2])]

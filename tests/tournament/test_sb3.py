@@ -16,7 +16,7 @@ from agents import make_receiver, make_sender
 from agents.base import GameView
 from persuasion_env import PersuasionGame, simulate
 from persuasion_env.cli import main
-from persuasion_env.envs.repeated import sender_vector_observation
+from persuasion_env.envs.core import sender_vector_observation
 from persuasion_env.tournament import Tournament
 
 torch.set_num_threads(1)
