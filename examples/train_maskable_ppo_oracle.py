@@ -62,8 +62,10 @@ def exact_value(model: MaskablePPO, game: str, budget: int) -> tuple[float, floa
 
 def train(game: str, budget: int, steps: int, n_envs: int, subproc: bool, seed: int) -> dict:
     vec_cls = SubprocVecEnv if subproc else DummyVecEnv
+    # "persuasion_env:" makes Gymnasium import the package (which registers the ids) first,
+    # also in SubprocVecEnv's worker processes, which do not run this script's imports
     envs = make_vec_env(
-        ENV_ID,
+        "persuasion_env:" + ENV_ID,
         n_envs=n_envs,
         seed=seed,
         vec_env_cls=vec_cls,

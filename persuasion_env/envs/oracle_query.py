@@ -265,7 +265,7 @@ class OracleQueryEnv(gym.Env):
         """``(T,)`` bool: the actions worth taking now (sb3-contrib's ``MaskablePPO`` calls
         this): commit always; threshold ``t`` iff a query is left, ``lo < t <= hi`` and ``t``
         can be realised. Before the first reset only commit is marked."""
-        if self.game is None or self._done:
+        if self._oracle is None or self._done:
             mask = np.zeros(self.n_types, dtype=bool)
             mask[0] = True
             return mask
