@@ -16,7 +16,9 @@ Measured in one process with the same loop (``gymnasium.make`` with its default 
    and each figure is the **median** over the repeats, so that the load of a shared machine
    hits all figures alike; the ratio to CartPole is taken per kind of action. Single-env
    rates are per CPU second of the process (``time.process_time``).
-2. :class:`~persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` for several ``num_envs``:
+2. ``persuasion/OracleQuery-v0`` with ``sample()`` actions, a fixed game and the random-game
+   mode (steps per CPU second, median of at most 5 repeats).
+3. :class:`~persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` for several ``num_envs``:
    environment-steps per second (``num_envs`` x vector steps / time), next to
    ``SyncVectorEnv`` of the single env (medians of ``--repeats`` timings).
 
@@ -39,6 +41,13 @@ from gymnasium.vector import SyncVectorEnv
 import persuasion_env  # noqa: F401  (registers the env ids)
 from persuasion_env import PersuasionGame
 from persuasion_env.envs.vector import RepeatedPersuasionVectorEnv
+
+#: OracleQuery-v0 configurations timed: a fixed game (solved once) and the random-game mode
+#: (a fresh 4 x 4 game, hence fresh LPs, at every reset).
+ORACLE_CONFIGS = {
+    "fixed game (three-types, budget 2)": {"game": "three-types", "budget": 2},
+    "random 4x4 game per reset (budget 2)": {"game": None, "n_states": 4, "n_types": 4},
+}
 
 #: The kinds of action timed, in the order printed.
 ACTION_KINDS = ("sample()", "int", "np.int64", "0-d array")
@@ -140,6 +149,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         figures[f"ratio_to_cartpole[{kind}]"] = pers / cart
         print(f"{kind:12s} {cart:14,.0f} {pers:22,.0f} {pers / cart:6.2f}x")
     print("(RepeatedPersuasion-v0: q_learning receiver, random 4x4 game, episode_length=1000)")
+
+    oracle_repeats = min(repeats, 5)
+    title = f"OracleQuery-v0, sample() actions (median of {oracle_repeats})"
+    print(f"\n{title:48s} {'steps/CPU s':>14s}")
+    oracle_steps = max(steps // 10, 100)
+    for label, kwargs in ORACLE_CONFIGS.items():
+        env = gymnasium.make("persuasion/OracleQuery-v0", **kwargs)
+        actions = action_lists(env, oracle_steps)["sample()"]
+        single_env_rate(env, actions[:20])  # warm-up: imports and the fixed game's LPs
+        rate = statistics.median(single_env_rate(env, actions) for _ in range(oracle_repeats))
+        figures[f"OracleQuery-v0[{label}]"] = rate
+        print(f"{label:48s} {rate:14,.0f}")
     if args.no_vector:
         return figures
 
