@@ -1,26 +1,38 @@
 """Environment speed: ``RepeatedPersuasion-v0`` next to ``CartPole-v1``, and the vector env.
 
-Measured in the same process, one after the other, with the same loop (``gymnasium.make``
-with its default wrappers; a fixed action pattern, so action sampling is not timed):
+Measured in one process with the same loop (``gymnasium.make`` with its default wrappers):
 
-1. ``CartPole-v1``: steps per second (the reference).
-2. ``persuasion/RepeatedPersuasion-v0`` with the Q-learning receiver inside, on a random
-   4 x 4 game: steps per second, and the ratio to CartPole.
+1. ``CartPole-v1`` and ``persuasion/RepeatedPersuasion-v0`` (the Q-learning receiver inside,
+   a random 4 x 4 game) stepped with each **kind of action** an RL user passes:
+
+   * ``sample()``: what ``env.action_space.sample()`` returns (``numpy.int64``), drawn from a
+     seeded space **before** the timing (so sampling itself is not timed);
+   * ``int``: the same actions as Python ints;
+   * ``np.int64``: the same actions as NumPy integer scalars (what SB3's ``predict`` and most
+     RL libraries pass, element by element);
+   * ``0-d array``: the same actions as 0-d integer arrays (``np.array(a)``).
+
+   The repeats are **interleaved** (one timing of every (env, kind) pair per repeat, in turn)
+   and each figure is the **median** over the repeats, so that the load of a shared machine
+   hits all figures alike; the ratio to CartPole is taken per kind of action. Single-env
+   rates are per CPU second of the process (``time.process_time``).
+2. ``persuasion/OracleQuery-v0`` with ``sample()`` actions, a fixed game and the random-game
+   mode (steps per CPU second, median of at most 5 repeats).
 3. :class:`~persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` for several ``num_envs``:
    environment-steps per second (``num_envs`` x vector steps / time), next to
-   ``SyncVectorEnv`` of the single env.
+   ``SyncVectorEnv`` of the single env (medians of ``--repeats`` timings).
 
-    python benchmarks/bench_env.py            # ~30 s
+    python benchmarks/bench_env.py            # ~1 min
     python benchmarks/bench_env.py --quick    # a few seconds
-
-Each figure is the best of ``--repeats`` timings (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -30,23 +42,57 @@ import persuasion_env  # noqa: F401  (registers the env ids)
 from persuasion_env import PersuasionGame
 from persuasion_env.envs.vector import RepeatedPersuasionVectorEnv
 
+#: OracleQuery-v0 configurations timed: a fixed game (solved once) and the random-game mode
+#: (a fresh 4 x 4 game, hence fresh LPs, at every reset).
+ORACLE_CONFIGS = {
+    "fixed game (three-types, budget 2)": {"game": "three-types", "budget": 2},
+    "random 4x4 game per reset (budget 2)": {"game": None, "n_states": 4, "n_types": 4},
+}
 
-def best_rate(run: Callable[[], float], repeats: int) -> float:
-    """The best of ``repeats`` rates returned by ``run``."""
-    return max(run() for _ in range(repeats))
+#: The kinds of action timed, in the order printed.
+ACTION_KINDS = ("sample()", "int", "np.int64", "0-d array")
 
 
-def single_env_rate(env: gymnasium.Env, steps: int, n_actions: int) -> Callable[[], float]:
-    def run() -> float:
-        env.reset(seed=0)
-        start = time.perf_counter()
-        for i in range(steps):
-            _, _, terminated, truncated, _ = env.step(i % n_actions)
-            if terminated or truncated:
-                env.reset()
-        return steps / (time.perf_counter() - start)
+def action_lists(env: gymnasium.Env, steps: int, seed: int = 0) -> dict[str, list[Any]]:
+    """``steps`` actions from ``env.action_space.sample()`` (seeded), as each kind of action.
 
-    return run
+    Every kind holds the same action values, so the kinds differ only in their Python type."""
+    env.action_space.seed(seed)
+    sampled = [env.action_space.sample() for _ in range(steps)]
+    return {
+        "sample()": sampled,
+        "int": [int(a) for a in sampled],
+        "np.int64": [np.int64(a) for a in sampled],
+        "0-d array": [np.array(a) for a in sampled],
+    }
+
+
+def single_env_rate(env: gymnasium.Env, actions: Sequence[Any]) -> float:
+    """Steps per CPU second of ``env`` over ``actions`` (resetting at the end of an episode).
+
+    CPU time of this process (``time.process_time``), not wall-clock time: on a shared
+    machine the time the process waits for a core is then not counted."""
+    env.reset(seed=0)
+    step, reset = env.step, env.reset
+    start = time.process_time()
+    for action in actions:
+        _, _, terminated, truncated, _ = step(action)
+        if terminated or truncated:
+            reset()
+    return len(actions) / (time.process_time() - start)
+
+
+def interleaved_medians(
+    envs: dict[str, gymnasium.Env], steps: int, repeats: int
+) -> dict[tuple[str, str], float]:
+    """Median steps/s of every (env name, action kind), the repeats interleaved."""
+    actions = {name: action_lists(env, steps) for name, env in envs.items()}
+    rates: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeats):
+        for name, env in envs.items():
+            for kind in ACTION_KINDS:
+                rates.setdefault((name, kind), []).append(single_env_rate(env, actions[name][kind]))
+    return {key: statistics.median(values) for key, values in rates.items()}
 
 
 def vector_env_rate(envs, steps: int, n_actions: int) -> Callable[[], float]:
@@ -63,33 +109,62 @@ def vector_env_rate(envs, steps: int, n_actions: int) -> Callable[[], float]:
     return run
 
 
+def median_rate(run: Callable[[], float], repeats: int) -> float:
+    """The median of ``repeats`` rates returned by ``run``."""
+    return statistics.median(run() for _ in range(repeats))
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=50_000, help="single-env steps per timing")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5_000, help="single-env steps per timing")
+    parser.add_argument("--repeats", type=int, default=21, help="interleaved repeats (median)")
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
+    parser.add_argument("--no-vector", action="store_true", help="skip the vector-env part")
     args = parser.parse_args(argv)
-    steps = 5_000 if args.quick else args.steps
-    repeats = 1 if args.quick else args.repeats
+    steps = 1_000 if args.quick else args.steps
+    repeats = 3 if args.quick else args.repeats
 
     game = PersuasionGame.random(4, 4, seed=0)
+    singles = {
+        "CartPole-v1": gymnasium.make("CartPole-v1"),
+        "RepeatedPersuasion-v0": gymnasium.make(
+            "persuasion/RepeatedPersuasion-v0",
+            game=game,
+            receiver="q_learning",
+            episode_length=1000,
+        ),
+    }
+    medians = interleaved_medians(singles, steps, repeats)
     figures: dict[str, float] = {}
-    cartpole = gymnasium.make("CartPole-v1")
-    figures["CartPole-v1"] = best_rate(single_env_rate(cartpole, steps, 2), repeats)
-    persuasion = gymnasium.make(
-        "persuasion/RepeatedPersuasion-v0", game=game, receiver="q_learning", episode_length=1000
-    )
-    figures["RepeatedPersuasion-v0"] = best_rate(single_env_rate(persuasion, steps, 4), repeats)
-    ratio = figures["RepeatedPersuasion-v0"] / figures["CartPole-v1"]
-
-    print(f"{'environment':48s} {'steps/s':>14s}")
-    print(f"{'CartPole-v1 (gymnasium.make)':48s} {figures['CartPole-v1']:14,.0f}")
     print(
-        f"{'RepeatedPersuasion-v0, q_learning, 4x4':48s} "
-        f"{figures['RepeatedPersuasion-v0']:14,.0f}   ({ratio:.2f} x CartPole)"
+        f"single envs, steps per CPU second: median of {repeats} interleaved repeats of "
+        f"{steps:,} steps;\nactions pre-sampled with action_space.sample() (seeded), then "
+        "converted to each kind"
     )
-    figures["ratio_to_cartpole"] = ratio
+    print(f"{'action kind':12s} {'CartPole-v1':>14s} {'RepeatedPersuasion-v0':>22s} {'ratio':>7s}")
+    for kind in ACTION_KINDS:
+        cart, pers = medians[("CartPole-v1", kind)], medians[("RepeatedPersuasion-v0", kind)]
+        figures[f"CartPole-v1[{kind}]"] = cart
+        figures[f"RepeatedPersuasion-v0[{kind}]"] = pers
+        figures[f"ratio_to_cartpole[{kind}]"] = pers / cart
+        print(f"{kind:12s} {cart:14,.0f} {pers:22,.0f} {pers / cart:6.2f}x")
+    print("(RepeatedPersuasion-v0: q_learning receiver, random 4x4 game, episode_length=1000)")
 
+    oracle_repeats = min(repeats, 5)
+    title = f"OracleQuery-v0, sample() actions (median of {oracle_repeats})"
+    print(f"\n{title:48s} {'steps/CPU s':>14s}")
+    oracle_steps = max(steps // 10, 100)
+    for label, kwargs in ORACLE_CONFIGS.items():
+        env = gymnasium.make("persuasion/OracleQuery-v0", **kwargs)
+        actions = action_lists(env, oracle_steps)["sample()"]
+        single_env_rate(env, actions[:20])  # warm-up: imports and the fixed game's LPs
+        rate = statistics.median(single_env_rate(env, actions) for _ in range(oracle_repeats))
+        figures[f"OracleQuery-v0[{label}]"] = rate
+        print(f"{label:48s} {rate:14,.0f}")
+    if args.no_vector:
+        return figures
+
+    print(f"\n{'vector envs (median of ' + str(repeats) + ')':48s} {'env-steps/s':>14s}")
     sync_batch = 64
     sync = SyncVectorEnv(
         [
@@ -99,15 +174,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for _ in range(sync_batch)
         ]
     )
-    rate = best_rate(vector_env_rate(sync, max(steps // sync_batch, 20), 4), repeats)
+    rate = median_rate(vector_env_rate(sync, max(steps // sync_batch, 20), 4), repeats)
     figures[f"SyncVectorEnv[{sync_batch}]"] = rate
-    print(f"{f'SyncVectorEnv x {sync_batch} (env-steps/s)':48s} {rate:14,.0f}")
+    print(f"{f'SyncVectorEnv x {sync_batch}':48s} {rate:14,.0f}")
     for batch in (1, 64, 1024, 16384):
         envs = RepeatedPersuasionVectorEnv(batch, game, episode_length=1000)
         vector_steps = max(steps // max(batch // 64, 1), 50)
-        rate = best_rate(vector_env_rate(envs, vector_steps, 4), repeats)
+        rate = median_rate(vector_env_rate(envs, vector_steps, 4), repeats)
         figures[f"RepeatedPersuasionVectorEnv[{batch}]"] = rate
-        print(f"{f'RepeatedPersuasionVectorEnv x {batch} (env-steps/s)':48s} {rate:14,.0f}")
+        print(f"{f'RepeatedPersuasionVectorEnv x {batch}':48s} {rate:14,.0f}")
     return figures
 
 

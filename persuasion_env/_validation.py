@@ -334,13 +334,38 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 # ------------------------------------------------------------------------ actions
 
 
+#: Exact types of the integer actions that take :func:`check_action`'s fast path: Python's
+#: ``int`` and NumPy's integer scalars (``Discrete.sample()`` returns ``np.int64``; RL libraries
+#: pass NumPy integers). ``bool`` is deliberately absent (a subclass of ``int``, refused).
+_INT_ACTION_TYPES = frozenset(
+    {int, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64}
+    | {np.intc, np.uintc, np.intp, np.uintp, np.longlong, np.ulonglong}
+)
+
+
 def check_action(action: Any, n: int, *, label: str = "action", what: str = "") -> int:
     """A discrete action in ``[0, n)`` as an ``int``.
 
     Accepts Python ints, NumPy integers (what ``space.sample()`` returns) and integer arrays
     of one element; refuses bools, floats (``1.5``), strings and ``None`` with a
     ``ValueError`` naming the space, as Gymnasium environments do.
+
+    The common kinds (an ``int``, a NumPy integer scalar, a 0-d integer array) in range take
+    a fast path of one type lookup and one comparison: this runs on every environment step.
     """
+    kind = type(action)
+    if kind in _INT_ACTION_TYPES or (
+        kind is np.ndarray and action.ndim == 0 and action.dtype.kind in "iu"
+    ):
+        value = int(action)
+        if 0 <= value < n:
+            return value
+    return _check_action_slow(action, n, label, what)
+
+
+def _check_action_slow(action: Any, n: int, label: str, what: str) -> int:
+    """:func:`check_action` for every other kind (size-1 arrays, ``int`` subclasses) and for
+    the errors."""
     value = action
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iu":
         value = value.reshape(())[()]

@@ -16,24 +16,35 @@ from gymnasium import spaces
 
 from persuasion_env._validation import (
     check_action,
+    check_bool,
     check_choice,
     check_costs,
     check_game_size,
     check_int,
     check_options,
 )
+from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     acts,
     interval_policy,
+    plan_queries,
     policy_payoff,
     realisable_thresholds,
     threshold_query,
+    threshold_realisable,
 )
 
-__all__ = ["OracleQueryEnv", "resolve_oracle_game", "sender_observation"]
+__all__ = [
+    "OracleQueryEnv",
+    "dp_value",
+    "game_features",
+    "legal_thresholds",
+    "resolve_oracle_game",
+    "sender_observation",
+]
 
 
 def resolve_oracle_game(
@@ -64,6 +75,46 @@ def sender_observation(
     left = np.float32(queries_left / max_queries) if max_queries > 0 else np.float32(0.0)
     marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
     return np.concatenate([mask, marginal, [left]]).astype(np.float32)
+
+
+def game_features(game: OracleGame) -> np.ndarray:
+    """The game as ``2 W T`` numbers in [-1, 1] (``obs_type="game"``): the joint prior
+    ``psi[w, t]`` and the receiver utility ``u[w, t] / max |u|``, both row-major ``(W, T)``.
+    Cached on the game (read-only): a fixed game computes it once."""
+    cached = game._cache.get("env_features")
+    if cached is None:
+        u = game.receiver_utility
+        scale = max(float(np.abs(u).max()), 1e-12)
+        cached = np.concatenate(
+            [np.clip(game.joint_prior, 0.0, 1.0).ravel(), np.clip(u / scale, -1.0, 1.0).ravel()]
+        ).astype(np.float32)
+        cached.setflags(write=False)
+        game._cache["env_features"] = cached
+    return cached
+
+
+def legal_thresholds(game: OracleGame, lo: int, hi: int, queries_left: int) -> np.ndarray:
+    """``(T,)`` bool action mask of the sender: action 0 (commit) always; threshold ``t`` iff a
+    query is left, ``lo < t <= hi`` (its answer is not known yet) and ``t`` can be realised
+    (:func:`~persuasion_env.solvers.oracle.realisable_thresholds`). Every other threshold
+    would waste the query."""
+    mask = np.zeros(game.n_types, dtype=bool)
+    mask[0] = True
+    if queries_left > 0 and hi > lo:
+        mask[lo + 1 : hi + 1] = realisable_thresholds(game)[lo:hi]
+    return mask
+
+
+def dp_value(game: OracleGame, budget: int | None, costs: np.ndarray | None) -> float:
+    """The exact value of the optimal querying plan (MODEL.md B3/B5): the expected return of
+    the best policy in :class:`OracleQueryEnv` (``P(act)`` minus the expected query cost).
+    Cached on the game per (budget, costs)."""
+    key = ("env_dp_value", budget, None if costs is None else tuple(costs.tolist()))
+    cached = game._cache.get(key)
+    if cached is None:
+        cached = float(plan_queries(game, budget, costs=costs, policies=False).value)
+        game._cache[key] = cached
+    return cached
 
 
 class OracleQueryEnv(gym.Env):
@@ -120,6 +171,15 @@ class OracleQueryEnv(gym.Env):
     Terminates on commit; the query limit (``budget``, or ``T - 1`` without a budget) forces
     the commit. No truncation.
 
+    ## Info
+
+    ``known_range`` (``(lo, hi)``), ``queries_left``; at the end ``true_type``, ``state`` and
+    ``value`` (the commit reward); and ``dp_value``, the exact value of the optimal querying
+    plan (:func:`~persuasion_env.solvers.oracle.plan_queries`: the best expected return, to
+    compare a policy with). ``dp_value`` is in every ``info`` of a fixed game (solved once);
+    with ``game=None`` only if ``dp_value=True`` (it then solves every random game's interval
+    LPs at reset, several milliseconds).
+
     ## Arguments
 
     | Argument      | Default          | Meaning                                                |
@@ -130,7 +190,9 @@ class OracleQueryEnv(gym.Env):
     | `budget`      | 2                | query budget K (None: up to T-1 queries, use `costs`)  |
     | `costs`       | None             | `(T-1,)` query costs, `costs[t-1]` for "type >= t"     |
     | `reward_mode` | `"probability"`  | `"probability"` or `"sample"` (see Rewards)            |
-    | `render_mode` | None             | `"ansi"` returns a text summary                        |
+    | `obs_type`    | `"belief"`       | `"belief"` or `"game"` (adds the game, see above)      |
+    | `dp_value`    | None             | put `dp_value` in `info` (None: for a fixed game only) |
+    | `render_mode` | None             | `"ansi"` (text) or `"rgb_array"` (a small picture)     |
 
     ```python
     import gymnasium, persuasion_env
@@ -139,7 +201,7 @@ class OracleQueryEnv(gym.Env):
     ```
     """
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -150,6 +212,8 @@ class OracleQueryEnv(gym.Env):
         budget: int | None = 2,
         costs: Any = None,
         reward_mode: str = "probability",
+        obs_type: str = "belief",
+        dp_value: bool | None = None,
         render_mode: str | None = None,
     ) -> None:
         self._fixed, self.n_states, self.n_types = resolve_oracle_game(game, n_states, n_types)
@@ -162,10 +226,19 @@ class OracleQueryEnv(gym.Env):
         self.reward_mode = check_choice(
             reward_mode, "reward_mode", ("probability", "sample"), listed=False
         )
+        self.obs_type = check_choice(obs_type, "obs_type", ("belief", "game"), listed=False)
+        self.with_dp_value = (
+            self._fixed is not None if dp_value is None else check_bool(dp_value, "dp_value")
+        )
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_space = spaces.Discrete(T)
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)
+        if self.obs_type == "belief":
+            self.observation_space = spaces.Box(0.0, 1.0, shape=(2 * T + 1,), dtype=np.float32)
+        else:
+            width = 2 * T + 1 + 2 * self.n_states * T
+            self.observation_space = spaces.Box(-1.0, 1.0, shape=(width,), dtype=np.float32)
         self.game: OracleGame | None = self._fixed
+        self._leaf: Any = None
         self._oracle: SimulationOracle | None = None
         self._state = 0
         self._lo, self._hi = 0, T - 1
@@ -176,14 +249,31 @@ class OracleQueryEnv(gym.Env):
     # ------------------------------------------------------------------ helpers
     def _obs(self) -> np.ndarray:
         assert self.game is not None
-        return sender_observation(self.game, self._lo, self._hi, self._left, self.max_queries)
+        obs = sender_observation(self.game, self._lo, self._hi, self._left, self.max_queries)
+        if self.obs_type == "game":
+            obs = np.concatenate([obs, game_features(self.game)])
+        return obs
 
     def _info(self) -> dict[str, Any]:
-        return {"known_range": (self._lo, self._hi), "queries_left": self._left}
+        info: dict[str, Any] = {"known_range": (self._lo, self._hi), "queries_left": self._left}
+        if self.with_dp_value:
+            assert self.game is not None
+            info["dp_value"] = dp_value(self.game, self.budget, self.costs)
+        return info
+
+    def action_masks(self) -> np.ndarray:
+        """``(T,)`` bool: the actions worth taking now (sb3-contrib's ``MaskablePPO`` calls
+        this): commit always; threshold ``t`` iff a query is left, ``lo < t <= hi`` and ``t``
+        can be realised. Before the first reset only commit is marked."""
+        if self._oracle is None or self._done:
+            mask = np.zeros(self.n_types, dtype=bool)
+            mask[0] = True
+            return mask
+        return legal_thresholds(self.game, self._lo, self._hi, self._left)
 
     def _commit(self) -> tuple[float, dict[str, Any]]:
         assert self.game is not None and self._oracle is not None
-        leaf = interval_policy(self.game, self._lo, self._hi)
+        leaf = self._leaf = interval_policy(self.game, self._lo, self._hi)
         t = self._oracle._type
         if self.reward_mode == "probability":
             p_t = float(self.game.type_marginal[t])
@@ -224,6 +314,7 @@ class OracleQueryEnv(gym.Env):
         self._lo, self._hi = 0, self.game.n_types - 1
         self._left = self.max_queries
         self._done = False
+        self._leaf = None
         self._log = ["reset"]
         return self._obs(), self._info()
 
@@ -241,13 +332,17 @@ class OracleQueryEnv(gym.Env):
             if self.costs is not None:
                 reward -= float(self.costs[a - 1])
             self._left -= 1
-            if realisable_thresholds(self.game)[a - 1]:
+            if not self._lo < a <= self._hi:
+                # the answer is known (the hidden type lies in lo..hi): nothing to learn, and
+                # no query LP to solve
+                self._log.append(f"ask type >= {a}: answer already known (wasted)")
+            elif threshold_realisable(self.game, a):
                 q = threshold_query(self.game, a)
                 yes = self._oracle.query(q.scheme, q.message)
                 if yes:
-                    self._lo = max(self._lo, a)
+                    self._lo = a
                 else:
-                    self._hi = min(self._hi, a - 1)
+                    self._hi = a - 1
                 self._log.append(f"ask type >= {a}: {'yes' if yes else 'no'}")
             else:
                 self._log.append(f"ask type >= {a}: cannot be realised (wasted)")
@@ -257,9 +352,28 @@ class OracleQueryEnv(gym.Env):
         info.update(self._info())
         return self._obs(), float(reward), self._done, False, info
 
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode is None:
             return None
+        if self.render_mode == "rgb_array":
+            return self._render_rgb()
         lines = [f"OracleQuery: types {self._lo}..{self._hi} possible, {self._left} queries left"]
         lines += [f"  {entry}" for entry in self._log[-5:]]
         return "\n".join(lines) + "\n"
+
+    def _render_rgb(self) -> np.ndarray:
+        """Heat maps: the type marginal over the possible-type mask (2 x T), the joint prior
+        (W x T, scaled to its maximum) and, after the commit, the committed policy (W x M);
+        the bar at the bottom is the share of the query limit used."""
+        game = self.game if self.game is not None else self._fixed
+        if game is None:  # a random game before the first reset: an empty picture
+            return _render.render_rgb([np.zeros((2, self.n_types))], progress=0.0)
+        mask = np.zeros(game.n_types)
+        mask[self._lo : self._hi + 1] = 1.0
+        marginal = game.type_marginal / max(float(game.type_marginal.max()), 1e-12)
+        psi = game.joint_prior / max(float(game.joint_prior.max()), 1e-12)
+        tables = [np.vstack([marginal, mask]), psi]
+        if self._leaf is not None:
+            tables.append(self._leaf.scheme)
+        used = 1.0 - self._left / self.max_queries if self.max_queries > 0 else 1.0
+        return _render.render_rgb(tables, progress=used)

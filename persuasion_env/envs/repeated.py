@@ -128,6 +128,10 @@ class _RepeatedBase(gymnasium.Env):
         return self._observation(), {"lp_value": self.core.lp_value}
 
     def _check_step(self, action: Any, upper: int, what: str) -> int:
+        """``action`` as an int in ``[0, upper)``; ``ResetNeeded`` outside an episode.
+
+        The hot path of every step: one flag test and :func:`check_action`'s fast path (an
+        ``int``, a NumPy integer or a 0-d integer array cost the same)."""
         if self._needs_reset:
             raise ResetNeeded(
                 f"{type(self).__name__}: call reset() before step()"
@@ -349,15 +353,15 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         message = self._check_step(action, self.n_messages, "message")
         core = self.core
-        state = int(core.states[0])
+        state = core.states.item(0)  # .item(0): a Python scalar, cheaper than int(a[0])
         self._choice[0] = message
-        reward = float(core.play(self._choice)[0])
+        reward = core.play(self._choice).item(0)
         info = {
             "state": state,
             "message": message,
-            "receiver_action": int(core.last_actions[0]),
-            "receiver_payoff": float(core.u2[0]),
-            "sender_utility": float(core.u1[0]),
+            "receiver_action": core.last_actions.item(0),
+            "receiver_payoff": core.u2.item(0),
+            "sender_utility": core.u1.item(0),
             "lp_value": core.lp_value,
         }
         truncated = self._finish()
@@ -366,7 +370,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     def _observation(self) -> Any:
         core = self.core
         if self.obs_type == "state":
-            return int(core.states[0])
+            return core.states.item(0)
         game = self.game
         return sender_vector_observation(
             game.prior,
@@ -507,15 +511,15 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         act = self._check_step(action, self.n_actions, "receiver action")
         core = self.core
-        state, message = int(core.states[0]), int(core.messages[0])
+        state, message = core.states.item(0), core.messages.item(0)
         self._choice[0] = act
-        reward = float(core.play(self._choice)[0])
+        reward = core.play(self._choice).item(0)
         info = {
             "state": state,
             "message": message,
             "action": act,
-            "sender_utility": float(core.u1[0]),
-            "receiver_payoff": float(core.u2[0]),
+            "sender_utility": core.u1.item(0),
+            "receiver_payoff": core.u2.item(0),
             "lp_value": core.lp_value,
         }
         truncated = self._finish()
@@ -524,7 +528,7 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     def _observation(self) -> Any:
         core = self.core
         if self.obs_type == "message":
-            return int(core.messages[0])
+            return core.messages.item(0)
         schemes = np.asarray(self.agent.policy(), dtype=np.float64)
         return receiver_vector_observation(
             self.game.prior, self.game.receiver_utility, core.messages, schemes

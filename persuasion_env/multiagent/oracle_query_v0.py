@@ -18,6 +18,12 @@ receiver observation      ``Box(-1, 1, (T + 3,))``: one-hot own type (T), own co
                           it is the receiver's turn
 sender reward             ``-costs[t-1]`` per query; 1 if the receiver acts on the real message
 receiver reward           ``u[state, type]`` if it acts on the real message, else 0
+action masks              ``infos[agent]["action_mask"]`` (``int8``, after every reset and step):
+                          the sender's useful actions on its turn (commit; thresholds ``t`` with
+                          ``lo < t <= hi`` that can be realised), both receiver actions on its
+                          turn, all zeros for the agent that waits. With
+                          ``action_mask_in_obs=True`` observations are PettingZoo's classic
+                          dicts ``{"observation": ..., "action_mask": ...}`` instead.
 ========================  =====================================================================
 
 Answers inconsistent with earlier ones (a lying receiver) are ignored by the sender's belief.
@@ -43,13 +49,18 @@ from pettingzoo import AECEnv, ParallelEnv
 
 from persuasion_env._validation import (
     check_action,
+    check_bool,
     check_costs,
     check_int,
     check_options,
     check_turn_actions,
 )
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
-from persuasion_env.envs.oracle_query import resolve_oracle_game, sender_observation
+from persuasion_env.envs.oracle_query import (
+    legal_thresholds,
+    resolve_oracle_game,
+    sender_observation,
+)
 from persuasion_env.multiagent._wrappers import wrap
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import (
@@ -111,6 +122,18 @@ class _Match:
         self.started = True
         self.log: list[str] = []
         self._scale = max(float(np.abs(self.game.receiver_utility).max()), 1e-12)
+
+    # action masks
+    def mask(self, agent: str) -> np.ndarray:
+        """``agent``'s action mask (``int8``): zeros unless it is its turn in a live episode;
+        the sender's useful actions (:func:`legal_thresholds`), both receiver actions."""
+        n = self.T if agent == SENDER else 2
+        if not self.started or self.done or self.turn != agent:
+            return np.zeros(n, dtype=np.int8)
+        if agent == RECEIVER:
+            return np.ones(2, dtype=np.int8)
+        assert self.game is not None
+        return legal_thresholds(self.game, self.lo, self.hi, self.left).astype(np.int8)
 
     # observations
     def obs_sender(self) -> np.ndarray:
@@ -192,18 +215,42 @@ class _Match:
         return "\n".join([head] + [f"  {x}" for x in self.log[-5:]]) + "\n"
 
 
-def _spaces(T: int) -> tuple[dict[str, spaces.Space], dict[str, spaces.Space]]:
-    obs = {
+def _spaces(T: int, mask_in_obs: bool) -> tuple[dict[str, spaces.Space], dict[str, spaces.Space]]:
+    obs: dict[str, spaces.Space] = {
         SENDER: spaces.Box(0.0, 1.0, shape=(2 * T + 2,), dtype=np.float32),
         RECEIVER: spaces.Box(-1.0, 1.0, shape=(T + 3,), dtype=np.float32),
     }
     act = {SENDER: spaces.Discrete(T), RECEIVER: spaces.Discrete(2)}
+    if mask_in_obs:
+        obs = {
+            agent: spaces.Dict(
+                {
+                    "observation": space,
+                    "action_mask": spaces.Box(0, 1, shape=(act[agent].n,), dtype=np.int8),
+                }
+            )
+            for agent, space in obs.items()
+        }
     return obs, act
+
+
+def _observe(match: _Match, agent: str, mask_in_obs: bool) -> Any:
+    obs = match.obs_sender() if agent == SENDER else match.obs_receiver()
+    if mask_in_obs:
+        return {"observation": obs, "action_mask": match.mask(agent)}
+    return obs
+
+
+def _infos(match: _Match, agents: list[str]) -> dict[str, dict[str, Any]]:
+    """Each agent's info: its action mask; at the end also the drawn state and type."""
+    end = {"state": match.state, "type": match.type} if match.done else {}
+    return {a: {**end, "action_mask": match.mask(a)} for a in agents}
 
 
 class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
     """AEC version (true turns). Keyword arguments as ``OracleQuery-v0``: ``game``,
-    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``)."""
+    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``); and
+    ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts)."""
 
     metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
 
@@ -215,13 +262,15 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         n_types: int = 4,
         budget: int | None = 2,
         costs: Any = None,
+        action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
         super().__init__()
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
         self.possible_agents = [SENDER, RECEIVER]
-        self._obs_spaces, self._act_spaces = _spaces(self._match.T)
+        self._obs_spaces, self._act_spaces = _spaces(self._match.T, self.action_mask_in_obs)
         self._np_random, _ = seeding.np_random(None)
 
     @functools.cache  # noqa: B019 - spaces must be the same objects
@@ -232,8 +281,8 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
     def action_space(self, agent: str) -> spaces.Space:
         return self._act_spaces[agent]
 
-    def observe(self, agent: str) -> np.ndarray:
-        return self._match.obs_sender() if agent == SENDER else self._match.obs_receiver()
+    def observe(self, agent: str) -> Any:
+        return _observe(self._match, agent, self.action_mask_in_obs)
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> None:
         check_options(options, (), strict=False)
@@ -246,7 +295,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         self._cumulative_rewards = {a: 0.0 for a in self.agents}
         self.terminations = {a: False for a in self.agents}
         self.truncations = {a: False for a in self.agents}
-        self.infos = {a: {} for a in self.agents}
+        self.infos = _infos(self._match, self.agents)
         self.agent_selection = self._match.turn
 
     def step(self, action: Any) -> None:
@@ -269,7 +318,7 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         self.rewards[RECEIVER] += rr
         if m.done:
             self.terminations = {a: True for a in self.agents}
-            self.infos = {a: {"state": m.state, "type": m.type} for a in self.agents}
+        self.infos = _infos(m, self.agents)
         self._accumulate_rewards()
         self.agent_selection = m.turn if not m.done else agent
         if m.done:
@@ -298,13 +347,15 @@ class OracleQueryParallelEnv(ParallelEnv):
         n_types: int = 4,
         budget: int | None = 2,
         costs: Any = None,
+        action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
         self.possible_agents = [SENDER, RECEIVER]
         self.agents: list[str] = []
-        self._obs_spaces, self._act_spaces = _spaces(self._match.T)
+        self._obs_spaces, self._act_spaces = _spaces(self._match.T, self.action_mask_in_obs)
         self._np_random, _ = seeding.np_random(None)
 
     @functools.cache  # noqa: B019
@@ -315,8 +366,8 @@ class OracleQueryParallelEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Space:
         return self._act_spaces[agent]
 
-    def _observations(self) -> dict[str, np.ndarray]:
-        return {SENDER: self._match.obs_sender(), RECEIVER: self._match.obs_receiver()}
+    def _observations(self) -> dict[str, Any]:
+        return {a: _observe(self._match, a, self.action_mask_in_obs) for a in self.possible_agents}
 
     def reset(
         self, seed: int | None = None, options: dict[str, Any] | None = None
@@ -327,7 +378,7 @@ class OracleQueryParallelEnv(ParallelEnv):
             self._np_random, _ = seeding.np_random(seed)
         self._match.reset(self._np_random)
         self.agents = list(self.possible_agents)
-        return self._observations(), {a: {} for a in self.agents}
+        return self._observations(), _infos(self._match, self.agents)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Both agents may send an action; only the mover's (``observation[-1] == 1``) counts.
@@ -351,7 +402,7 @@ class OracleQueryParallelEnv(ParallelEnv):
         rewards = {SENDER: rs, RECEIVER: rr}
         terms = {a: m.done for a in self.agents}
         truncs = {a: False for a in self.agents}
-        infos = {a: ({"state": m.state, "type": m.type} if m.done else {}) for a in self.agents}
+        infos = _infos(m, self.agents)
         if m.done:
             self.agents = []
         return obs, rewards, terms, truncs, infos

@@ -205,7 +205,7 @@ ORACLE = "persuasion/OracleQuery-v0"
         (dict(game="nope"), ValueError, "unknown example 'nope'"),
         (dict(game=None, n_types=0), ValueError, "n_types must be >= 1"),
         (dict(game=None, n_types=10**7), ValueError, "n_states x n_types.*too large"),
-        (dict(render_mode="human"), ValueError, "render_mode"),
+        (dict(render_mode="pixels"), ValueError, "render_mode"),
     ],
 )
 def test_oracle_query_constructor(kwargs, error, match):

@@ -68,6 +68,7 @@ from persuasion_env.solvers.oracle.thresholds import (
     ThresholdQuery,
     realisable_thresholds,
     threshold_query,
+    threshold_realisable,
 )
 
 __all__ = [
@@ -98,4 +99,5 @@ __all__ = [
     "solve_partition_queries",
     "subset_value",
     "threshold_query",
+    "threshold_realisable",
 ]

@@ -103,6 +103,23 @@ def realisable_thresholds(og: OracleGame) -> np.ndarray:
     return ok
 
 
+def threshold_realisable(og: OracleGame, threshold: int) -> bool:
+    """Whether threshold ``t`` (1..T-1) can be asked: entry ``t - 1`` of
+    :func:`realisable_thresholds`, decided for ``t`` alone (the closed-form margin filter, then
+    the query LP of ``t`` only), so a caller that asks one threshold does not solve the LPs of
+    all the others. Uses the whole table when it is cached already."""
+    cached = og._cache.get("realisable")
+    if cached is not None:
+        return bool(cached[threshold - 1])
+    if not _refusal_margins(og)[threshold - 1] > 1e-10:
+        return False
+    try:
+        threshold_query(og, threshold)
+    except ValueError:
+        return False
+    return True
+
+
 def threshold_query(
     og: OracleGame, threshold: int, *, accept_margin: float = 1e-3
 ) -> ThresholdQuery:
