@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import WHITE_BOX, GameView, Sender
+from agents.base import WHITE_BOX, GameView, Sender, max_last
 from agents.receivers.actor_critic import BatchedAdam
 from agents.registry import register
 from persuasion_env._validation import (
@@ -68,10 +68,36 @@ __all__ = [
 PROBABILITY_FLOOR = 1e-8
 
 
+def _sum_last(values: np.ndarray) -> np.ndarray:
+    """``values.sum(axis=-1)``, fast for a short last axis (NumPy reduces a short last axis
+    row by row; a loop of elementwise sums over the few columns is much faster)."""
+    width = values.shape[-1]
+    if width > 8:
+        return values.sum(axis=-1)
+    total = values[..., 0].copy()
+    for j in range(1, width):
+        total += values[..., j]
+    return total
+
+
+def _argmax_last(values: np.ndarray) -> np.ndarray:
+    """``values.argmax(axis=-1)`` (first maximum), fast for a short last axis."""
+    width = values.shape[-1]
+    if width > 8:
+        return values.argmax(axis=-1)
+    best = values[..., 0].copy()
+    index = np.zeros(best.shape, dtype=np.int64)
+    for j in range(1, width):
+        better = values[..., j] > best
+        index[better] = j
+        np.maximum(best, values[..., j], out=best)
+    return index
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Softmax over the last axis."""
-    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
+    z = np.exp(logits - max_last(logits)[..., None])
+    return z / _sum_last(z)[..., None]
 
 
 def net_critic_table(
@@ -90,6 +116,31 @@ def net_critic_table(
 
 def _onehot(indices: np.ndarray, size: int) -> np.ndarray:
     return (indices[..., None] == np.arange(size)).astype(np.float64)
+
+
+def _per_state(per_round: np.ndarray, states: np.ndarray, n_states: int) -> np.ndarray:
+    """``out[b, s, :] = sum_{i: states[b, i] = s} per_round[b, i, :]`` ``(B, S, M)``."""
+    runs = states.shape[0]
+    cells = (np.arange(runs)[:, None] * n_states + states).ravel()
+    flat = per_round.reshape(cells.size, -1)
+    out = np.empty((runs * n_states, flat.shape[1]))
+    for j in range(flat.shape[1]):
+        out[:, j] = np.bincount(cells, weights=flat[:, j], minlength=runs * n_states)
+    return out.reshape(runs, n_states, -1)
+
+
+def _rows_of(table: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """``table[b, states[b, i]]`` ``(B, n, ...)`` for a table ``(B, S, ...)``."""
+    runs, n_states = table.shape[:2]
+    cells = np.arange(runs)[:, None] * n_states + states
+    return table.reshape(runs * n_states, *table.shape[2:])[cells]
+
+
+def _pick(values: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """``values[b, i, indices[b, i]]`` ``(B, n, ...)`` for values ``(B, n, K, ...)``."""
+    runs, n, width = values.shape[:3]
+    flat = values.reshape(runs * n, width, *values.shape[3:])
+    return flat[np.arange(runs * n), indices.ravel()].reshape(runs, n, *values.shape[3:])
 
 
 def policy_gradient(
@@ -123,18 +174,19 @@ def policy_gradient(
     ``d y_k / d U[s, j] = y_k ([j = k] - y_j) / temperature`` (the ``- logsumexp`` inside
     ``log phi`` cancels in the softmax), giving ``y_j (h_j - sum_k y_k h_k) / temperature``.
     """
-    runs, n = states.shape
+    n = states.shape[1]
     n_states, n_messages = phi.shape[1:]
-    rows = np.arange(runs)[:, None]
-    phi_rounds = phi[rows, states]  # (B, n, M)
+    phi_rounds = _rows_of(phi, states)  # (B, n, M)
     first = _onehot(messages, n_messages) - phi_rounds
     logits = np.log(np.maximum(receiver_policy, PROBABILITY_FLOOR))  # (B, n, M, A)
-    pi_sent = np.take_along_axis(receiver_policy, messages[..., None, None], axis=2)[:, :, 0]
-    taken = np.take_along_axis(logits, actions[..., None, None], axis=3)[..., 0]  # (B, n, M)
-    h = taken - np.einsum("bna,bnka->bnk", pi_sent, logits)
-    second = soft * (h - (soft * h).sum(axis=-1, keepdims=True)) / temperature
+    pi_sent = _pick(receiver_policy, messages)  # (B, n, A)
+    taken = _pick(np.moveaxis(logits, 3, 2), actions)  # L[k, a_i]: (B, n, M)
+    h = taken
+    for a in range(logits.shape[3]):
+        h = h - pi_sent[..., a, None] * logits[..., a]
+    second = soft * (h - _sum_last(soft * h)[..., None]) / temperature
     per_round = (values / n)[..., None] * (first + scale * second)
-    return np.einsum("bns,bnm->bsm", _onehot(states, n_states), per_round)
+    return _per_state(per_round, states, n_states)
 
 
 def obedience(
@@ -153,36 +205,37 @@ def obedience(
     ``G^j`` ``(B, S, A)``. ``C = mean_i phi(m_i|s_i) D_i``; its gradient is
     ``mean_i D_i phi(m_i|s_i) ([j = m_i] - phi(j|s_i))`` at ``U[s_i, j]``.
     """
-    runs, n = states.shape
+    n = states.shape[1]
     n_states, n_messages = phi.shape[1:]
-    rows = np.arange(runs)[:, None]
-    phi_rounds = phi[rows, states]  # (B, n, M)
-    gj = receiver_values[rows, states]  # (B, n, A)
+    phi_rounds = _rows_of(phi, states)  # (B, n, M)
+    gj = _rows_of(receiver_values, states)  # (B, n, A)
     # value to the receiver of acting as told by each message k, in the round's state
-    worth = np.einsum("bnka,bna->bnk", receiver_policy, gj)  # (B, n, M)
-    sent = np.take_along_axis(worth, messages[..., None], axis=2)[..., 0]
+    worth = receiver_policy[..., 0] * gj[..., 0, None]  # (B, n, M)
+    for a in range(1, gj.shape[2]):
+        worth = worth + receiver_policy[..., a] * gj[..., a, None]
+    sent_mask = _onehot(messages, n_messages)
+    sent = _sum_last(worth * sent_mask)
     if n_messages > 1:
-        others = np.where(_onehot(messages, n_messages) > 0, np.inf, worth)
-        deviation = sent - others.min(axis=-1)
+        others = np.where(sent_mask > 0, np.inf, worth)
+        deviation = sent - (-max_last(-others))
     else:
         deviation = np.zeros_like(sent)
-    phi_sent = np.take_along_axis(phi_rounds, messages[..., None], axis=2)[..., 0]
-    value = (phi_sent * deviation).mean(axis=1)
-    per_round = (deviation * phi_sent / n)[..., None] * (
-        _onehot(messages, n_messages) - phi_rounds
-    )
-    gradient = np.einsum("bns,bnm->bsm", _onehot(states, n_states), per_round)
-    return value, gradient
+    phi_sent = _sum_last(phi_rounds * sent_mask)
+    weight = deviation * phi_sent
+    value = weight.mean(axis=1)
+    per_round = (weight / n)[..., None] * (sent_mask - phi_rounds)
+    return value, _per_state(per_round, states, n_states)
 
 
 def critic_gradient(
     table: np.ndarray, states: np.ndarray, actions: np.ndarray, rewards: np.ndarray
 ) -> np.ndarray:
     """Descent direction ``(B, S, A)`` of ``mean_i (r_i - G[s_i, a_i])^2`` on the table."""
-    n_states, n_actions = table.shape[1:]
-    cells = np.einsum("bns,bna->bnsa", _onehot(states, n_states), _onehot(actions, n_actions))
-    counts = cells.sum(axis=1)
-    sums = np.einsum("bnsa,bn->bsa", cells, rewards)
+    runs, n_states, n_actions = table.shape
+    cells = ((np.arange(runs)[:, None] * n_states + states) * n_actions + actions).ravel()
+    size = runs * n_states * n_actions
+    counts = np.bincount(cells, minlength=size).reshape(table.shape)
+    sums = np.bincount(cells, weights=rewards.ravel(), minlength=size).reshape(table.shape)
     return -2.0 * (sums - counts * table) / states.shape[1]
 
 
@@ -323,8 +376,8 @@ class SignalingGradientSender(Sender):
             raise ValueError(f"{k} rounds do not fit in the batch ({self._fill} filled)")
         # drawn round-major, so k rounds at once draw what k single rounds would
         noise = self.rng.gumbel(size=(k, self.runs, self.phi.shape[2])).transpose(1, 0, 2)
-        z = self._log_phi[self._rows[:, None], states] + noise
-        messages = z.argmax(axis=-1)
+        z = _rows_of(self._log_phi, states) + noise
+        messages = _argmax_last(z)
         self._soft[:, self._fill : self._fill + k] = softmax(z / self.temperature)
         return messages
 
@@ -393,7 +446,7 @@ class SignalingGradientSender(Sender):
 
     def _fit_scheme(self) -> None:
         s, m, a = self._states, self._messages, self._actions
-        values = self.critic[self._rows[:, None], s, a]
+        values = _pick(_rows_of(self.critic, s), a)
         ascent = policy_gradient(
             self.phi,
             s,
