@@ -216,8 +216,9 @@ def obedience(
     sent_mask = _onehot(messages, n_messages)
     sent = _sum_last(worth * sent_mask)
     if n_messages > 1:
-        others = np.where(sent_mask > 0, np.inf, worth)
-        deviation = sent - (-max_last(-others))
+        # the most tempting other message: the smallest gain of obeying
+        others = np.where(sent_mask > 0, -np.inf, worth)
+        deviation = sent - max_last(others)
     else:
         deviation = np.zeros_like(sent)
     phi_sent = _sum_last(phi_rounds * sent_mask)
