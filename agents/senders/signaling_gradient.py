@@ -100,9 +100,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z / _sum_last(z)[..., None]
 
 
-def net_critic_table(
-    rng: np.random.Generator, runs: int, n_rows: int, n_cols: int
-) -> np.ndarray:
+def net_critic_table(rng: np.random.Generator, runs: int, n_rows: int, n_cols: int) -> np.ndarray:
     """``(runs, n_rows, n_cols)``: the values ``f(onehot(i) ++ onehot(j))`` of fresh copies of
     Lin et al.'s critic net ``Linear(n_rows + n_cols -> 2, bias=False) -> tanh ->
     Linear(2 -> 1, bias=False)`` with PyTorch's default initialisation (the same draws, in

@@ -235,7 +235,9 @@ def test_rounds_at_once_equal_rounds_one_by_one():
     # update give: the same draws, the same learned tables.
     def fresh():
         receiver = make_receiver("actor_critic", batch_size=6, lr_actor=0.1, lr_critic=0.1)
-        receiver.reset(GameView.for_agent(LETTER, receiver, 2), runs=3, rng=np.random.default_rng(9))
+        receiver.reset(
+            GameView.for_agent(LETTER, receiver, 2), runs=3, rng=np.random.default_rng(9)
+        )
         return receiver
 
     rng = np.random.default_rng(2)

@@ -187,7 +187,9 @@ def _tail(sender, seed=0):
 
 
 def test_beats_no_information_and_nears_the_best_fixed_scheme_on_the_letter():
-    learned = _tail(make_sender("signaling_gradient", lr_signal=0.05, lr_critic=0.05, batch_size=10))
+    learned = _tail(
+        make_sender("signaling_gradient", lr_signal=0.05, lr_critic=0.05, batch_size=10)
+    )
     no_information = _tail("no_information")
     fixed = {
         "lp margin 0.1": _tail(make_sender("lp_optimal", margin=0.1)),
