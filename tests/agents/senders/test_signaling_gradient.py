@@ -332,3 +332,73 @@ def test_without_the_receiver_it_refuses_to_learn():
 def test_invalid_options_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_sender("signaling_gradient", **kwargs)
+
+
+# ------------------------------------------------------------------ one update, as their torch code
+
+
+def _torch_update(sender, states, messages, actions, r1, r2, policy, soft, lam, eps):
+    """One batch of Lin et al.'s ``update_c`` then ``update_infor_design`` for run 0, in
+    torch autograd (their code's operations: hard straight-through Gumbel-softmax fed to the
+    receiver's softmax actor ``log pi``, the counterfactual message ``1 - onehot``, clamp to
+    [-1, 1], ``torch.optim.Adam``), with tables for the critics as here."""
+    torch = pytest.importorskip("torch")
+    t = lambda x: torch.tensor(np.asarray(x), dtype=torch.float64)  # noqa: E731
+    u = t(sender.logits[0]).requires_grad_()
+    g_table = t(sender.critic[0]).requires_grad_()
+    gj_table = t(sender.receiver_critic[0]).requires_grad_()
+    s, m, a = (torch.as_tensor(x[0]) for x in (states, messages, actions))
+    for table, rewards in ((g_table, r1), (gj_table, r2)):
+        loss = torch.mean((t(rewards[0]) - table[s, a]) ** 2)
+        (grad,) = torch.autograd.grad(loss, [table])
+        table.grad = grad.clamp(-1, 1)
+        torch.optim.Adam([table], lr=sender.lr_critic).step()
+    phi = torch.softmax(u, dim=-1)[s]  # (n, M)
+    # the Gumbel noise of each round, recovered from its soft sample (up to a constant)
+    noise = t(np.log(soft[0])) - torch.log(phi).detach()
+    y = torch.softmax(torch.log(phi) + noise, dim=-1)
+    hard = torch.nn.functional.one_hot(m, 2).double()
+    m_tilde = hard - y.detach() + y
+    log_w = t(np.log(policy))  # the receiver's actor: logits log pi (one table per batch)
+    pi = torch.softmax(m_tilde @ log_w, dim=-1)  # (n, A)
+    pi_at = pi[torch.arange(len(a)), a]
+    phi_sigma = phi[torch.arange(len(m)), m]
+    G = g_table.detach()[s, a]
+    first = torch.autograd.grad(torch.mean(G * torch.log(phi_sigma)), [u], retain_graph=True)[0]
+    second = torch.autograd.grad(torch.mean(G * torch.log(pi_at)), [u], retain_graph=True)[0]
+    ascent = first + sender.scale * second
+    pi_cf = torch.softmax((1 - hard) @ log_w, dim=-1)
+    gj = gj_table.detach()[s]  # (n, A)
+    left = torch.mean(phi_sigma * torch.sum((pi - pi_cf) * gj, dim=1))
+    if left < eps:
+        term = torch.mean(phi_sigma * torch.sum((pi.detach() - pi_cf) * gj, dim=1))
+        ascent = ascent + lam * torch.autograd.grad(term, [u])[0]
+    u.grad = (-ascent).clamp(-1, 1)
+    torch.optim.Adam([u], lr=sender.lr_signal).step()
+    return u.detach().numpy(), float(left.detach())
+
+
+# epsilon 0.3: the constraint is active (C < 0.3 at the start); -10: it is not.
+@pytest.mark.parametrize(("lam", "eps"), [(5.0, 0.3), (5.0, -10.0)])
+def test_one_update_matches_their_torch_code(lam, eps):
+    n = 40
+    sender = make_sender(
+        "signaling_gradient", batch_size=n, schedule="joint", lr_signal=0.05, lam=lam, epsilon=eps
+    )
+    sender.reset(GameView.for_agent(LETTER, sender, 2), runs=1, rng=np.random.default_rng(3))
+    rng = np.random.default_rng(4)
+    policy = rng.dirichlet(np.ones(2), size=2)  # pi(a | m), (M, A)
+    states = rng.integers(2, size=(1, n))
+    messages = sender.send(states)
+    soft = sender._soft.copy()
+    actions = rng.integers(2, size=(1, n))
+    r1 = LETTER.sender_utility[states, actions]
+    r2 = LETTER.receiver_utility[states, actions]
+    expected, left = _torch_update(
+        sender, states, messages, actions, r1, r2, policy, soft, lam, eps
+    )
+    sender.observe_receiver(policy[None, None], r2)
+    sender.record(states, messages, actions, r1)
+    np.testing.assert_allclose(sender.logits[0], expected, rtol=0, atol=1e-12)
+    assert sender.last_constraint[0] == pytest.approx(left, abs=1e-12)
+    assert (left < eps) == (eps > 0)
