@@ -52,6 +52,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "lin_phi_rec_good",
     "time_s",
 )
+#: Below this hiring probability on both messages, "recommend" has no meaning (marked †).
+MUTE = 0.1
 QUICK = dict(rounds=2_000, runs=2, epsilons=(0.0, 0.3), lambdas=(0.0, 5.0))
 
 
@@ -170,8 +172,16 @@ def _grid_table(frame, column: str, theirs: str | None, title: str) -> list[str]
             text = f"{part[column].mean():.3f}"
             if theirs and np.isfinite(part[theirs].iloc[0]):
                 text += f" ({part[theirs].iloc[0]:.3f})"
+            if theirs and (part.hire_on_rec < MUTE).any():
+                text += " †"
             cells.append(text)
         lines.append(f"| {eps:g} | " + " | ".join(cells) + " |")
+    if theirs:
+        lines += [
+            "",
+            f"† in some run the receiver hires on neither message (P(hire | m) < {MUTE}), so "
+            'which message is "recommend" is arbitrary there.',
+        ]
     return [*lines, ""]
 
 
