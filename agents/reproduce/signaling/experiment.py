@@ -206,7 +206,8 @@ def _plot(frame, curves, out: Path) -> None:
         ax.plot(table.index, mean, label="signaling gradient (ours)")
         ax.fill_between(table.index, mean - sd, mean + sd, alpha=0.25)
     ax.axhline(2 / 3, color="k", ls="--", label="LP optimum 2/3")
-    ax.axhline(np.mean(settings.HEADLINE_UTILITY), color="C3", ls=":", label="Lin et al. 0.643")
+    theirs = np.mean(settings.HEADLINE_UTILITY)
+    ax.axhline(theirs, color="C3", ls=":", label=f"Lin et al. {theirs:.3f}")
     ax.set(xlabel="round", ylabel="sender utility", title=f"ε = {eps0}, λ = {lam0:g}")
     ax.legend(fontsize=8)
     ax = axes[1]
