@@ -225,6 +225,22 @@ ENTRIES: tuple[dict, ...] = (
         "heavy": ("stable_baselines3", "torch"),
     },
     {
+        "name": "signaling_gradient",
+        "side": "sender",
+        "entry_point": "agents.senders.signaling_gradient:SignalingGradientSender",
+        "description": (
+            "Lin et al. 2023: signaling gradient through the receiver's policy, Gumbel "
+            "messages, obedience penalty"
+        ),
+        "information": WHITE_BOX,
+        "observes": ("state", "action", "own_payoff", "receiver_policy", "receiver_payoff"),
+        "game": "repeated",
+        "level": "round",
+        "learns": True,
+        "needs_scheme": False,
+        "observes_state": False,
+    },
+    {
         "name": "tablenet",
         "side": "sender",
         "entry_point": "agents.senders.tablenet.agent:TableNetSender",

@@ -30,7 +30,7 @@ from persuasion_env._validation import (
     make_rng,
 )
 from persuasion_env.game import PersuasionGame
-from persuasion_env.protocols import GameView
+from persuasion_env.protocols import GameView, reads_receiver, receiver_policy_table
 from persuasion_env.registry import make_agent
 from persuasion_env.rounds import CHUNK, RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
@@ -279,6 +279,7 @@ def simulate(
     per_round_sender = sender.level != "scheme"
     shows_scheme = receiver.needs_scheme
     shows_states = receiver.observes_state
+    shows_receiver = reads_receiver(sender)  # white-box senders only (issue 16)
     rows = np.arange(runs)
 
     edges = np.linspace(0, rounds, bins + 1).round().astype(int)
@@ -323,6 +324,10 @@ def simulate(
             if noise > 0:
                 r1 += noise_chunk[k, 0]
                 r2 += noise_chunk[k, 1]
+            if shows_receiver:
+                # White-box hook: the receiver's policy when it acted and its realised
+                # payoff, before either side learns from this round.
+                sender.observe_receiver(receiver_policy_table(receiver), r2)
             sender.update(states, messages, actions, r1)
             receiver.update(messages, actions, r2)
             if shows_states:

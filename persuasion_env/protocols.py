@@ -17,6 +17,8 @@ through the same few calls::
         messages = sender.act(states)            # (B,) ints in [0, M)
         receiver.observe_scheme(sender.policy()) # only receivers with needs_scheme = True
         actions = receiver.act(messages)         # (B,) ints in [0, A)
+        sender.observe_receiver(receiver_policy_table(receiver), receiver_rewards)
+                                                   # only senders that reads_receiver()
         sender.update(states, messages, actions, sender_rewards)
         receiver.update(messages, actions, receiver_rewards)
         receiver.observe_states(messages, states)  # only receivers with observes_state = True
@@ -77,6 +79,8 @@ __all__ = [
     "Receiver",
     "Sender",
     "information_class",
+    "reads_receiver",
+    "receiver_policy_table",
 ]
 
 #: Information classes (issue 16): what an agent may read, so that tables compare like with
@@ -98,7 +102,12 @@ OBSERVABLES: dict[str, str] = {
     "scheme": "the sender's committed scheme (receivers)",
     "game": "the whole game: prior and both utilities",
     "oracle_answers": "the simulation oracle's yes/no answers (oracle game)",
+    "receiver_policy": "the receiver's current policy pi(a|m) (white-box senders)",
+    "receiver_payoff": "the receiver's realised payoff (white-box senders)",
 }
+
+#: What a sender must declare in ``observes`` to be shown the receiver each round.
+RECEIVER_OBSERVABLES: tuple[str, ...] = ("receiver_policy", "receiver_payoff")
 
 
 def information_class(agent: Any) -> str:
@@ -114,6 +123,35 @@ def information_class(agent: Any) -> str:
     if declared == BLACK_BOX and getattr(agent, "needs_scheme", False):
         return WHITE_BOX  # it is shown the sender's scheme (the SB3 adapter of a vector policy)
     return declared
+
+
+def reads_receiver(sender: Any) -> bool:
+    """Whether the engine must call ``sender.observe_receiver`` every round: the sender
+    declares ``"receiver_policy"`` or ``"receiver_payoff"`` in ``observes``.
+
+    Raises:
+        ValueError: if such a sender claims the black-box class (its tables would compare
+            it with senders that read less).
+    """
+    observes = getattr(sender, "observes", ())
+    if not any(key in observes for key in RECEIVER_OBSERVABLES):
+        return False
+    if information_class(sender) == BLACK_BOX:
+        raise ValueError(
+            f"sender {getattr(sender, 'name', sender)!r} reads the receiver's policy or payoff "
+            f"(observes {tuple(observes)}) but declares information = {BLACK_BOX!r}; "
+            f"declare {WHITE_BOX!r}"
+        )
+    return True
+
+
+def receiver_policy_table(receiver: Any) -> np.ndarray:
+    """The receiver's current policy ``pi[b, m, a]`` as a white-box sender reads it: the
+    stochastic policy it samples from (``action_probabilities()``) when it exposes one,
+    else its greedy response table (``policy()``)."""
+    probabilities = getattr(receiver, "action_probabilities", None)
+    table = probabilities() if callable(probabilities) else receiver.policy()
+    return np.asarray(table, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -255,6 +293,12 @@ class Sender(Agent):
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
         """Feedback of one round: the receiver's actions and the sender's own rewards."""
+
+    def observe_receiver(self, policy: np.ndarray, receiver_rewards: np.ndarray) -> None:
+        """White-box feedback of one round, before :meth:`update`: the receiver's policy
+        ``pi[b, m, a]`` when it acted (:func:`receiver_policy_table`) and the payoffs
+        ``(B,)`` it observed. Called only for senders that declare ``"receiver_policy"`` or
+        ``"receiver_payoff"`` in ``observes`` (:func:`reads_receiver`)."""
 
     def policy(self) -> np.ndarray:
         """The current (greedy) messaging policy ``pi[b, s, m]``, shape ``(B, S, M)``."""

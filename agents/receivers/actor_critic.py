@@ -158,6 +158,29 @@ class ActorCriticReceiver(Receiver):
         if self.in_batch == self.batch_size:
             self._learn()
 
+    # Batched drivers (Lin et al.'s loop in agents.reproduce.signaling) play k rounds of a
+    # batch at once; these give exactly what k calls of act / update give.
+
+    def act_rounds(self, messages: np.ndarray) -> np.ndarray:
+        """Actions ``(B, k)`` for ``k`` rounds of messages ``(B, k)`` with the current policy
+        (the same draws as ``k`` calls of :meth:`act`)."""
+        cumulative = self._cumulative[self.rows[:, None], messages]  # (B, k, A)
+        u = self.rng.random((messages.shape[1], self.runs)).T
+        return (cumulative < u[..., None]).sum(axis=-1)
+
+    def update_rounds(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
+        """Feedback of ``k`` rounds ``(B, k)`` that fit in the current batch (the same as
+        ``k`` calls of :meth:`update`)."""
+        k = messages.shape[1]
+        if self.in_batch + k > self.batch_size:
+            raise ValueError(f"{k} rounds do not fit in the batch ({self.in_batch} filled)")
+        rows = np.broadcast_to(self.rows[:, None], messages.shape)
+        np.add.at(self.counts, (rows, messages, actions), 1.0)
+        np.add.at(self.reward_sums, (rows, messages, actions), rewards)
+        self.in_batch += k
+        if self.in_batch == self.batch_size:
+            self._learn()
+
     def _learn(self) -> None:
         n = self.in_batch
         counts, sums = self.counts, self.reward_sums

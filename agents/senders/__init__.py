@@ -14,6 +14,7 @@ from agents.senders.schemes import (
     RandomSchemeSender,
     SchemeSender,
 )
+from agents.senders.signaling_gradient import SignalingGradientSender
 
 __all__ = [
     "FixedSchemeSender",
@@ -28,4 +29,5 @@ __all__ = [
     "RandomSchemeSender",
     "ReinforceSender",
     "SchemeSender",
+    "SignalingGradientSender",
 ]

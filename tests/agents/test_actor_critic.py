@@ -225,3 +225,34 @@ def test_metadata_and_simulate_by_name():
 def test_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_receiver("actor_critic", **kwargs)
+
+
+# ------------------------------------------------------------------ batched driver calls
+
+
+def test_rounds_at_once_equal_rounds_one_by_one():
+    # act_rounds / update_rounds (Lin et al.'s batched loop) give what k calls of act /
+    # update give: the same draws, the same learned tables.
+    def fresh():
+        receiver = make_receiver("actor_critic", batch_size=6, lr_actor=0.1, lr_critic=0.1)
+        receiver.reset(
+            GameView.for_agent(LETTER, receiver, 2), runs=3, rng=np.random.default_rng(9)
+        )
+        return receiver
+
+    rng = np.random.default_rng(2)
+    batched, single = fresh(), fresh()
+    for _ in range(3):  # three batches of 6 rounds, fed 6 at once vs one by one
+        messages = rng.integers(2, size=(3, 6))
+        rewards = rng.normal(size=(3, 6))
+        actions = batched.act_rounds(messages)
+        one_by_one = np.stack([single.act(messages[:, j]) for j in range(6)], axis=1)
+        np.testing.assert_array_equal(actions, one_by_one)
+        batched.update_rounds(messages[:, :4], actions[:, :4], rewards[:, :4])
+        batched.update_rounds(messages[:, 4:], actions[:, 4:], rewards[:, 4:])
+        for j in range(6):
+            single.update(messages[:, j], actions[:, j], rewards[:, j])
+        np.testing.assert_allclose(batched.logits, single.logits, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(batched.q, single.q, rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match="do not fit"):
+        batched.update_rounds(*(np.zeros((3, 7), dtype=int),) * 2, np.zeros((3, 7)))

@@ -35,6 +35,7 @@ EXPECTED = {
     ("sender", "reinforce"): BLACK_BOX,
     ("sender", "hedge"): BLACK_BOX,
     ("sender", "tablenet"): BLACK_BOX,
+    ("sender", "signaling_gradient"): WHITE_BOX,  # reads the receiver's policy and payoff
     ("sender", "dp_querier"): FULL_INFORMATION,
     ("sender", "greedy_querier"): FULL_INFORMATION,
     ("sender", "random_querier"): FULL_INFORMATION,

@@ -36,6 +36,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         quick=args.quick,
         progress=not args.no_progress,
         receivers=receivers,
+        **({"rounds": args.rounds} if args.rounds is not None else {}),
+        **({"runs": args.runs} if args.runs is not None else {}),
     )
     if args.experiment != "oracle":
         print((Path(args.out) / f"{args.experiment}.md").read_text())
@@ -45,13 +47,14 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def add_reproduce_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``persuasion reproduce {warmup,explicit,implicit,messages,oracle}``."""
+    """Register ``persuasion reproduce {warmup,explicit,implicit,messages,oracle,signaling}``."""
     p = subparsers.add_parser(
         "reproduce",
         help="reproduce the seed papers' tables and figures",
-        description="Run one experiment of seed 000 (warmup, explicit, implicit, messages) or "
-        "seed 004 (oracle); writes DIR/<experiment>.csv, a Markdown table and plots. "
-        "Rerunning with the same --out resumes.",
+        description="Run one experiment of seed 000 (warmup, explicit, implicit, messages), "
+        "seed 004 (oracle) or Lin et al. 2023 (signaling: the signaling-gradient sender on "
+        "the recommendation letter); writes DIR/<experiment>.csv, a Markdown table and "
+        "plots. Rerunning with the same --out resumes.",
     )
     p.add_argument("experiment", choices=EXPERIMENTS)
     p.add_argument("--sizes", default=None, help="game sizes, e.g. 4,8,16 (default 4..32)")
@@ -64,6 +67,12 @@ def add_reproduce_parser(subparsers: Any) -> argparse.ArgumentParser:
         default=None,
         help=f"implicit: comma-separated, among {', '.join(IMPLICIT_RECEIVERS)} "
         f"(default {','.join(DEFAULT_IMPLICIT_RECEIVERS)})",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=None, help="signaling: rounds per run (default 3000000)"
+    )
+    p.add_argument(
+        "--runs", type=int, default=None, help="signaling: runs per grid cell (default 4)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_reproduce)

@@ -50,12 +50,16 @@ def run_experiment(
     progress: bool = True,
     batch: int | None = None,
     receivers: Sequence[str] | None = None,
+    rounds: int | None = None,
+    runs: int | None = None,
 ):
     """Run one of seed 000's experiments and write its CSV, Markdown table and plots.
 
     Args:
-        name: ``"warmup"``, ``"explicit"``, ``"implicit"``, ``"messages"`` (seed 000), or
-            ``"oracle"`` (seed 004; delegated to :mod:`persuasion_env.reproduce.oracle`).
+        name: ``"warmup"``, ``"explicit"``, ``"implicit"``, ``"messages"`` (seed 000),
+            ``"oracle"`` (seed 004; delegated to :mod:`persuasion_env.reproduce.oracle`), or
+            ``"signaling"`` (Lin et al. 2023; delegated to
+            :mod:`agents.reproduce.signaling`).
         sizes: game sizes ``S = A`` (default 4, 8, ..., 32; ``messages``: 8 and 32).
         games: random games per size (the seed: 25).
         seed: seed of the games and of the learners.
@@ -66,6 +70,8 @@ def run_experiment(
         batch: games learned together (default: all remaining games of a size).
         receivers: ``implicit`` only: labels of :data:`IMPLICIT_RECEIVERS` (default
             :data:`DEFAULT_IMPLICIT_RECEIVERS`).
+        rounds, runs: ``signaling`` only: rounds per run (default 3e6) and runs per grid
+            cell (default 4).
 
     Returns:
         The experiment's table (all rows, including resumed ones), a pandas DataFrame.
@@ -78,8 +84,16 @@ def run_experiment(
     games = check_int(games, "games", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     out = _check_out_dir(out_dir)
+    if name != "signaling" and (rounds is not None or runs is not None):
+        raise ValueError("rounds and runs apply to the signaling experiment only")
     if name == "oracle":
         return _run_oracle(out, seed=seed, quick=quick)
+    if name == "signaling":
+        from agents.reproduce.signaling import run_signaling
+
+        return run_signaling(
+            out, seed=seed, quick=quick, progress=progress, rounds=rounds, runs=runs
+        )
     sizes = _check_sizes(sizes, (8, 32) if name == "messages" else DEFAULT_SIZES)
     batch = games if batch is None else check_int(batch, "batch", minimum=1)
     extras: dict[str, Any] = {}

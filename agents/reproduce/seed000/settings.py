@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-EXPERIMENTS: tuple[str, ...] = ("warmup", "explicit", "implicit", "messages", "oracle")
+EXPERIMENTS: tuple[str, ...] = (
+    "warmup",
+    "explicit",
+    "implicit",
+    "messages",
+    "oracle",
+    "signaling",
+)
 DEFAULT_SIZES: tuple[int, ...] = (4, 8, 12, 16, 20, 24, 28, 32)
 #: Numbers of messages of Figure 3 (those <= A are used).
 MESSAGE_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
