@@ -255,7 +255,9 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         print(json.dumps(nan_to_none(payload), default=float, allow_nan=False))
     else:
         print(f"Ranking of senders by sender utility / LP optimum ({tournament.n_matches} matches;")
-        print("final-policy utilities; [low, high]: bootstrap 95 % confidence interval of the mean)")
+        print(
+            "final-policy utilities; [low, high]: bootstrap 95 % confidence interval of the mean)"
+        )
         print(_ranking_text(ranking))
         if ratings is not None:
             print()

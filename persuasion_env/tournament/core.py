@@ -119,25 +119,25 @@ def _label(name: str, kwargs: Mapping[str, Any]) -> str:
 
 
 def _object_label(agent: Any) -> str:
-    """``name(option=value, ...)`` with the options that differ from the class's defaults,
-    so two configured instances of one class get distinct labels
+    """``name(option=value, ...)`` with the options that differ from a default-built agent
+    of the same class, so two configured instances of one class get distinct labels
     (``q_learning(alpha=0.5)`` beside ``q_learning``)."""
-    import inspect
-
     params = agent.params() if callable(getattr(agent, "params", None)) else {}
     try:
-        signature = inspect.signature(type(agent).__init__)
-    except (TypeError, ValueError):
-        return _label(agent.name, params)
+        defaults = type(agent)().params()  # options resolved as the class resolves them
+    except Exception:  # a class without a default construction: show every option
+        defaults = {}
     changed = {}
     for key, value in params.items():
-        parameter = signature.parameters.get(key)
-        default = parameter.default if parameter is not None else inspect.Parameter.empty
+        if key not in defaults:
+            changed[key] = value
+            continue
+        default = defaults[key]
         try:
-            same = bool(np.all(value == default)) and type(value) is type(default)
+            same = type(value) is type(default) and bool(np.all(value == default))
         except (TypeError, ValueError):
             same = False
-        if not same and not (isinstance(value, float) and value == default):
+        if not same:
             changed[key] = value
     return _label(agent.name, changed)
 

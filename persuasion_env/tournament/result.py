@@ -223,7 +223,9 @@ class TournamentResult:
         # Agents in the Nash support all rate at the game's value: compare at 1e-9 (LP
         # round-off), then by Elo.
         key = table.assign(_nash=table["nash_rating"].round(9))
-        table = table.loc[key.sort_values(["_nash", "bt_elo"], ascending=False, kind="stable").index]
+        table = table.loc[
+            key.sort_values(["_nash", "bt_elo"], ascending=False, kind="stable").index
+        ]
         table.insert(0, "rank", np.arange(1, len(table) + 1))
         return table
 
@@ -263,7 +265,8 @@ class TournamentResult:
 
     def plot_learning_curves(self, ax=None):
         """Realised sender utility over the rounds, as a share of the optimum, per sender,
-        with a bootstrap band (see :func:`~persuasion_env.tournament.plots.plot_learning_curves`)."""
+        with a bootstrap band
+        (:func:`~persuasion_env.tournament.plots.plot_learning_curves`)."""
         from persuasion_env.tournament.plots import plot_learning_curves
 
         return plot_learning_curves(self, ax=ax)

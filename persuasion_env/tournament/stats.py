@@ -261,12 +261,17 @@ def bradley_terry(
     if prior < 0:
         raise ValueError(f"prior must be >= 0, got {prior!r}")
     k = wins.shape[0]
+    if k == 1:
+        return np.zeros(1)
     w = wins + prior * (1 - np.eye(k))
     games = w + w.T
     total = w.sum(axis=1)
     pi = np.ones(k)
     for _ in range(max_iter):
-        denominator = (games / (pi[:, None] + pi[None, :])).sum(axis=1)
+        pair = pi[:, None] + pi[None, :]
+        # Two never-winning agents (prior 0) meet with pair strength 0: no information.
+        ratio = np.divide(games, pair, out=np.zeros_like(games), where=pair > 0)
+        denominator = ratio.sum(axis=1)
         new = np.where(total > 0, total / np.where(denominator > 0, denominator, 1.0), 0.0)
         new = new / np.exp(np.mean(np.log(np.clip(new, 1e-300, None))))
         if np.max(np.abs(new - pi)) < tol:
