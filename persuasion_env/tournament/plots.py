@@ -155,7 +155,7 @@ def plot_learning_curves(result: TournamentResult, ax: Any = None) -> Any:
     from persuasion_env.tournament.stats import bootstrap_band
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        _, ax = plt.subplots(figsize=(9, 4.5))
     by_sender: dict[str, list[np.ndarray]] = {}
     rounds: dict[str, np.ndarray] = {}
     for curve in result.curves:
@@ -164,9 +164,17 @@ def plot_learning_curves(result: TournamentResult, ax: Any = None) -> Any:
                 np.asarray(curve["sender_utility"], dtype=float) / curve["lp_value"]
             )
             rounds[curve["sender"]] = np.asarray(curve["rounds"])
+    # Beyond ten senders the default colour cycle repeats: use tab20 and vary the dashes.
+    colours = plt.get_cmap("tab20" if len(by_sender) > 10 else "tab10").colors
     for i, (sender, values) in enumerate(by_sender.items()):
         curves = np.vstack(values)
-        (line,) = ax.plot(rounds[sender], curves.mean(axis=0), label=sender)
+        (line,) = ax.plot(
+            rounds[sender],
+            curves.mean(axis=0),
+            label=sender,
+            color=colours[i % len(colours)],
+            linestyle=("-", "--", ":")[(i // len(colours)) % 3],
+        )
         low, high = bootstrap_band(curves, seed=np.random.default_rng([0, i]))
         if np.all(np.isfinite(low)):
             ax.fill_between(rounds[sender], low, high, color=line.get_color(), alpha=0.2)
@@ -175,6 +183,6 @@ def plot_learning_curves(result: TournamentResult, ax: Any = None) -> Any:
     ax.set_ylabel(REALISED, fontsize=8)
     ax.set_title("Learning curves: realised utility, mean and 95 % band over receivers")
     if by_sender:
-        ax.legend(fontsize=8, ncol=2)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.figure.tight_layout()
     return ax
