@@ -29,6 +29,7 @@ from scipy import optimize, stats
 
 __all__ = [
     "NashAverage",
+    "bootstrap_band",
     "bootstrap_ci",
     "bradley_terry",
     "maxent_nash",
