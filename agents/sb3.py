@@ -36,9 +36,11 @@ import stable_baselines3
 import torch
 from gymnasium import spaces
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
 
 from agents._sampling import sample_rows
 from agents.base import BLACK_BOX, GameView, Receiver, Sender
+from agents.callbacks import TAGS, EpisodeStats, TensorBoardHook
 from agents.registry import register
 from persuasion_env._fingerprint import digest
 from persuasion_env.bayes import one_hot
@@ -50,7 +52,7 @@ from persuasion_env.envs.scheme_commitment import (
 )
 from persuasion_env.game import PersuasionGame
 
-__all__ = ["SB3Receiver", "SB3Sender", "load_model"]
+__all__ = ["RatioToOptimumCallback", "SB3Receiver", "SB3Sender", "load_model"]
 
 
 def load_model(model: BaseAlgorithm | str | Path, algorithm: str | None = None) -> BaseAlgorithm:
@@ -369,3 +371,50 @@ class SB3Receiver(_SB3Agent, Receiver):
         schemes = np.repeat(self._schemes, n_messages, axis=0)
         obs = self._observations(messages, schemes)
         return self._action_probabilities(obs).reshape(self.runs, n_messages, view.n_actions)
+
+
+class RatioToOptimumCallback(BaseCallback):
+    """Logs each finished episode's ratio to the optimum while SB3 trains.
+
+    Tags and values as in :mod:`agents.callbacks` (``charts/episodic_return``,
+    ``charts/ratio_to_lp``, ``charts/ratio_to_best_fixed`` when the env reports
+    ``best_fixed_value``, ...), computed from the infos the vector env returns.
+
+    Args:
+        log_dir: write the points with a TensorBoard ``SummaryWriter`` to this directory, one
+            per episode at ``model.num_timesteps`` (CleanRL style). Without it the means are
+            recorded into the model's own logger (``logger.record_mean``) and so reach every
+            output SB3 was configured with, TensorBoard included (``tensorboard_log=...``),
+            at each of its dumps.
+    """
+
+    def __init__(self, log_dir: str | Path | None = None, verbose: int = 0) -> None:
+        super().__init__(verbose)
+        self.log_dir = log_dir
+        self.hook: TensorBoardHook | None = None
+        self.stats: EpisodeStats | None = None
+        self.episodes = 0
+
+    def _on_training_start(self) -> None:
+        n_envs = self.training_env.num_envs
+        if self.log_dir is not None:
+            self.hook = TensorBoardHook(self.log_dir, n_envs=n_envs)
+        else:
+            self.stats = EpisodeStats(n_envs)
+
+    def _on_step(self) -> bool:
+        rewards, dones, infos = self.locals["rewards"], self.locals["dones"], self.locals["infos"]
+        if self.hook is not None:
+            finished = self.hook.step(rewards, dones, infos, global_step=self.num_timesteps)
+        else:
+            assert self.stats is not None
+            finished = self.stats.update(rewards, dones, infos)
+            for episode in finished:
+                for key, value in episode.items():
+                    self.logger.record_mean(TAGS[key], value)
+        self.episodes += len(finished)
+        return True
+
+    def _on_training_end(self) -> None:
+        if self.hook is not None:
+            self.hook.close()

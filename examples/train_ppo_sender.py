@@ -35,6 +35,7 @@ from stable_baselines3.common.env_util import make_vec_env
 
 import persuasion_env  # noqa: F401  (registers the env ids)
 from agents import make_sender
+from agents.sb3 import RatioToOptimumCallback
 from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment
 from persuasion_env.envs.scheme_commitment import action_to_scheme
 
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         help="torch threads (1 is fastest "
         "for this small network; more threads contend on a shared machine)",
     )
+    parser.add_argument(
+        "--tensorboard", metavar="DIR", help="log charts/ratio_to_lp etc. to TensorBoard in DIR"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -112,7 +116,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         verbose=0,
     )
     start = time.perf_counter()
-    model.learn(total_timesteps=args.steps)
+    # Each episode's ratio to the LP optimum (charts/ratio_to_lp), to TensorBoard with DIR.
+    model.learn(total_timesteps=args.steps, callback=RatioToOptimumCallback(args.tensorboard))
     elapsed = time.perf_counter() - start
     result = evaluate(model, game, args.logit_scale)
     result.update(steps=float(args.steps), seconds=elapsed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -239,9 +240,11 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     ranking = result.ranking()
+    ratings = _ratings_or_none(result)
     if getattr(args, "json", False):
         payload = {
             "ranking": ranking.reset_index().to_dict(orient="records"),
+            "ratings": None if ratings is None else ratings.reset_index().to_dict("records"),
             "summary": result.summary().to_dict(),
             "matches": len(result.to_frame()),
             "failed": len(result.failures),
@@ -251,19 +254,19 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         # Strict JSON: an undefined mean or spread (e.g. one match, all failed) is null.
         print(json.dumps(nan_to_none(payload), default=float, allow_nan=False))
     else:
-        shown = ranking[
-            [
-                "rank",
-                "mean_ratio",
-                "sender_utility",
-                "receiver_utility",
-                "obedience",
-                "matches",
-                "failed",
-            ]
-        ]
-        print(f"Ranking of senders by sender utility / LP optimum ({tournament.n_matches} matches)")
-        print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"Ranking of senders by sender utility / LP optimum ({tournament.n_matches} matches;")
+        print(
+            "final-policy utilities; [low, high]: bootstrap 95 % confidence interval of the mean)"
+        )
+        print(_ranking_text(ranking))
+        if ratings is not None:
+            print()
+            print(
+                f"Ratings on {int(ratings['tasks'].iloc[0])} tasks (receiver x game): Nash "
+                "averaging (score against the max-entropy Nash mix of tasks) and Bradley-Terry "
+                "(Elo); 95 % CIs from resampled seeds"
+            )
+            print(_ratings_text(ratings))
         print()
         print("Mean ratio to the LP optimum, sender x receiver")
         print(result.summary().to_string(float_format=lambda v: f"{v:.3f}"))
@@ -279,6 +282,55 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _interval(low: float, high: float, digits: int = 3) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "-"
+    return f"[{low:.{digits}f}, {high:.{digits}f}]"
+
+
+def _ranking_text(ranking) -> str:
+    """The ranking as printed: each mean beside its confidence interval."""
+    import pandas as pd
+
+    shown = pd.DataFrame(index=ranking.index)
+    shown["rank"] = ranking["rank"]
+    for figure in ("mean_ratio", "sender_utility", "receiver_utility", "obedience"):
+        shown[figure] = ranking[figure].map(lambda v: f"{v:.3f}" if math.isfinite(v) else "-")
+        shown[f"{figure} CI"] = [
+            _interval(lo, hi)
+            for lo, hi in zip(ranking[f"{figure}_low"], ranking[f"{figure}_high"], strict=True)
+        ]
+    shown["matches"] = ranking["matches"]
+    shown["failed"] = ranking["failed"]
+    return shown.to_string()
+
+
+def _ratings_or_none(result):
+    try:
+        return result.ratings()
+    except ValueError:  # no complete task (every one had a failure): nothing to rate
+        return None
+
+
+def _ratings_text(ratings) -> str:
+    import pandas as pd
+
+    shown = pd.DataFrame(index=ratings.index)
+    shown["rank"] = ratings["rank"]
+    shown["nash_rating"] = ratings["nash_rating"].map(lambda v: f"{v:.3f}")
+    shown["nash CI"] = [
+        _interval(lo, hi)
+        for lo, hi in zip(ratings["nash_rating_low"], ratings["nash_rating_high"], strict=True)
+    ]
+    shown["nash_mass"] = ratings["nash_mass"].map(lambda v: f"{v:.2f}")
+    shown["bt_elo"] = ratings["bt_elo"].map(lambda v: f"{v:.0f}")
+    shown["elo CI"] = [
+        _interval(lo, hi, 0)
+        for lo, hi in zip(ratings["bt_elo_low"], ratings["bt_elo_high"], strict=True)
+    ]
+    return shown.to_string()
 
 
 #: The ``tournament`` options that decide what is played (stored in ``DIR/command.json``;

@@ -118,6 +118,30 @@ def _label(name: str, kwargs: Mapping[str, Any]) -> str:
     return f"{name}({inside})"
 
 
+def _object_label(agent: Any) -> str:
+    """``name(option=value, ...)`` with the options that differ from a default-built agent
+    of the same class, so two configured instances of one class get distinct labels
+    (``q_learning(alpha=0.5)`` beside ``q_learning``)."""
+    params = agent.params() if callable(getattr(agent, "params", None)) else {}
+    try:
+        defaults = type(agent)().params()  # options resolved as the class resolves them
+    except Exception:  # a class without a default construction: show every option
+        defaults = {}
+    changed = {}
+    for key, value in params.items():
+        if key not in defaults:
+            changed[key] = value
+            continue
+        default = defaults[key]
+        try:
+            same = type(value) is type(default) and bool(np.all(value == default))
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            changed[key] = value
+    return _label(agent.name, changed)
+
+
 def _entries(agents: Any, side: str) -> list[AgentEntry]:
     """Normalise the user's list of agents: names, (name, kwargs) pairs, objects, or a
     mapping label -> any of those."""
@@ -141,10 +165,11 @@ def _entries(agents: Any, side: str) -> list[AgentEntry]:
                 label or _label(name, kwargs), side, name, tuple(sorted(kwargs.items()))
             )
         elif getattr(agent, "side", None) == side:
-            entry = AgentEntry(label or agent.name, side, agent.name, prototype=agent)
+            entry = AgentEntry(label or _object_label(agent), side, agent.name, prototype=agent)
         else:
             raise TypeError(f"{side} {agent!r} is neither a registry name nor a {side} agent")
         entries.append(entry)
+    entries = _number_objects(entries, [label is None for label, _ in items])
     labels = [e.label for e in entries]
     duplicated = sorted({x for x in labels if labels.count(x) > 1})
     if duplicated:
@@ -153,6 +178,25 @@ def _entries(agents: Any, side: str) -> list[AgentEntry]:
             "pass a mapping {label: agent} to name them"
         )
     return entries
+
+
+def _number_objects(entries: list[AgentEntry], unnamed: list[bool]) -> list[AgentEntry]:
+    """Agent objects given without a label whose configurations print alike (e.g. two
+    trained copies of one class) are numbered in order: ``modelr``, ``modelr#2``, ...;
+    names and explicit labels are never changed (a clash among those is an error)."""
+    taken = {e.label for e, auto in zip(entries, unnamed, strict=True) if not auto}
+    taken |= {e.label for e in entries if e.prototype is None}
+    seen: dict[str, int] = {}
+    result = []
+    for entry, auto in zip(entries, unnamed, strict=True):
+        if auto and entry.prototype is not None:
+            count = seen.get(entry.label, 0) + 1
+            seen[entry.label] = count
+            if count > 1 or entry.label in taken:
+                label = f"{entry.label}#{count + (entry.label in taken)}"
+                entry = AgentEntry(label, entry.side, entry.name, entry.kwargs, entry.prototype)
+        result.append(entry)
+    return result
 
 
 def _games(

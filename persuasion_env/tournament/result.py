@@ -30,6 +30,15 @@ COLUMNS = [
 ]
 
 
+#: The ranking's means that get a confidence interval: (ranking column, table column).
+_CI_FIGURES = (
+    ("mean_ratio", "ratio"),
+    ("sender_utility", "sender_utility"),
+    ("receiver_utility", "receiver_utility"),
+    ("obedience", "obedience"),
+)
+
+
 class TournamentResult:
     """One row per (sender, receiver, game, seed), in the tournament's order.
 
@@ -59,7 +68,12 @@ class TournamentResult:
             if output.get("curve") and output["rows"]:
                 first = output["rows"][0]
                 curves.append(
-                    {"sender": first["sender"], "receiver": first["receiver"], **output["curve"]}
+                    {
+                        "sender": first["sender"],
+                        "receiver": first["receiver"],
+                        "size": first["size"],
+                        **output["curve"],
+                    }
                 )
         return cls(frame, curves)
 
@@ -73,9 +87,27 @@ class TournamentResult:
         """The rows whose match failed, with the error."""
         return self._frame[self._frame["status"] != "ok"].copy()
 
-    def ranking(self, side: str = "sender") -> pd.DataFrame:
+    def ranking(
+        self,
+        side: str = "sender",
+        *,
+        confidence: float = 0.95,
+        n_resamples: int = 2000,
+        seed: int = 0,
+    ) -> pd.DataFrame:
         """Senders (or receivers) ranked by their mean ratio to the optimum (senders) or mean
-        utility (receivers), with spread and counts."""
+        utility (receivers), with spread, counts and a bootstrap confidence interval on every
+        mean.
+
+        Each mean ``X`` (``mean_ratio``, ``sender_utility``, ``receiver_utility``,
+        ``obedience``) comes with ``X_low`` and ``X_high``: the percentile bootstrap
+        ``confidence`` interval of the mean over the agent's matches
+        (:func:`~persuasion_env.tournament.stats.bootstrap_ci`, ``n_resamples`` resamples from
+        a generator seeded by ``seed`` and the agent's position: the same table always gives
+        the same intervals). Utilities are those of the final greedy policies.
+        """
+        from persuasion_env.tournament.stats import bootstrap_ci
+
         if side not in ("sender", "receiver"):
             raise ValueError(f"side must be 'sender' or 'receiver', got {side!r}")
         ok = self._frame[self._frame["status"] == "ok"]
@@ -93,6 +125,22 @@ class TournamentResult:
         order = "mean_ratio" if key == "ratio" else "receiver_utility"
         table = table.sort_values(order, ascending=False, kind="stable")
         table.insert(0, "rank", np.arange(1, len(table) + 1))
+        groups = {label: rows for label, rows in ok.groupby(side, sort=False)}
+        for f, (figure, column) in enumerate(_CI_FIGURES):
+            lows, highs = [], []
+            for a, label in enumerate(table.index):
+                rng = np.random.default_rng([seed, f, a])
+                low, high = bootstrap_ci(
+                    groups[label][column].to_numpy(dtype=float),
+                    confidence=confidence,
+                    n_resamples=n_resamples,
+                    seed=rng,
+                )
+                lows.append(low)
+                highs.append(high)
+            at = table.columns.get_loc(figure) + 1
+            table.insert(at, f"{figure}_low", lows)
+            table.insert(at + 1, f"{figure}_high", highs)
         return table
 
     def summary(self, value: str = "ratio") -> pd.DataFrame:
@@ -103,83 +151,135 @@ class TournamentResult:
         table = ok.pivot_table(index="sender", columns="receiver", values=value, aggfunc="mean")
         return table.reindex(index=senders, columns=receivers)
 
+    def ratings(
+        self,
+        side: str = "sender",
+        *,
+        confidence: float = 0.95,
+        n_resamples: int = 200,
+        seed: int = 0,
+    ) -> pd.DataFrame:
+        """Agent-vs-task ratings: Nash averaging and Bradley-Terry (Elo scale).
+
+        A *task* is a (receiver, game) pair for senders, a (sender, game) pair for
+        receivers; an agent's score on a task is its mean ratio to the optimum (senders) or
+        mean utility (receivers) over the seeds. Tasks with a failed or missing match are
+        left out (``tasks`` says how many remain).
+
+        Columns: ``nash_rating`` (expected score against the maximal-entropy Nash mix of
+        tasks, :func:`~persuasion_env.tournament.stats.nash_averaging`), ``nash_mass`` (the
+        agent's weight in the Nash mix of agents), ``bt_elo`` (Bradley-Terry strength from
+        who scores higher on each task, Elo points, mean 0), each rating with a bootstrap
+        ``confidence`` interval (``_low``, ``_high``) from ``n_resamples`` resamples of the
+        seeds within each (agent, task) cell (stratified, as in rliable), and ``tasks``.
+        Sorted by ``nash_rating``, then ``bt_elo``.
+        """
+        from persuasion_env.tournament.stats import bradley_terry, nash_averaging, pairwise_wins
+
+        cube, agents, tasks = self._score_cube(side)
+        if len(agents) < 1 or len(tasks) < 1:
+            raise ValueError("no complete agent x task table to rate (every task has a failure)")
+
+        def rate(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            nash = nash_averaging(scores)
+            elo = bradley_terry(pairwise_wins(scores))
+            return nash.agent_rating, nash.agent_mass, elo
+
+        nash_rating, nash_mass, elo = rate(np.nanmean(cube, axis=2))
+        rng = np.random.default_rng(seed)
+        draws_nash, draws_elo = [], []
+        n_seeds = cube.shape[2]
+        if n_seeds >= 2:
+            for _ in range(int(n_resamples)):
+                idx = rng.integers(0, n_seeds, size=cube.shape)
+                sample = np.take_along_axis(cube, idx, axis=2)
+                r, _, e = rate(np.nanmean(sample, axis=2))
+                draws_nash.append(r)
+                draws_elo.append(e)
+        alpha = (1 - confidence) / 2
+
+        def interval(draws: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+            if not draws:
+                nan = np.full(len(agents), np.nan)
+                return nan, nan
+            low, high = np.quantile(np.asarray(draws), [alpha, 1 - alpha], axis=0)
+            return low, high
+
+        nash_low, nash_high = interval(draws_nash)
+        elo_low, elo_high = interval(draws_elo)
+        table = pd.DataFrame(
+            {
+                "nash_rating": nash_rating,
+                "nash_rating_low": nash_low,
+                "nash_rating_high": nash_high,
+                "nash_mass": nash_mass,
+                "bt_elo": elo,
+                "bt_elo_low": elo_low,
+                "bt_elo_high": elo_high,
+                "tasks": len(tasks),
+            },
+            index=pd.Index(agents, name=side),
+        )
+        # Agents in the Nash support all rate at the game's value: compare at 1e-9 (LP
+        # round-off), then by Elo.
+        key = table.assign(_nash=table["nash_rating"].round(9))
+        table = table.loc[
+            key.sort_values(["_nash", "bt_elo"], ascending=False, kind="stable").index
+        ]
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table
+
+    def _score_cube(self, side: str) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
+        """Scores as an ``(agents, tasks, seeds)`` array of complete tasks only."""
+        if side not in ("sender", "receiver"):
+            raise ValueError(f"side must be 'sender' or 'receiver', got {side!r}")
+        other = "receiver" if side == "sender" else "sender"
+        value = "ratio" if side == "sender" else "receiver_utility"
+        frame = self._frame.copy()
+        frame.loc[frame["status"] != "ok", value] = np.nan
+        agents = list(dict.fromkeys(frame[side]))
+        seeds = list(dict.fromkeys(frame["seed"]))
+        all_tasks = list(dict.fromkeys(zip(frame[other], frame["game"], strict=True)))
+        index = pd.MultiIndex.from_product([agents, all_tasks, seeds])
+        keyed = frame.set_index([side, frame[[other, "game"]].apply(tuple, axis=1), "seed"])
+        values = keyed[value].groupby(level=[0, 1, 2]).mean().reindex(index)
+        cube = values.to_numpy(dtype=float).reshape(len(agents), len(all_tasks), len(seeds))
+        complete = np.all(np.isfinite(cube), axis=(0, 2))
+        tasks = [t for t, keep in zip(all_tasks, complete, strict=True) if keep]
+        return cube[:, complete, :], agents, tasks
+
     # ----------------------------------------------------------------- plots
     def plot_heatmap(self, ax=None):
-        """Sender x receiver heatmap of the mean ratio to the optimum."""
-        import matplotlib.pyplot as plt
+        """Sender x receiver heatmaps of the mean final-policy ratio to the optimum, one
+        panel per game size, on a colour scale fitted to the data (see
+        :func:`~persuasion_env.tournament.plots.plot_heatmap`)."""
+        from persuasion_env.tournament.plots import plot_heatmap
 
-        table = self.summary()
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.3 * len(table.columns) + 3, 0.5 * len(table) + 2))
-        image = ax.imshow(
-            table.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto"
-        )
-        ax.set_xticks(range(len(table.columns)), table.columns, rotation=30, ha="right")
-        ax.set_yticks(range(len(table.index)), table.index)
-        for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
-            if np.isfinite(v):
-                ax.text(
-                    j,
-                    i,
-                    f"{v:.2f}",
-                    ha="center",
-                    va="center",
-                    color="white" if v < 0.6 else "black",
-                    fontsize=8,
-                )
-        ax.set_xlabel("receiver")
-        ax.set_ylabel("sender")
-        ax.set_title("Sender utility / LP optimum (mean over games and seeds)")
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        ax.figure.tight_layout()
-        return ax
+        return plot_heatmap(self, ax=ax)
 
     def plot_distributions(self, ax=None):
-        """Per-sender box plots of the ratio to the optimum over all matches."""
-        import matplotlib.pyplot as plt
+        """Per-sender box plots of the final-policy ratio to the optimum over all matches."""
+        from persuasion_env.tournament.plots import plot_distributions
 
-        ok = self._frame[self._frame["status"] == "ok"]
-        order = list(self.ranking().index)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(max(5, 0.9 * len(order) + 2), 4))
-        ax.boxplot(
-            [ok.loc[ok["sender"] == s, "ratio"].to_numpy() for s in order], tick_labels=order
-        )
-        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_ylabel("sender utility / LP optimum")
-        ax.set_title("Distribution over receivers, games and seeds")
-        ax.tick_params(axis="x", rotation=30)
-        ax.figure.tight_layout()
-        return ax
+        return plot_distributions(self, ax=ax)
 
     def plot_learning_curves(self, ax=None):
-        """Realised sender utility over the rounds, as a share of the optimum, per sender
-        (mean over receivers and games)."""
-        import matplotlib.pyplot as plt
+        """Realised sender utility over the rounds, as a share of the optimum, per sender,
+        with a bootstrap band
+        (:func:`~persuasion_env.tournament.plots.plot_learning_curves`)."""
+        from persuasion_env.tournament.plots import plot_learning_curves
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
-        by_sender: dict[str, list[np.ndarray]] = {}
-        rounds: dict[str, np.ndarray] = {}
-        for curve in self.curves:
-            if curve["lp_value"]:
-                by_sender.setdefault(curve["sender"], []).append(
-                    np.asarray(curve["sender_utility"]) / curve["lp_value"]
-                )
-                rounds[curve["sender"]] = np.asarray(curve["rounds"])
-        for sender, values in by_sender.items():
-            ax.plot(rounds[sender], np.mean(values, axis=0), label=sender)
-        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xlabel("round")
-        ax.set_ylabel("realised utility / LP optimum")
-        ax.set_title("Learning curves")
-        if by_sender:
-            ax.legend(fontsize=8, ncol=2)
-        ax.figure.tight_layout()
-        return ax
+        return plot_learning_curves(self, ax=ax)
+
+    def plot_ranking(self, ax=None):
+        """The senders' mean ratios with their confidence intervals."""
+        from persuasion_env.tournament.plots import plot_ranking
+
+        return plot_ranking(self, ax=ax)
 
     def plot(self, out_dir: str | Path) -> list[Path]:
-        """Write the heatmap, the distributions and the learning curves as PNG files."""
+        """Write ``heatmap.png``, ``distributions.png``, ``learning_curves.png`` and
+        ``ranking.png`` to ``out_dir``."""
         import matplotlib
 
         matplotlib.use("Agg", force=False)
@@ -194,6 +294,7 @@ class TournamentResult:
             ("heatmap.png", self.plot_heatmap),
             ("distributions.png", self.plot_distributions),
             ("learning_curves.png", self.plot_learning_curves),
+            ("ranking.png", self.plot_ranking),
         ):
             ax = method()
             path = out_dir / name

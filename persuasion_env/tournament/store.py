@@ -117,6 +117,12 @@ class UnitStore:
         result.save(self.root / "results.csv")
         atomic_write_text(self.root / "ranking.csv", result.ranking().to_csv())
         atomic_write_text(self.root / "summary.csv", result.summary().to_csv())
+        try:
+            ratings = result.ratings()
+        except ValueError:  # every task had a failed match: nothing to rate
+            ratings = None
+        if ratings is not None:
+            atomic_write_text(self.root / "ratings.csv", ratings.to_csv())
         result.plot(self.root)
 
 

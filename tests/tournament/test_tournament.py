@@ -90,7 +90,12 @@ def test_save_and_load_csv_and_parquet(reference, tmp_path):
 
 def test_plots_are_written(reference, tmp_path):
     paths = reference.plot(tmp_path)
-    assert [p.name for p in paths] == ["heatmap.png", "distributions.png", "learning_curves.png"]
+    assert [p.name for p in paths] == [
+        "heatmap.png",
+        "distributions.png",
+        "learning_curves.png",
+        "ranking.png",
+    ]
     assert all(p.stat().st_size > 1000 for p in paths)
 
 
