@@ -260,6 +260,7 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
                 "obedience",
                 "matches",
                 "failed",
+                *(["ratio_best_fixed", "regret", "information"] if result.has_references else []),
             ]
         ]
         print(f"Ranking of senders by sender utility / LP optimum ({tournament.n_matches} matches)")
@@ -350,6 +351,11 @@ def _tournament_config(args: argparse.Namespace) -> dict[str, Any]:
                 f"{_flag(key)} {value} differs from the configuration stored in {args.out} "
                 f"({_flag(key)} {stored[key]}); drop it to resume as stored"
             )
+    # --references is stored only when given (older directories have no such key).
+    stored_references = bool(json.loads(path.read_text(encoding="utf-8")).get("references"))
+    if args.references and not stored_references:
+        raise UserError(f"{args.out} was played without --references; drop it to resume")
+    args.references = stored_references
     return stored
 
 
@@ -393,9 +399,10 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         seeds=list(range(config["seeds"])),
         rounds=config["rounds"],
         game_seed=config["game_seed"],
+        references=bool(args.references),
     )
     if args.out:
-        _save_config(args.out, config)
+        _save_config(args.out, {**config, **({"references": True} if args.references else {})})
     return _run_tournament(tournament, args)  # warnings: one line each, from main()
 
 
@@ -550,6 +557,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the tournament stored in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the ranking as one JSON object")
+    p.add_argument(
+        "--references",
+        action="store_true",
+        help="also play the best fixed scheme in hindsight per receiver and game (MODEL.md C1) "
+        "and report best_fixed_value, regret and information classes",
+    )
     p.set_defaults(func=cmd_tournament)
     _mark_defaults(p, TOURNAMENT_CONFIG)  # so --resume can tell the options given
 

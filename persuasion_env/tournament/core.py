@@ -16,6 +16,17 @@ and the unit's identity only.
 none), never from a fork of a process whose torch thread pool runs (that child hangs), and a
 worker that loads torch uses one thread.
 
+**References** (``references=True``, MODEL.md C1). For every (receiver, game) the best
+fixed scheme in hindsight (:func:`persuasion_env.references.best_fixed_scheme`) is played
+once against a fresh copy of the receiver, with ``len(seeds)`` runs of ``rounds`` rounds and
+the tournament's observation options: its own execution unit (stored, resumed and run in
+parallel like the matches), shared by every sender of that receiver and game. Its seed is
+derived from the seed list, the receiver's label and the game's name, so the family members
+share their random draws with each other (common random numbers), not with the senders'
+matches. The table then gains the columns of
+:data:`~persuasion_env.tournament.result.REFERENCE_COLUMNS`. Off by default: it costs one
+simulation per family member, receiver and game, and leaves the table as it was.
+
 **Resume.** With ``out=DIR`` every finished unit is written atomically to ``DIR/units/`` as
 it completes; ``resume=True`` skips the units already there. A run killed at any point and
 resumed produces the table an uninterrupted run produces. The stored tournament is keyed on
@@ -48,6 +59,7 @@ from persuasion_env._validation import (
     check_positive,
 )
 from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import information_class
 from persuasion_env.registry import make_agent
 from persuasion_env.tournament.workers import (
     limit_worker_threads,
@@ -59,7 +71,7 @@ from persuasion_env.tournament.workers import (
 if TYPE_CHECKING:
     from persuasion_env.tournament.result import TournamentResult
 
-__all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
+__all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES", "ReferenceUnit"]
 
 #: The random suite used when neither games nor sizes are given.
 DEFAULT_SIZES = (4,)
@@ -203,6 +215,71 @@ def _games(
 
 
 @dataclass(frozen=True)
+class ReferenceUnit:
+    """The best fixed scheme in hindsight against one receiver on one game (all seeds)."""
+
+    receiver: AgentEntry
+    game: PersuasionGame
+    seeds: tuple[int, ...]
+    rounds: int
+    options: tuple[tuple[str, Any], ...]
+
+    @property
+    def key(self) -> str:
+        return f"best_fixed|{self.receiver.label}|{self.game.name}"
+
+    @property
+    def unit_id(self) -> str:
+        return "ref-" + hashlib.sha256(self.key.encode()).hexdigest()[:16]
+
+    def matches(self) -> list[tuple[str, str, str, int]]:
+        """No match of the table: the unit's output is a reference, not rows."""
+        return []
+
+    def seed(self) -> int:
+        """An integer seed from the seed list and the unit's identity, nothing else."""
+        entropy = [*self.seeds, *hashlib.sha256(self.key.encode()).digest()[:8]]
+        return int(np.random.SeedSequence(entropy).generate_state(1, np.uint32)[0])
+
+
+def run_reference_unit(unit: ReferenceUnit) -> dict[str, Any]:
+    """Play the reference family; never raises (a failure leaves ``reference`` None)."""
+    from persuasion_env.references import best_fixed_scheme
+
+    start = time.perf_counter()
+    options = {k: v for k, v in unit.options if k in ("normalize", "noise", "epoch")}
+    try:
+        limit_worker_threads()
+        ref = best_fixed_scheme(
+            unit.game,
+            unit.receiver.build,
+            rounds=unit.rounds,
+            runs=len(unit.seeds),
+            seed=unit.seed(),
+            **options,
+        )
+        reference = {
+            "receiver": unit.receiver.label,
+            "game": unit.game.name,
+            "value": ref.value,
+            "name": ref.name,
+            "members": ref.members,
+        }
+        error = ""
+    except Exception as exc:  # fault isolation: the rows get NaN references
+        reference = None
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return {
+        "unit": unit.unit_id,
+        "rows": [],
+        "curve": None,
+        "reference": reference,
+        "error": error,
+        "wall_time": time.perf_counter() - start,
+    }
+
+
+@dataclass(frozen=True)
 class Unit:
     """One batched engine call: a sender, a receiver, games of one shape, all seeds."""
 
@@ -212,6 +289,7 @@ class Unit:
     seeds: tuple[int, ...]
     rounds: int
     options: tuple[tuple[str, Any], ...]
+    references: bool = False  # also report each run's tail metric (MODEL.md C1)
 
     @property
     def key(self) -> str:
@@ -237,10 +315,13 @@ class Unit:
         return [*self.seeds, digest]
 
 
-def run_unit(unit: Unit) -> dict[str, Any]:
+def run_unit(unit: Unit | ReferenceUnit) -> dict[str, Any]:
     """Play one unit and return its rows (and learning curve). Never raises: an agent's
     exception becomes rows with ``status = "failed"`` and the message."""
     from persuasion_env.engine import simulate
+
+    if isinstance(unit, ReferenceUnit):
+        return run_reference_unit(unit)
 
     start = time.perf_counter()
     options = dict(unit.options)
@@ -292,6 +373,8 @@ def run_unit(unit: Unit) -> dict[str, Any]:
                 wall_time=per_run_time,
             )
         )
+        if unit.references:
+            rows[-1]["tail_sender_utility"] = float(res.run_tail_sender_utility[i])
     curve = {
         "rounds": res.bin_edges[1:].tolist(),
         "sender_utility": res.sender_utility.tolist(),
@@ -343,6 +426,10 @@ class Tournament:
         noise: Gaussian noise on observed payoffs.
         epoch: how often an explicit receiver sees a per-round sender's policy.
         bins: points of the learning curves.
+        references: also play the best fixed scheme in hindsight against every (receiver,
+            game) and add the columns ``tail_sender_utility``, ``best_fixed_value``,
+            ``best_fixed_scheme``, ``regret``, ``ratio_best_fixed``,
+            ``sender_information`` and ``receiver_information`` (see the module docstring).
 
     >>> t = Tournament(["info_q", "lp_optimal"], ["q_learning"], sizes=[3], n_games=2,
     ...                seeds=[0, 1], rounds=500)
@@ -364,7 +451,9 @@ class Tournament:
         noise: float = 0.0,
         epoch: int = 100,
         bins: int = 50,
+        references: bool = False,
     ) -> None:
+        self.references = check_bool(references, "references")
         self.senders = _entries(senders, "sender")
         self.receivers = _entries(receivers, "receiver")
         self.n_games = check_int(n_games, "n_games", minimum=1)
@@ -392,8 +481,10 @@ class Tournament:
         """Build every agent once and try it on every game: errors before anything runs."""
         self._batched: dict[tuple[str, str], bool] = {}
         self._fingerprints: dict[tuple[str, str], str] = {}
+        self.information: dict[tuple[str, str], str] = {}
         for entry in self.senders + self.receivers:
             agent = entry.build()
+            self.information[(entry.side, entry.label)] = information_class(agent)
             # Before reset: the state every unit starts from (options, weights, learning).
             self._fingerprints[(entry.side, entry.label)] = agent_fingerprint(agent)
             kind = getattr(agent, "game", "repeated")
@@ -430,9 +521,20 @@ class Tournament:
                                 self.seeds,
                                 self.rounds,
                                 self.options,
+                                self.references,
                             )
                         )
         return units
+
+    def reference_units(self) -> list[ReferenceUnit]:
+        """The reference units (one per receiver and game), empty without references."""
+        if not self.references:
+            return []
+        return [
+            ReferenceUnit(receiver, game, self.seeds, self.rounds, self.options)
+            for receiver in self.receivers
+            for game in self.games
+        ]
 
     @property
     def n_matches(self) -> int:
@@ -453,6 +555,7 @@ class Tournament:
             "seeds": list(self.seeds),
             "rounds": self.rounds,
             "options": dict(self.options),
+            **({"references": True} if self.references else {}),
         }
 
     def fingerprint(self) -> str:
@@ -501,10 +604,16 @@ class Tournament:
             require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None
         units = self.units()
+        references = self.reference_units()
         done: dict[str, dict[str, Any]] = {}
         if store is not None:
-            done = store.finished({u.unit_id: u.matches() for u in units})
-        todo = [u for u in units if u.unit_id not in done]
+            done = store.finished({u.unit_id: u.matches() for u in units + references})
+            for unit in references:  # a failed reference is replayed, like a failed match
+                if unit.unit_id in done and not isinstance(
+                    done[unit.unit_id].get("reference"), dict
+                ):
+                    del done[unit.unit_id]
+        todo = [u for u in references + units if u.unit_id not in done]
         kill_after = _kill_after() if store is not None else None
 
         bar = None
@@ -539,7 +648,14 @@ class Tournament:
             if bar is not None:
                 bar.close()
         outputs = [done[u.unit_id] for u in units]
-        result = TournamentResult.from_outputs(outputs, self)
+        refs = {
+            (out["reference"]["receiver"], out["reference"]["game"]): out["reference"]
+            for out in (done[u.unit_id] for u in references)
+            if isinstance(out.get("reference"), dict)
+        }
+        result = TournamentResult.from_outputs(
+            outputs, self, references=refs if self.references else None
+        )
         if store is not None:
             store.finish(result)
         return result

@@ -29,6 +29,21 @@ COLUMNS = [
     "error",
 ]
 
+#: Columns added by ``Tournament(references=True)`` (MODEL.md C1), after :data:`COLUMNS`:
+#: the run's realised sender utility over its last 20 % of rounds, the best fixed scheme's
+#: value against that receiver on that game (mean over the seeds) and its name, the regret
+#: ``best_fixed_value - tail_sender_utility``, the ratio ``tail / best_fixed_value``, and
+#: the information class of each agent (``persuasion_env.protocols.information_class``).
+REFERENCE_COLUMNS = [
+    "tail_sender_utility",
+    "best_fixed_value",
+    "best_fixed_scheme",
+    "regret",
+    "ratio_best_fixed",
+    "sender_information",
+    "receiver_information",
+]
+
 
 class TournamentResult:
     """One row per (sender, receiver, game, seed), in the tournament's order.
@@ -38,22 +53,33 @@ class TournamentResult:
     quotient; ``realised_*`` the mean payoffs over all rounds (learning included);
     ``obedience`` the share of rounds the receiver followed the recommendation (NaN for
     senders whose messages are not recommendations); ``status`` is ``"ok"`` or ``"failed"``
-    (then ``error`` says why).
+    (then ``error`` says why). A tournament played with ``references=True`` adds
+    :data:`REFERENCE_COLUMNS`.
     """
 
     def __init__(self, frame: pd.DataFrame, curves: list[dict[str, Any]] | None = None) -> None:
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"a tournament table needs the columns {', '.join(missing)}")
-        self._frame = frame[COLUMNS].reset_index(drop=True)
+        extra = [c for c in REFERENCE_COLUMNS if c in frame.columns]
+        self._frame = frame[COLUMNS + extra].reset_index(drop=True)
         self.curves = curves or []
 
     @classmethod
     def from_outputs(
-        cls, outputs: list[dict[str, Any]], tournament: Any = None
+        cls,
+        outputs: list[dict[str, Any]],
+        tournament: Any = None,
+        references: dict[tuple[str, str], dict[str, Any]] | None = None,
     ) -> TournamentResult:
+        """The table of the units' outputs; with ``references`` (``{(receiver, game):
+        reference}``, from the reference units) the :data:`REFERENCE_COLUMNS` too."""
         rows = [row for output in outputs for row in output["rows"]]
-        frame = pd.DataFrame(rows, columns=COLUMNS)
+        columns = COLUMNS
+        if references is not None:
+            rows = [_with_reference(row, references, tournament) for row in rows]
+            columns = COLUMNS + REFERENCE_COLUMNS
+        frame = pd.DataFrame(rows, columns=columns)
         curves = []
         for output in outputs:
             if output.get("curve") and output["rows"]:
@@ -62,6 +88,11 @@ class TournamentResult:
                     {"sender": first["sender"], "receiver": first["receiver"], **output["curve"]}
                 )
         return cls(frame, curves)
+
+    @property
+    def has_references(self) -> bool:
+        """Whether the table carries :data:`REFERENCE_COLUMNS`."""
+        return "best_fixed_value" in self._frame.columns
 
     # ---------------------------------------------------------------- tables
     def to_frame(self) -> pd.DataFrame:
@@ -88,6 +119,13 @@ class TournamentResult:
             obedience=("obedience", "mean"),
             matches=("ratio", "size"),
         )
+        if self.has_references and side == "sender":
+            more = ok.groupby(side, sort=False).agg(
+                ratio_best_fixed=("ratio_best_fixed", "mean"),
+                regret=("regret", "mean"),
+                information=("sender_information", "first"),
+            )
+            table = table.join(more)
         failed = self._frame[self._frame["status"] != "ok"].groupby(side).size()
         table["failed"] = failed.reindex(table.index, fill_value=0)
         order = "mean_ratio" if key == "ratio" else "receiver_utility"
@@ -240,3 +278,24 @@ class TournamentResult:
             f"receivers x {f['game'].nunique()} games x {f['seed'].nunique()} seeds, "
             f"{len(self.failures)} failed)"
         )
+
+
+def _with_reference(
+    row: dict[str, Any], references: dict[tuple[str, str], dict[str, Any]], tournament: Any
+) -> dict[str, Any]:
+    """``row`` with the reference columns (NaN where the reference or the match failed)."""
+    ref = references.get((row["receiver"], row["game"]))
+    best = float(ref["value"]) if ref else float("nan")
+    tail = row.get("tail_sender_utility", float("nan"))
+    tail = float("nan") if tail is None else float(tail)
+    information = getattr(tournament, "information", {})
+    return {
+        **row,
+        "tail_sender_utility": tail,
+        "best_fixed_value": best,
+        "best_fixed_scheme": ref["name"] if ref else "",
+        "regret": best - tail,
+        "ratio_best_fixed": tail / best if best and np.isfinite(best) else float("nan"),
+        "sender_information": information.get(("sender", row["sender"]), ""),
+        "receiver_information": information.get(("receiver", row["receiver"]), ""),
+    }

@@ -1,0 +1,94 @@
+"""Tournament(references=True): the best fixed scheme per (receiver, game), regret and
+information classes (MODEL.md C1), against hand-computed values.
+
+Hand values (the prosecutor, prior guilty 0.3): without information the rational judge acquits, so
+the no-information sender earns exactly 0 in every round and its regret is the best fixed value;
+against the rational judge (best_response) the best member is the exact LP scheme (margin 0),
+worth 0.6 in expectation.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from persuasion_env.tournament import COLUMNS, REFERENCE_COLUMNS, Tournament, TournamentResult
+
+SENDERS = ["no_information", ("lp_optimal", {"margin": 0.05})]
+RECEIVERS = ["best_response", "hedge"]
+
+
+def tournament(**kwargs):
+    return Tournament(
+        SENDERS, RECEIVERS, games=["prosecutor"], seeds=[0, 1, 2], rounds=1500, **kwargs
+    )
+
+
+@pytest.fixture(scope="module")
+def with_refs():
+    return tournament(references=True).play(jobs=1, progress=False)
+
+
+def test_off_by_default_leaves_the_table_as_it_was():
+    t = tournament()
+    assert t.reference_units() == []
+    assert "references" not in t.describe()
+    frame = t.play(jobs=1, progress=False).to_frame()
+    assert list(frame.columns) == COLUMNS
+
+
+def test_one_reference_per_receiver_and_game():
+    t = tournament(references=True)
+    refs = t.reference_units()
+    assert len(refs) == len(RECEIVERS) * 1  # shared by both senders, all seeds
+    assert {r.receiver.label for r in refs} == set(RECEIVERS)
+    assert t.describe()["references"] is True
+
+
+def test_columns_and_hand_values(with_refs):
+    frame = with_refs.to_frame()
+    assert list(frame.columns) == COLUMNS + REFERENCE_COLUMNS
+    assert (frame["status"] == "ok").all()
+    rational = frame[frame["receiver"] == "best_response"]
+    assert rational["best_fixed_scheme"].eq("lp_optimal:margin=0").all()
+    # 3 runs x 300 tail rounds of a Bernoulli(0.6): standard error ~0.016.
+    assert rational["best_fixed_value"].iloc[0] == pytest.approx(0.6, abs=0.06)
+    # Against the rational judge (hedge explores, so it convicts now and then).
+    silent = rational[rational["sender"] == "no_information"]
+    assert (silent["tail_sender_utility"] == 0.0).all()
+    np.testing.assert_array_equal(silent["regret"], silent["best_fixed_value"])
+    assert (silent["ratio_best_fixed"] == 0.0).all()
+    # One reference per (receiver, game): the same value on every row of that pair.
+    assert frame.groupby("receiver")["best_fixed_value"].nunique().eq(1).all()
+    for _, row in frame.iterrows():
+        assert row["regret"] == pytest.approx(row["best_fixed_value"] - row["tail_sender_utility"])
+        assert math.isclose(
+            row["ratio_best_fixed"], row["tail_sender_utility"] / row["best_fixed_value"]
+        )
+
+
+def test_information_classes(with_refs):
+    frame = with_refs.to_frame()
+    by_sender = dict(zip(frame["sender"], frame["sender_information"], strict=False))
+    assert by_sender == {
+        "no_information": "black box",
+        "lp_optimal(margin=0.05)": "full information",
+    }
+    by_receiver = dict(zip(frame["receiver"], frame["receiver_information"], strict=False))
+    assert by_receiver == {"best_response": "full information", "hedge": "black box"}
+    ranking = with_refs.ranking()
+    assert {"ratio_best_fixed", "regret", "information"} <= set(ranking.columns)
+
+
+def test_same_table_with_two_workers_and_after_resume(with_refs, tmp_path):
+    parallel = tournament(references=True).play(jobs=2, progress=False, out=tmp_path / "t")
+    cols = [c for c in parallel.to_frame().columns if c != "wall_time"]
+    assert parallel.to_frame()[cols].equals(with_refs.to_frame()[cols])
+    assert len(list((tmp_path / "t" / "units").glob("ref-*.json"))) == len(RECEIVERS)
+    resumed = tournament(references=True).play(
+        jobs=1, progress=False, out=tmp_path / "t", resume=True
+    )
+    assert resumed.to_frame()[cols].equals(with_refs.to_frame()[cols])
+    loaded = TournamentResult.load(tmp_path / "t" / "results.csv").to_frame()
+    assert list(loaded.columns) == COLUMNS + REFERENCE_COLUMNS
+    np.testing.assert_allclose(loaded["regret"], with_refs.to_frame()["regret"])
