@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from persuasion_env._validation import (
 from persuasion_env.engine import TAIL_FRACTION, SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registry import make_agent
+from persuasion_env.solvers.cheap_talk import MAX_CHEAP_TALK_ACTIONS, solve_cheap_talk
 from persuasion_env.solvers.commitment import (
     cached_solve_commitment,
     full_disclosure_value,
@@ -62,6 +64,7 @@ __all__ = [
     "BestFixedScheme",
     "DEFAULT_MARGINS",
     "best_fixed_scheme",
+    "cheap_talk_values",
     "mean_ci",
     "with_references",
 ]
@@ -338,6 +341,27 @@ def with_references(
             f"({result.receiver!r})"
         )
     return dataclasses.replace(result, best_fixed=reference)
+
+
+@functools.lru_cache(maxsize=256)
+def cheap_talk_values(game: PersuasionGame, n_messages: int | None = None) -> tuple[float, float]:
+    """``(babbling_value, cheap_talk_value)``: the no-commitment references (MODEL.md C3).
+
+    The babbling value is the no-information value; the cheap-talk value is the sender's
+    value in the sender-best equilibrium with a *pure* receiver response
+    (:func:`~persuasion_env.solvers.cheap_talk.solve_cheap_talk`; equilibria in which the
+    receiver mixes are not covered). With ``n_messages`` below the number of actions, the
+    value stands when the equilibrium induces at most ``n_messages`` actions (the best over
+    all action sets is then also the best over the smaller ones) and is NaN otherwise, as it
+    is for games of more than ``MAX_CHEAP_TALK_ACTIONS`` actions. Memoised per game.
+    """
+    babbling = float(no_information_value(game))
+    if game.n_actions > MAX_CHEAP_TALK_ACTIONS:
+        return babbling, math.nan
+    equilibrium = solve_cheap_talk(game)
+    if n_messages is not None and len(equilibrium.induced_actions) > n_messages:
+        return babbling, math.nan
+    return babbling, float(equilibrium.sender_value)
 
 
 def _check_margins(margins: Any) -> tuple[float, ...]:
