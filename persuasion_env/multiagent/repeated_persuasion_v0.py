@@ -108,9 +108,9 @@ from persuasion_env._validation import check_action, check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.core import GameConfig, lp_value, row_frequencies, spawn_rng
-from persuasion_env.references import cheap_talk_values
 from persuasion_env.game import PersuasionGame
 from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
+from persuasion_env.references import cheap_talk_values
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
