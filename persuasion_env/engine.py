@@ -78,6 +78,8 @@ class SimulationResult:
         run_tail_sender_utility: ``(runs,)`` mean realised sender utility of each run over
             its last ``ceil(TAIL_FRACTION * rounds)`` rounds (MODEL.md C1's metric).
         run_tail_receiver_utility: ``(runs,)`` likewise for the receiver.
+        run_sender_curve: ``(runs, bins)`` each run's realised sender utility per bin (its
+            mean over runs is ``sender_utility``), for confidence bands across runs.
         options: the observation options of the run (``normalize``, ``noise``, ``epoch``),
             so that a reference can replay the learner in the same conditions.
         best_fixed: the best fixed scheme in hindsight against this result's receiver
@@ -113,6 +115,7 @@ class SimulationResult:
     run_tail_sender_utility: np.ndarray | None = field(default=None, repr=False)
     run_tail_receiver_utility: np.ndarray | None = field(default=None, repr=False)
     options: dict[str, Any] = field(default_factory=dict, repr=False)
+    run_sender_curve: np.ndarray | None = field(default=None, repr=False)
     best_fixed: Any = field(default=None, repr=False)
 
     @property
@@ -371,6 +374,7 @@ def simulate(
     # Per-run running totals; the learning curves are their increments over each bin.
     totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
     curve_points = np.zeros((4, bins))
+    run_curve = np.zeros((runs, bins))  # each run's sender utility summed per bin
     next_bin, last_totals = 0, np.zeros(4)
     tail_start = rounds - tail_rounds(rounds)
     tail_base = np.zeros((2, runs))  # the utility totals when the tail begins
@@ -422,6 +426,7 @@ def simulate(
             if t + 1 == edges[next_bin + 1]:
                 now = totals.sum(axis=1)
                 curve_points[:, next_bin] = now - last_totals
+                run_curve[:, next_bin] = totals[0]
                 last_totals = now
                 next_bin += 1
         if bar is not None:
@@ -481,4 +486,5 @@ def simulate(
         run_tail_sender_utility=(totals[0] - tail_base[0]) / tail_rounds(rounds),
         run_tail_receiver_utility=(totals[1] - tail_base[1]) / tail_rounds(rounds),
         options={"normalize": normalize, "noise": noise, "epoch": epoch},
+        run_sender_curve=np.diff(run_curve, axis=1, prepend=0.0) / np.diff(edges),
     )

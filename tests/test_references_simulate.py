@@ -7,6 +7,8 @@ the regret equals the best fixed value and the cumulative regret to the LP is 0.
 binned regret curve equals cumulative sums of a per-round curve computed in the test.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -115,3 +117,21 @@ def test_errors(prosecutor):
     )
     with pytest.raises(ValueError, match="several games"):
         with_references(batch, PersuasionGame.random(2, 2, seed=0), "hedge")
+
+
+def test_run_curves_average_to_the_curve(prosecutor):
+    per_round = simulate(prosecutor, "info_q", "hedge", rounds=300, runs=3, seed=4, bins=300)
+    binned = simulate(prosecutor, "info_q", "hedge", rounds=300, runs=3, seed=4, bins=7)
+    assert binned.run_sender_curve.shape == (3, 7)
+    np.testing.assert_allclose(binned.run_sender_curve.mean(axis=0), binned.sender_utility)
+    # Each run's bin means are the means of its own rounds (from the one-bin-per-round run).
+    edges = binned.bin_edges
+    expected = np.stack(
+        [per_round.run_sender_curve[:, a:b].mean(axis=1) for a, b in itertools.pairwise(edges)],
+        axis=1,
+    )
+    np.testing.assert_allclose(binned.run_sender_curve, expected, atol=1e-12)
+    # The tail metric is the mean of the last fifth of the rounds.
+    np.testing.assert_allclose(
+        per_round.run_sender_curve[:, 240:].mean(axis=1), binned.run_tail_sender_utility
+    )
