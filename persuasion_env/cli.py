@@ -230,7 +230,8 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def _run_tournament(tournament, args: argparse.Namespace) -> int:
+def _run_tournament(tournament, args: argparse.Namespace, after=None) -> int:
+    """Play, report, and call ``after(result)`` (extra plots) before the report."""
     result = tournament.play(
         jobs=args.jobs,
         backend=args.backend,
@@ -238,6 +239,8 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.quiet,
     )
+    if after is not None:
+        after(result)
     ranking = result.ranking()
     if getattr(args, "json", False):
         payload = {
@@ -414,8 +417,14 @@ def _check_run_options(args: argparse.Namespace) -> None:
     check_int(args.jobs, "--jobs", minimum=1)
 
 
+#: The learned senders the demo shows against the references (issue 16); extend with new
+#: learned senders (e.g. ``"signaling_gradient"``) as they land.
+DEMO_LEARNED_SENDERS: list[Any] = ["tablenet"]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: a small default tournament; prints the ranking and writes plots."""
+    """The main job: a small default tournament; prints the ranking and writes plots,
+    among them the learned senders' curves against the best fixed scheme and the LP."""
     from persuasion_env.tournament import Tournament
 
     _check_run_options(args)
@@ -423,6 +432,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out!r} exists and is not a directory")
     tournament = Tournament(
         [
+            *DEMO_LEARNED_SENDERS,
             "info_q",
             "info_policy",
             "modelr",
@@ -438,13 +448,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         n_games=3,
         seeds=[0, 1],
         rounds=args.rounds,
+        references=True,
     )
     out = Path(args.out)
     if (out / "tournament.json").is_file():
         # The demo is rewritten on every run: results of an older version never linger.
         shutil.rmtree(out)
     args.backend, args.resume, args.json = "local", False, False
-    return _run_tournament(tournament, args)
+    learned = [e.label for e in tournament.senders[: len(DEMO_LEARNED_SENDERS)]]
+    return _run_tournament(
+        tournament, args, after=lambda result: _plot_demo_learners(result, out, learned)
+    )
+
+
+def _plot_demo_learners(result: Any, out: Path, learned: list[str]) -> None:
+    """``learning_vs_references.png`` with only the learned senders and Info-Q (the
+    tournament's own plot shows every sender)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from persuasion_env._io import atomic_path
+
+    ax = result.plot_learning_vs_references([*learned, "info_q"])
+    with atomic_path(out / "learning_vs_references.png") as temporary:
+        ax.figure.savefig(temporary, dpi=120, format="png")
+    plt.close(ax.figure)
 
 
 # ---------------------------------------------------------------- envs and agents

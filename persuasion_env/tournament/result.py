@@ -216,6 +216,40 @@ class TournamentResult:
         ax.figure.tight_layout()
         return ax
 
+    def plot_learning_vs_references(self, senders: list[str] | None = None, ax=None):
+        """Learning curves of ``senders`` (default: all) as a share of the LP, mean over
+        receivers and games, beside the best fixed scheme (mean of ``best_fixed_value /
+        lp_value`` over the receivers and games played) and the LP. Needs a tournament
+        played with ``references=True``."""
+        import matplotlib.pyplot as plt
+
+        if not self.has_references:
+            raise ValueError("this table has no references: play with references=True")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        wanted = senders if senders is not None else list(dict.fromkeys(self._frame["sender"]))
+        by_sender: dict[str, list[np.ndarray]] = {}
+        rounds: dict[str, np.ndarray] = {}
+        for curve in self.curves:
+            if curve["sender"] in wanted and curve["lp_value"]:
+                by_sender.setdefault(curve["sender"], []).append(
+                    np.asarray(curve["sender_utility"]) / curve["lp_value"]
+                )
+                rounds[curve["sender"]] = np.asarray(curve["rounds"])
+        for sender in wanted:
+            if sender in by_sender:
+                ax.plot(rounds[sender], np.mean(by_sender[sender], axis=0), label=sender)
+        ok = self._frame[self._frame["status"] == "ok"].drop_duplicates(["receiver", "game"])
+        best = float((ok["best_fixed_value"] / ok["lp_value"]).mean())
+        ax.axhline(best, color="black", linestyle=":", linewidth=1.2, label="best fixed scheme")
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="LP optimum")
+        ax.set_xlabel("round")
+        ax.set_ylabel("realised utility / LP optimum")
+        ax.set_title("Learning senders against the references (mean over receivers and games)")
+        ax.legend(fontsize=8, ncol=2)
+        ax.figure.tight_layout()
+        return ax
+
     def plot(self, out_dir: str | Path) -> list[Path]:
         """Write the heatmap, the distributions and the learning curves as PNG files."""
         import matplotlib
@@ -228,11 +262,14 @@ class TournamentResult:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
-        for name, method in (
+        plots = [
             ("heatmap.png", self.plot_heatmap),
             ("distributions.png", self.plot_distributions),
             ("learning_curves.png", self.plot_learning_curves),
-        ):
+        ]
+        if self.has_references:
+            plots.append(("learning_vs_references.png", self.plot_learning_vs_references))
+        for name, method in plots:
             ax = method()
             path = out_dir / name
             with atomic_path(path) as temporary:

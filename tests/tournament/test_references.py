@@ -92,3 +92,22 @@ def test_same_table_with_two_workers_and_after_resume(with_refs, tmp_path):
     loaded = TournamentResult.load(tmp_path / "t" / "results.csv").to_frame()
     assert list(loaded.columns) == COLUMNS + REFERENCE_COLUMNS
     np.testing.assert_allclose(loaded["regret"], with_refs.to_frame()["regret"])
+
+
+def test_learning_vs_references_plot(with_refs, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = with_refs.plot_learning_vs_references(["no_information"])
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"no_information", "best fixed scheme", "LP optimum"}
+    # The dotted line is the mean best fixed value over (receiver, game), as a share of 0.6.
+    frame = with_refs.to_frame().drop_duplicates("receiver")
+    expected = (frame["best_fixed_value"] / 0.6).mean()
+    assert lines["best fixed scheme"].get_ydata()[0] == pytest.approx(expected)
+    paths = with_refs.plot(tmp_path)
+    assert tmp_path / "learning_vs_references.png" in paths
+    plain = tournament().play(jobs=1, progress=False)
+    with pytest.raises(ValueError, match="references=True"):
+        plain.plot_learning_vs_references()
+    assert "learning_vs_references.png" not in [p.name for p in plain.plot(tmp_path / "p")]
