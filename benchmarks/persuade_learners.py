@@ -316,7 +316,7 @@ def plot_curves(frame: pd.DataFrame, path: Path) -> None:
         ax.set_title(suite)
         ax.set_xlabel("round")
     axes[0][0].set_ylabel("realised utility / LP")
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     _save(fig, path)
 

@@ -300,8 +300,9 @@ def with_references(
             ``simulate`` has learned during the run and must not be reused).
         seed: the seed of the reference runs; default ``result.seed`` (required when the
             result was seeded with a Generator or not at all).
-        margins, full_disclosure, no_information: the family, as in
-            :func:`best_fixed_scheme`.
+        margins: obedience margins of the LP members, as in :func:`best_fixed_scheme`.
+        full_disclosure: include full disclosure in the family.
+        no_information: include the no-information scheme in the family.
 
     Raises:
         TypeError: on a result that is not a :class:`SimulationResult`.
