@@ -61,6 +61,7 @@ from persuasion_env._validation import (
 from persuasion_env.game import PersuasionGame
 from persuasion_env.protocols import information_class
 from persuasion_env.registry import make_agent
+from persuasion_env.tournament.reference_units import ReferenceUnit, run_reference_unit
 from persuasion_env.tournament.workers import (
     limit_worker_threads,
     play_processes,
@@ -212,71 +213,6 @@ def _games(
     if duplicated:
         raise ValueError(f"game names must be unique, {', '.join(duplicated)} appear twice")
     return result
-
-
-@dataclass(frozen=True)
-class ReferenceUnit:
-    """The best fixed scheme in hindsight against one receiver on one game (all seeds)."""
-
-    receiver: AgentEntry
-    game: PersuasionGame
-    seeds: tuple[int, ...]
-    rounds: int
-    options: tuple[tuple[str, Any], ...]
-
-    @property
-    def key(self) -> str:
-        return f"best_fixed|{self.receiver.label}|{self.game.name}"
-
-    @property
-    def unit_id(self) -> str:
-        return "ref-" + hashlib.sha256(self.key.encode()).hexdigest()[:16]
-
-    def matches(self) -> list[tuple[str, str, str, int]]:
-        """No match of the table: the unit's output is a reference, not rows."""
-        return []
-
-    def seed(self) -> int:
-        """An integer seed from the seed list and the unit's identity, nothing else."""
-        entropy = [*self.seeds, *hashlib.sha256(self.key.encode()).digest()[:8]]
-        return int(np.random.SeedSequence(entropy).generate_state(1, np.uint32)[0])
-
-
-def run_reference_unit(unit: ReferenceUnit) -> dict[str, Any]:
-    """Play the reference family; never raises (a failure leaves ``reference`` None)."""
-    from persuasion_env.references import best_fixed_scheme
-
-    start = time.perf_counter()
-    options = {k: v for k, v in unit.options if k in ("normalize", "noise", "epoch")}
-    try:
-        limit_worker_threads()
-        ref = best_fixed_scheme(
-            unit.game,
-            unit.receiver.build,
-            rounds=unit.rounds,
-            runs=len(unit.seeds),
-            seed=unit.seed(),
-            **options,
-        )
-        reference = {
-            "receiver": unit.receiver.label,
-            "game": unit.game.name,
-            "value": ref.value,
-            "name": ref.name,
-            "members": ref.members,
-        }
-        error = ""
-    except Exception as exc:  # fault isolation: the rows get NaN references
-        reference = None
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-    return {
-        "unit": unit.unit_id,
-        "rows": [],
-        "curve": None,
-        "reference": reference,
-        "error": error,
-        "wall_time": time.perf_counter() - start,
-    }
 
 
 @dataclass(frozen=True)
