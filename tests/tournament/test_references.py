@@ -111,3 +111,27 @@ def test_learning_vs_references_plot(with_refs, tmp_path):
     with pytest.raises(ValueError, match="references=True"):
         plain.plot_learning_vs_references()
     assert "learning_vs_references.png" not in [p.name for p in plain.plot(tmp_path / "p")]
+
+
+def test_cli_references_are_stored_for_resume(capsys, tmp_path):
+    import json
+
+    from persuasion_env.cli import main
+
+    out = str(tmp_path / "t")
+    argv = ["tournament", "--senders", "no_information", "--receivers", "best_response",
+            "--examples", "prosecutor", "--rounds", "300", "--seeds", "1", "--quiet"]  # fmt: skip
+    assert main([*argv, "--references", "--out", out]) == 0
+    first = capsys.readouterr().out
+    assert "ratio_best_fixed" in first and "regret" in first
+    assert json.loads((tmp_path / "t" / "command.json").read_text())["references"] is True
+    # --resume alone replays the stored configuration, references included.
+    assert main(["tournament", "--out", out, "--resume", "--quiet"]) == 0
+    assert "ratio_best_fixed" in capsys.readouterr().out
+    # Without --references nothing is stored and the ranking is as before.
+    assert main([*argv, "--out", str(tmp_path / "plain")]) == 0
+    assert "ratio_best_fixed" not in capsys.readouterr().out
+    assert "references" not in json.loads((tmp_path / "plain" / "command.json").read_text())
+    code = main(["tournament", "--out", str(tmp_path / "plain"), "--resume", "--references"])
+    assert code != 0
+    assert "without --references" in capsys.readouterr().err
