@@ -7,7 +7,7 @@ simulation-oracle game.
 
 from persuasion_env.engine import SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
-from persuasion_env.references import BestFixedScheme, best_fixed_scheme
+from persuasion_env.references import BestFixedScheme, best_fixed_scheme, with_references
 from persuasion_env.registration import register_envs
 from persuasion_env.solvers import (
     CheapTalkEquilibrium,
@@ -40,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BestFixedScheme",
     "best_fixed_scheme",
+    "with_references",
     "CheapTalkEquilibrium",
     "CommitmentSolution",
     "PersuasionGame",

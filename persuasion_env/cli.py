@@ -231,7 +231,8 @@ def _parse_value(text: str) -> Any:
     return text
 
 
-def _run_tournament(tournament, args: argparse.Namespace) -> int:
+def _run_tournament(tournament, args: argparse.Namespace, after=None) -> int:
+    """Play, report, and call ``after(result)`` (extra plots) before the report."""
     result = tournament.play(
         jobs=args.jobs,
         backend=args.backend,
@@ -239,6 +240,8 @@ def _run_tournament(tournament, args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.quiet,
     )
+    if after is not None:
+        after(result)
     ranking = result.ranking()
     ratings = _ratings_or_none(result)
     if getattr(args, "json", False):
@@ -304,6 +307,11 @@ def _ranking_text(ranking) -> str:
         ]
     shown["matches"] = ranking["matches"]
     shown["failed"] = ranking["failed"]
+    for column in ("ratio_best_fixed", "regret"):  # a tournament played with --references
+        if column in ranking:
+            shown[column] = ranking[column].map(lambda v: f"{v:.3f}" if math.isfinite(v) else "-")
+    if "information" in ranking:
+        shown["information"] = ranking["information"]
     return shown.to_string()
 
 
@@ -402,6 +410,11 @@ def _tournament_config(args: argparse.Namespace) -> dict[str, Any]:
                 f"{_flag(key)} {value} differs from the configuration stored in {args.out} "
                 f"({_flag(key)} {stored[key]}); drop it to resume as stored"
             )
+    # --references is stored only when given (older directories have no such key).
+    stored_references = bool(json.loads(path.read_text(encoding="utf-8")).get("references"))
+    if args.references and not stored_references:
+        raise UserError(f"{args.out} was played without --references; drop it to resume")
+    args.references = stored_references
     return stored
 
 
@@ -445,9 +458,10 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         seeds=list(range(config["seeds"])),
         rounds=config["rounds"],
         game_seed=config["game_seed"],
+        references=bool(args.references),
     )
     if args.out:
-        _save_config(args.out, config)
+        _save_config(args.out, {**config, **({"references": True} if args.references else {})})
     return _run_tournament(tournament, args)  # warnings: one line each, from main()
 
 
@@ -459,8 +473,14 @@ def _check_run_options(args: argparse.Namespace) -> None:
     check_int(args.jobs, "--jobs", minimum=1)
 
 
+#: The learned senders the demo shows against the references (issue 16); extend with new
+#: learned senders (e.g. ``"signaling_gradient"``) as they land.
+DEMO_LEARNED_SENDERS: list[Any] = ["tablenet"]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: a small default tournament; prints the ranking and writes plots."""
+    """The main job: a small default tournament; prints the ranking and writes plots,
+    among them the learned senders' curves against the best fixed scheme and the LP."""
     from persuasion_env.tournament import Tournament
 
     _check_run_options(args)
@@ -468,6 +488,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out!r} exists and is not a directory")
     tournament = Tournament(
         [
+            *DEMO_LEARNED_SENDERS,
             "info_q",
             "info_policy",
             "modelr",
@@ -483,13 +504,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         n_games=3,
         seeds=[0, 1],
         rounds=args.rounds,
+        references=True,
     )
     out = Path(args.out)
     if (out / "tournament.json").is_file():
         # The demo is rewritten on every run: results of an older version never linger.
         shutil.rmtree(out)
     args.backend, args.resume, args.json = "local", False, False
-    return _run_tournament(tournament, args)
+    learned = [e.label for e in tournament.senders[: len(DEMO_LEARNED_SENDERS)]]
+    return _run_tournament(
+        tournament, args, after=lambda result: _plot_demo_learners(result, out, learned)
+    )
+
+
+def _plot_demo_learners(result: Any, out: Path, learned: list[str]) -> None:
+    """``learning_vs_references.png`` with only the learned senders and Info-Q (the
+    tournament's own plot shows every sender)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from persuasion_env._io import atomic_path
+
+    ax = result.plot_learning_vs_references([*learned, "info_q"])
+    with atomic_path(out / "learning_vs_references.png") as temporary:
+        ax.figure.savefig(temporary, dpi=120, format="png")
+    plt.close(ax.figure)
 
 
 # ---------------------------------------------------------------- envs and agents
@@ -602,6 +643,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the tournament stored in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the ranking as one JSON object")
+    p.add_argument(
+        "--references",
+        action="store_true",
+        help="also play the best fixed scheme in hindsight per receiver and game (MODEL.md C1) "
+        "and report best_fixed_value, regret and information classes",
+    )
     p.set_defaults(func=cmd_tournament)
     _mark_defaults(p, TOURNAMENT_CONFIG)  # so --resume can tell the options given
 

@@ -78,6 +78,14 @@ class SimulationResult:
         run_tail_sender_utility: ``(runs,)`` mean realised sender utility of each run over
             its last ``ceil(TAIL_FRACTION * rounds)`` rounds (MODEL.md C1's metric).
         run_tail_receiver_utility: ``(runs,)`` likewise for the receiver.
+        run_sender_curve: ``(runs, bins)`` each run's realised sender utility per bin (its
+            mean over runs is ``sender_utility``), for confidence bands across runs.
+        options: the observation options of the run (``normalize``, ``noise``, ``epoch``),
+            so that a reference can replay the learner in the same conditions.
+        best_fixed: the best fixed scheme in hindsight against this result's receiver
+            (a :class:`persuasion_env.references.BestFixedScheme`), or ``None`` until
+            :func:`persuasion_env.references.with_references` attaches it. Evaluation only:
+            no agent of the run saw it.
     """
 
     final_sender_utility: np.ndarray
@@ -106,11 +114,81 @@ class SimulationResult:
     game: str = ""
     run_tail_sender_utility: np.ndarray | None = field(default=None, repr=False)
     run_tail_receiver_utility: np.ndarray | None = field(default=None, repr=False)
+    options: dict[str, Any] = field(default_factory=dict, repr=False)
+    run_sender_curve: np.ndarray | None = field(default=None, repr=False)
+    best_fixed: Any = field(default=None, repr=False)
 
     @property
     def tail_rounds(self) -> int:
         """How many last rounds ``run_tail_sender_utility`` averages."""
         return tail_rounds(self.rounds)
+
+    @property
+    def tail_sender_utility(self) -> float:
+        """MODEL.md C1's metric: the sender's realised utility over the last 20 % of rounds,
+        mean over runs."""
+        return float(np.mean(self.run_tail_sender_utility))
+
+    @property
+    def best_fixed_value(self) -> float:
+        """The best fixed scheme's realised value (same metric, same seed, same rounds);
+        needs :func:`persuasion_env.references.with_references`."""
+        return float(self._require_best_fixed().value)
+
+    @property
+    def regret(self) -> float:
+        """``best_fixed_value - tail_sender_utility``: what the learned sender left on the
+        table over the last 20 % of rounds, per round (negative when it beat the family)."""
+        return self.best_fixed_value - self.tail_sender_utility
+
+    @property
+    def ratio_best_fixed(self) -> float:
+        """``tail_sender_utility / best_fixed_value`` (NaN when the best fixed value is 0)."""
+        best = self.best_fixed_value
+        return self.tail_sender_utility / best if best else float("nan")
+
+    def regret_curve(self, reference: str | float = "best_fixed") -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative regret ``R(T) = sum_{t < T} (v_ref - u1_t)`` at the learning curves'
+        bin ends (MODEL.md C1), mean over runs.
+
+        ``u1_t`` is the realised sender utility of round ``t``; the curves hold its mean over
+        each bin's rounds and the runs, so ``R`` is exact at the bin ends ``T =
+        bin_edges[1:]`` (not in between). ``v_ref`` is ``"best_fixed"`` (the best fixed
+        scheme's realised tail mean: the achievable reference; needs
+        :func:`~persuasion_env.references.with_references`), ``"lp"`` (the LP value: the
+        optimistic one; per game, averaged over the runs for a batch) or a number. Plot
+        ``R`` against ``T`` on log-log axes: a slope below 1 is sublinear regret.
+
+        Returns:
+            ``(T, R)``, two ``(bins,)`` arrays.
+        """
+        if isinstance(reference, str):
+            if reference == "best_fixed":
+                value = self.best_fixed_value
+            elif reference == "lp":
+                value = float(np.mean(self.run_lp_value))
+            else:
+                raise ValueError(
+                    f"reference must be 'best_fixed', 'lp' or a number, got {reference!r}"
+                )
+        elif isinstance(reference, int | float) and not isinstance(reference, bool):
+            value = float(reference)
+            if not math.isfinite(value):
+                raise ValueError(f"reference must be finite, got {reference!r}")
+        else:
+            raise TypeError(
+                f"reference must be 'best_fixed', 'lp' or a number, got {type(reference).__name__}"
+            )
+        widths = np.diff(self.bin_edges)
+        return self.bin_edges[1:].copy(), np.cumsum((value - self.sender_utility) * widths)
+
+    def _require_best_fixed(self) -> Any:
+        if self.best_fixed is None:
+            raise ValueError(
+                "this result has no reference: attach one with "
+                "persuasion_env.with_references(result, game, receiver)"
+            )
+        return self.best_fixed
 
     @property
     def ratio(self) -> float:
@@ -146,6 +224,17 @@ class SimulationResult:
             if np.isfinite(self.run_obedience).any()
             else float("nan"),
             "wall_time": self.wall_time,
+            **(
+                {
+                    "tail_sender_utility": self.tail_sender_utility,
+                    "best_fixed_value": self.best_fixed_value,
+                    "best_fixed_scheme": self.best_fixed.name,
+                    "regret": self.regret,
+                    "ratio_best_fixed": self.ratio_best_fixed,
+                }
+                if self.best_fixed is not None
+                else {}
+            ),
         }
 
 
@@ -286,6 +375,7 @@ def simulate(
     # Per-run running totals; the learning curves are their increments over each bin.
     totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
     curve_points = np.zeros((4, bins))
+    run_curve = np.zeros((runs, bins))  # each run's sender utility summed per bin
     next_bin, last_totals = 0, np.zeros(4)
     tail_start = rounds - tail_rounds(rounds)
     tail_base = np.zeros((2, runs))  # the utility totals when the tail begins
@@ -341,6 +431,7 @@ def simulate(
             if t + 1 == edges[next_bin + 1]:
                 now = totals.sum(axis=1)
                 curve_points[:, next_bin] = now - last_totals
+                run_curve[:, next_bin] = totals[0]
                 last_totals = now
                 next_bin += 1
         if bar is not None:
@@ -399,4 +490,6 @@ def simulate(
         game=games[0].name if n_games == 1 else f"{n_games} games",
         run_tail_sender_utility=(totals[0] - tail_base[0]) / tail_rounds(rounds),
         run_tail_receiver_utility=(totals[1] - tail_base[1]) / tail_rounds(rounds),
+        options={"normalize": normalize, "noise": noise, "epoch": epoch},
+        run_sender_curve=np.diff(run_curve, axis=1, prepend=0.0) / np.diff(edges),
     )

@@ -23,11 +23,18 @@ same ``seed``, so the states and the agents' random draws are common to all memb
 (common random numbers), which makes their differences much less noisy than their levels.
 Taking the maximum of noisy means favours the lucky member slightly; with few runs the
 ``ci`` of the winner is the honest error bar.
+
+:func:`with_references` attaches the reference to a :func:`simulate` result, which then
+reports ``best_fixed_value``, the learned sender's ``regret`` to it and the cumulative
+``regret_curve``. It costs one extra simulation per family member (seven by default), with
+the result's seed, runs and rounds.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,16 +50,24 @@ from persuasion_env._validation import (
     check_positive,
     make_rng,
 )
-from persuasion_env.engine import TAIL_FRACTION, simulate
+from persuasion_env.engine import TAIL_FRACTION, SimulationResult, simulate
 from persuasion_env.game import PersuasionGame
 from persuasion_env.registry import make_agent
+from persuasion_env.solvers.cheap_talk import MAX_CHEAP_TALK_ACTIONS, solve_cheap_talk
 from persuasion_env.solvers.commitment import (
     cached_solve_commitment,
     full_disclosure_value,
     no_information_value,
 )
 
-__all__ = ["BestFixedScheme", "DEFAULT_MARGINS", "best_fixed_scheme", "mean_ci"]
+__all__ = [
+    "BestFixedScheme",
+    "DEFAULT_MARGINS",
+    "best_fixed_scheme",
+    "cheap_talk_values",
+    "mean_ci",
+    "with_references",
+]
 
 #: The obedience margins of the LP members of the reference family (MODEL.md C1).
 DEFAULT_MARGINS = (0.0, 0.02, 0.05, 0.1, 0.2)
@@ -251,6 +266,103 @@ def best_fixed_scheme(
         runs=runs,
         seed=seed,
     )
+
+
+def with_references(
+    result: SimulationResult,
+    game: PersuasionGame,
+    receiver: Any,
+    *,
+    seed: int | None = None,
+    margins: Sequence[float] = DEFAULT_MARGINS,
+    full_disclosure: bool = True,
+    no_information: bool = True,
+) -> SimulationResult:
+    """``result`` with the best fixed scheme in hindsight attached (MODEL.md C1).
+
+    Plays the reference family (:func:`best_fixed_scheme`) against a fresh copy of the
+    learner, with the result's rounds, runs, observation options (``normalize``, ``noise``,
+    ``epoch``) and seed, so the members meet the same states and the same learner draws as
+    the learned sender did (common random numbers). The returned result (a copy; ``result``
+    is unchanged) answers ``best_fixed_value``, ``regret`` (``best_fixed_value -
+    tail_sender_utility``), ``ratio_best_fixed`` and ``regret_curve()``; its ``summary()``
+    gains those keys.
+
+    >>> res = with_references(simulate(game, "tablenet", "hedge", rounds=20_000, runs=4,
+    ...                                seed=0), game, "hedge")  # doctest: +SKIP
+    >>> res.best_fixed_value, res.regret, res.regret_curve()  # doctest: +SKIP
+
+    Args:
+        result: a :func:`simulate` result of one game.
+        game: that game (checked against ``result.game`` by name and LP value).
+        receiver: the learner of ``result``, *untrained*: a registry name, a ``(name,
+            kwargs)`` pair, a factory or a fresh receiver object (the object passed to
+            ``simulate`` has learned during the run and must not be reused).
+        seed: the seed of the reference runs; default ``result.seed`` (required when the
+            result was seeded with a Generator or not at all).
+        margins: obedience margins of the LP members, as in :func:`best_fixed_scheme`.
+        full_disclosure: include full disclosure in the family.
+        no_information: include the no-information scheme in the family.
+
+    Raises:
+        TypeError: on a result that is not a :class:`SimulationResult`.
+        ValueError: on a batch of several games, a game or receiver that is not the
+            result's, or no seed.
+    """
+    check_instance(result, SimulationResult, "result")
+    check_instance(game, PersuasionGame, "game")
+    if len(set(np.asarray(result.run_game).tolist())) > 1:
+        raise ValueError(
+            "result holds a batch of several games; attach references one game at a time"
+        )
+    lp = cached_solve_commitment(game).sender_value
+    if game.name != result.game or not math.isclose(lp, result.lp_value, abs_tol=1e-9):
+        raise ValueError(f"game {game.name!r} is not the game of the result ({result.game!r})")
+    if seed is None:
+        seed = result.seed
+        if seed is None:
+            raise ValueError(
+                "result has no integer seed (it was seeded with a Generator or not at all); "
+                "pass seed= to choose the reference runs' seed"
+            )
+    reference = best_fixed_scheme(
+        game,
+        receiver,
+        rounds=result.rounds,
+        runs=result.runs,
+        seed=seed,
+        margins=margins,
+        full_disclosure=full_disclosure,
+        no_information=no_information,
+        **result.options,
+    )
+    if reference.receiver != result.receiver:
+        raise ValueError(
+            f"receiver {reference.receiver!r} is not the receiver of the result "
+            f"({result.receiver!r})"
+        )
+    return dataclasses.replace(result, best_fixed=reference)
+
+
+@functools.lru_cache(maxsize=256)
+def cheap_talk_values(game: PersuasionGame, n_messages: int | None = None) -> tuple[float, float]:
+    """``(babbling_value, cheap_talk_value)``: the no-commitment references (MODEL.md C3).
+
+    The babbling value is the no-information value; the cheap-talk value is the sender's
+    value in the sender-best equilibrium with a *pure* receiver response
+    (:func:`~persuasion_env.solvers.cheap_talk.solve_cheap_talk`; equilibria in which the
+    receiver mixes are not covered). With ``n_messages`` below the number of actions, the
+    value stands when the equilibrium induces at most ``n_messages`` actions (the best over
+    all action sets is then also the best over the smaller ones) and is NaN otherwise, as it
+    is for games of more than ``MAX_CHEAP_TALK_ACTIONS`` actions. Memoised per game.
+    """
+    babbling = float(no_information_value(game))
+    if game.n_actions > MAX_CHEAP_TALK_ACTIONS:
+        return babbling, math.nan
+    equilibrium = solve_cheap_talk(game)
+    if n_messages is not None and len(equilibrium.induced_actions) > n_messages:
+        return babbling, math.nan
+    return babbling, float(equilibrium.sender_value)
 
 
 def _check_margins(margins: Any) -> tuple[float, ...]:

@@ -15,6 +15,8 @@ are re-exported here.
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +40,13 @@ from persuasion_env.envs.core import (
     receiver_vector_observation,
     sender_vector_observation,
     spawn_rng,
+)
+from persuasion_env.envs.defaults import (
+    DEFAULT_BEST_FIXED_RUNS,
+    DEFAULT_EPISODE_LENGTH,
+    DEFAULT_RECEIVER,
+    default_receiver_kwargs,
+    episode_best_fixed_value,
 )
 from persuasion_env.game import PersuasionGame
 
@@ -224,9 +233,13 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     ## Description
 
     Every round a state ``s`` is drawn from the common prior; the agent (the sender) sees it
-    and sends a message ``m``; a receiver agent inside the environment (by default the
-    Q-learner of Info-Q, ``"q_learning"``) sees only ``m``, acts, and learns from its own
-    payoff (``"fictitious_play"`` also learns the state after acting). The agent's reward is
+    and sends a message ``m``; a receiver agent inside the environment (by default
+    ``"fictitious_play"``, which also learns the state after acting, so it learns what each
+    message means; the Q-learner of Info-Q, ``"q_learning"``, was the default before issue
+    16) sees only ``m``, acts, and learns from its own payoff. The default's ``discount =
+    0.999`` (memory of about 1000 receipts of a message; the agent's default is 0.995)
+    makes its posteriors precise enough that a scheme obeyed with a small margin is obeyed
+    reliably, and still lets it follow a sender who changes her scheme. The agent's reward is
     its utility ``u1[s, a]``. The receiver is a learner, so what a message *means* is whatever
     the agent's messaging has taught it: the agent must persuade through consistent
     signalling (MODEL.md A4.3, A6). The receiver is reset (a fresh learner) at every
@@ -273,26 +286,44 @@ class RepeatedPersuasionEnv(_RepeatedBase):
 
     ## Info
 
-    ``reset``: ``lp_value``. ``step``: ``state``, ``message``, ``receiver_action``,
-    ``receiver_payoff`` (``u2[s, a]``, noiseless), ``sender_utility`` (``u1[s, a]``,
-    noiseless) and ``lp_value``, the exact optimum of the game (the commitment LP of MODEL.md
-    A2, or the MILP with ``M < A``), an upper reference for the mean reward.
+    ``reset``: ``lp_value``, ``best_fixed_value``. ``step``: ``state``, ``message``,
+    ``receiver_action``, ``receiver_payoff`` (``u2[s, a]``, noiseless), ``sender_utility``
+    (``u1[s, a]``, noiseless) and the two references for the mean reward per round:
+
+    * ``lp_value``, the exact optimum of the game (the commitment LP of MODEL.md A2, or the
+      MILP with ``M < A``): an upper bound, since the receiver learns rather than knows;
+    * ``best_fixed_value``, what a sender *can* reach against this receiver in an episode:
+      the best of the fixed schemes of :func:`persuasion_env.best_fixed_scheme` (the LP
+      scheme with obedience margins 0-0.2, full disclosure, no information), each played
+      for ``episode_length`` rounds against a fresh receiver (``best_fixed_runs`` runs, seed
+      0), its realised utility over the last 20 % of the episode (MODEL.md C1). Computed at
+      the first reset of each game and memoised (the first reset of a game costs
+      ``7 x best_fixed_runs`` simulated episodes; later resets nothing). Absent when off
+      (``env.unwrapped.best_fixed_value`` is then NaN): by default when ``size`` draws a
+      new game at every reset (pass ``best_fixed_runs`` to turn it on) and with ``M != A``.
+      The defaults (``fictitious_play`` with ``discount=0.999``, 3000 rounds) are chosen so
+      that it is >= 0.9 of ``lp_value`` (measured in docs/environments.md).
 
     ## Arguments
 
-    | Argument          | Default        | Meaning                                                 |
-    |-------------------|----------------|---------------------------------------------------------|
-    | `game`            | `"prosecutor"` | a `PersuasionGame`, example name or `None`              |
-    | `size`            | `None`         | `(S, A)` or `n`: random game per reset                  |
-    | `receiver`        | `"q_learning"` | registry name or agent (deep-copied)                    |
-    | `receiver_kwargs` | `None`         | options of a receiver given by name                     |
-    | `episode_length`  | `100`          | rounds per episode                                      |
-    | `n_messages`      | `None` (A)     | number of messages M                                    |
-    | `noise`           | `0.0`          | payoff noise (std. relative to max abs u)               |
-    | `normalize`       | `True`         | the receiver observes payoffs / max abs u2              |
-    | `epoch`           | `1`            | rounds between showings of the scheme (see Description) |
-    | `obs_type`        | `"state"`      | `"state"` or `"vector"`                                 |
-    | `render_mode`     | `None`         | `"ansi"` or `"rgb_array"`                               |
+    | Argument          | Default        | Meaning                                       |
+    |-------------------|----------------|-----------------------------------------------|
+    | `game`            | `"prosecutor"` | a `PersuasionGame`, example name or `None`    |
+    | `size`            | `None`         | `(S, A)` or `n`: random game per reset        |
+    | `receiver`        | `None`         | registry name or agent (deep-copied); `None`: |
+    |                   |                | `fictitious_play` with `discount=0.999`       |
+    | `receiver_kwargs` | `None`         | options of a receiver given by name           |
+    | `episode_length`  | `3000`         | rounds per episode                            |
+    | `n_messages`      | `None` (A)     | number of messages M                          |
+    | `noise`           | `0.0`          | payoff noise (std. relative to max abs u)     |
+    | `normalize`       | `True`         | the receiver observes payoffs / max abs u2    |
+    | `epoch`           | `1`            | rounds between showings of the scheme (see    |
+    |                   |                | Description)                                  |
+    | `obs_type`        | `"state"`      | `"state"` or `"vector"`                       |
+    | `render_mode`     | `None`         | `"ansi"` or `"rgb_array"`                     |
+    | `best_fixed_runs` | `None`         | runs of the `best_fixed_value` reference (0:  |
+    |                   |                | off; `None`: 4 for a fixed game, off with     |
+    |                   |                | `size`)                                       |
 
     ```python
     import gymnasium, persuasion_env
@@ -303,7 +334,8 @@ class RepeatedPersuasionEnv(_RepeatedBase):
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version. Issue 16 changed the defaults (receiver ``q_learning`` ->
+      ``fictitious_play``, ``episode_length`` 100 -> 3000) and added ``best_fixed_value``.
     """
 
     _side = "sender"
@@ -314,21 +346,22 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         game: PersuasionGame | str | None = None,
         *,
         size: Any = None,
-        receiver: Any = "q_learning",
+        receiver: Any = None,
         receiver_kwargs: Mapping[str, Any] | None = None,
-        episode_length: int = 100,
+        episode_length: int = DEFAULT_EPISODE_LENGTH,
         n_messages: int | None = None,
         noise: float = 0.0,
         normalize: bool = True,
         epoch: int = 1,
         obs_type: str = "state",
         render_mode: str | None = None,
+        best_fixed_runs: int | None = None,
     ) -> None:
         super().__init__(
             game=game,
             size=size,
-            agent=receiver,
-            agent_kwargs=receiver_kwargs,
+            agent=DEFAULT_RECEIVER if receiver is None else receiver,
+            agent_kwargs=default_receiver_kwargs(receiver, receiver_kwargs),
             episode_length=episode_length,
             n_messages=n_messages,
             noise=noise,
@@ -337,6 +370,13 @@ class RepeatedPersuasionEnv(_RepeatedBase):
             obs_type=obs_type,
             render_mode=render_mode,
         )
+        if best_fixed_runs is None:  # on for a fixed game, off when every reset draws one
+            best_fixed_runs = 0 if self.config.fixed is None else DEFAULT_BEST_FIXED_RUNS
+        self.best_fixed_runs = check_int(best_fixed_runs, "best_fixed_runs", minimum=0)
+        # An untrained copy of the receiver, for the reference (the embedded one learns).
+        self._fresh_receiver = copy.deepcopy(self.agent)
+        self.best_fixed_value = math.nan
+        self._references: dict[str, float] = {}
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_messages)
         if obs_type == "state":
@@ -349,6 +389,30 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     def receiver(self) -> Any:
         """The receiver agent playing inside the environment."""
         return self.agent
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        obs, info = super().reset(seed=seed, options=options)
+        self.best_fixed_value = (
+            episode_best_fixed_value(
+                self.game,
+                self._fresh_receiver,
+                rounds=self.episode_length,
+                runs=self.best_fixed_runs,
+                options=(
+                    ("normalize", self.core.normalize),
+                    ("noise", self.core.noise),
+                    ("epoch", self.core.epoch),
+                ),
+            )
+            if self.best_fixed_runs > 0 and self.n_messages == self.n_actions
+            else math.nan
+        )
+        self._references = (
+            {} if math.isnan(self.best_fixed_value) else {"best_fixed_value": self.best_fixed_value}
+        )  # absent rather than NaN when off (NaN != NaN would break info comparisons)
+        return obs, {**info, **self._references}
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         message = self._check_step(action, self.n_messages, "message")
@@ -363,6 +427,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
             "receiver_payoff": core.u2.item(0),
             "sender_utility": core.u1.item(0),
             "lp_value": core.lp_value,
+            **self._references,
         }
         truncated = self._finish()
         return self._observation(), reward, False, truncated, info

@@ -38,6 +38,11 @@ from persuasion_env.envs.core import (
     sender_vector_observation,
     spawn_rng,
 )
+from persuasion_env.envs.defaults import (
+    DEFAULT_EPISODE_LENGTH,
+    DEFAULT_RECEIVER,
+    default_receiver_kwargs,
+)
 from persuasion_env.envs.repeated import render_run
 from persuasion_env.game import PersuasionGame
 
@@ -86,7 +91,9 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
     :class:`~persuasion_env.envs.repeated.RepeatedPersuasionEnv`: ``game``, ``size``,
     ``receiver``, ``receiver_kwargs``, ``episode_length``, ``n_messages``, ``noise``,
     ``normalize``, ``epoch``, ``obs_type``, ``render_mode`` (``render()`` returns a tuple with
-    one frame per copy).
+    one frame per copy), with the same defaults; not ``best_fixed_runs``: the vector env
+    reports ``lp_value`` only (the single env's ``best_fixed_value`` for the same game and
+    receiver is its reference too).
     """
 
     metadata = {
@@ -101,9 +108,9 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         game: PersuasionGame | str | None = None,
         *,
         size: Any = None,
-        receiver: Any = "q_learning",
+        receiver: Any = None,
         receiver_kwargs: Mapping[str, Any] | None = None,
-        episode_length: int = 100,
+        episode_length: int = DEFAULT_EPISODE_LENGTH,
         n_messages: int | None = None,
         noise: float = 0.0,
         normalize: bool = True,
@@ -113,7 +120,11 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
     ) -> None:
         self.num_envs = check_int(num_envs, "num_envs", minimum=1)
         self.config = GameConfig(game, size, default="prosecutor")
-        self.receiver = embedded_agent(receiver, "receiver", receiver_kwargs)
+        self.receiver = embedded_agent(
+            DEFAULT_RECEIVER if receiver is None else receiver,
+            "receiver",
+            default_receiver_kwargs(receiver, receiver_kwargs),
+        )
         self.episode_length = check_int(episode_length, "episode_length", minimum=1)
         check_choice(obs_type, "obs_type", ("state", "vector"))
         check_render_mode(render_mode, self.metadata["render_modes"])

@@ -47,8 +47,17 @@ Both agents are truncated after ``max_cycles`` rounds (the game itself never ter
 ## Info
 
 After each round both agents' infos hold ``state``, ``message``, ``action``,
-``sender_utility``, ``receiver_utility`` (noiseless) and ``lp_value`` (the game's exact
-commitment optimum: what a sender could get by committing, MODEL.md A2).
+``sender_utility``, ``receiver_utility`` (noiseless) and three references for the sender's
+mean utility (MODEL.md C3; the env itself also has them as attributes after ``reset``):
+
+* ``lp_value``: the game's exact commitment optimum (MODEL.md A2), what a sender could get
+  by *committing*, which nothing here lets her do: an upper bound, not a target;
+* ``cheap_talk_value``: the sender's value in the sender-best cheap-talk equilibrium with a
+  pure receiver response (``solve_cheap_talk``), what learning without commitment can reach
+  in such an equilibrium. Equilibria in which the receiver mixes are not covered (they can
+  be worth more to the sender in some games). NaN for games of more than 16 actions, and
+  when ``n_messages`` is too small for that equilibrium;
+* ``babbling_value``: the no-information value (messages ignored), always an equilibrium.
 
 ## Parallel API
 
@@ -101,6 +110,7 @@ from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_se
 from persuasion_env.envs.core import GameConfig, lp_value, row_frequencies, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
+from persuasion_env.references import cheap_talk_values
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
@@ -183,6 +193,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             self._np_random, _ = seeding.np_random(seed)
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
+        self.babbling_value, self.cheap_talk_value = cheap_talk_values(self.game, self.n_messages)
         scale = [
             float(np.abs(u).max()) or 1.0
             for u in (self.game.sender_utility, self.game.receiver_utility)
@@ -249,6 +260,8 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
                 "sender_utility": u1,
                 "receiver_utility": u2,
                 "lp_value": self.lp_value,
+                "cheap_talk_value": self.cheap_talk_value,
+                "babbling_value": self.babbling_value,
             }
             self.infos = {a: dict(info) for a in self.agents}
             if self.rounds >= self.max_cycles:

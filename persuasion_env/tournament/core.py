@@ -16,6 +16,17 @@ and the unit's identity only.
 none), never from a fork of a process whose torch thread pool runs (that child hangs), and a
 worker that loads torch uses one thread.
 
+**References** (``references=True``, MODEL.md C1). For every (receiver, game) the best
+fixed scheme in hindsight (:func:`persuasion_env.references.best_fixed_scheme`) is played
+once against a fresh copy of the receiver, with ``len(seeds)`` runs of ``rounds`` rounds and
+the tournament's observation options: its own execution unit (stored, resumed and run in
+parallel like the matches), shared by every sender of that receiver and game. Its seed is
+derived from the seed list, the receiver's label and the game's name, so the family members
+share their random draws with each other (common random numbers), not with the senders'
+matches. The table then gains the columns of
+:data:`~persuasion_env.tournament.result.REFERENCE_COLUMNS`. Off by default: it costs one
+simulation per family member, receiver and game, and leaves the table as it was.
+
 **Resume.** With ``out=DIR`` every finished unit is written atomically to ``DIR/units/`` as
 it completes; ``resume=True`` skips the units already there. A run killed at any point and
 resumed produces the table an uninterrupted run produces. The stored tournament is keyed on
@@ -48,7 +59,9 @@ from persuasion_env._validation import (
     check_positive,
 )
 from persuasion_env.game import PersuasionGame
+from persuasion_env.protocols import information_class
 from persuasion_env.registry import make_agent
+from persuasion_env.tournament.reference_units import ReferenceUnit, run_reference_unit
 from persuasion_env.tournament.workers import (
     limit_worker_threads,
     play_processes,
@@ -59,7 +72,7 @@ from persuasion_env.tournament.workers import (
 if TYPE_CHECKING:
     from persuasion_env.tournament.result import TournamentResult
 
-__all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES"]
+__all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES", "ReferenceUnit"]
 
 #: The random suite used when neither games nor sizes are given.
 DEFAULT_SIZES = (4,)
@@ -256,6 +269,7 @@ class Unit:
     seeds: tuple[int, ...]
     rounds: int
     options: tuple[tuple[str, Any], ...]
+    references: bool = False  # also report each run's tail metric (MODEL.md C1)
 
     @property
     def key(self) -> str:
@@ -281,10 +295,13 @@ class Unit:
         return [*self.seeds, digest]
 
 
-def run_unit(unit: Unit) -> dict[str, Any]:
+def run_unit(unit: Unit | ReferenceUnit) -> dict[str, Any]:
     """Play one unit and return its rows (and learning curve). Never raises: an agent's
     exception becomes rows with ``status = "failed"`` and the message."""
     from persuasion_env.engine import simulate
+
+    if isinstance(unit, ReferenceUnit):
+        return run_reference_unit(unit)
 
     start = time.perf_counter()
     options = dict(unit.options)
@@ -336,6 +353,8 @@ def run_unit(unit: Unit) -> dict[str, Any]:
                 wall_time=per_run_time,
             )
         )
+        if unit.references:
+            rows[-1]["tail_sender_utility"] = float(res.run_tail_sender_utility[i])
     curve = {
         "rounds": res.bin_edges[1:].tolist(),
         "sender_utility": res.sender_utility.tolist(),
@@ -387,6 +406,10 @@ class Tournament:
         noise: Gaussian noise on observed payoffs.
         epoch: how often an explicit receiver sees a per-round sender's policy.
         bins: points of the learning curves.
+        references: also play the best fixed scheme in hindsight against every (receiver,
+            game) and add the columns ``tail_sender_utility``, ``best_fixed_value``,
+            ``best_fixed_scheme``, ``regret``, ``ratio_best_fixed``,
+            ``sender_information`` and ``receiver_information`` (see the module docstring).
 
     >>> t = Tournament(["info_q", "lp_optimal"], ["q_learning"], sizes=[3], n_games=2,
     ...                seeds=[0, 1], rounds=500)
@@ -408,7 +431,9 @@ class Tournament:
         noise: float = 0.0,
         epoch: int = 100,
         bins: int = 50,
+        references: bool = False,
     ) -> None:
+        self.references = check_bool(references, "references")
         self.senders = _entries(senders, "sender")
         self.receivers = _entries(receivers, "receiver")
         self.n_games = check_int(n_games, "n_games", minimum=1)
@@ -436,8 +461,10 @@ class Tournament:
         """Build every agent once and try it on every game: errors before anything runs."""
         self._batched: dict[tuple[str, str], bool] = {}
         self._fingerprints: dict[tuple[str, str], str] = {}
+        self.information: dict[tuple[str, str], str] = {}
         for entry in self.senders + self.receivers:
             agent = entry.build()
+            self.information[(entry.side, entry.label)] = information_class(agent)
             # Before reset: the state every unit starts from (options, weights, learning).
             self._fingerprints[(entry.side, entry.label)] = agent_fingerprint(agent)
             kind = getattr(agent, "game", "repeated")
@@ -474,9 +501,20 @@ class Tournament:
                                 self.seeds,
                                 self.rounds,
                                 self.options,
+                                self.references,
                             )
                         )
         return units
+
+    def reference_units(self) -> list[ReferenceUnit]:
+        """The reference units (one per receiver and game), empty without references."""
+        if not self.references:
+            return []
+        return [
+            ReferenceUnit(receiver, game, self.seeds, self.rounds, self.options)
+            for receiver in self.receivers
+            for game in self.games
+        ]
 
     @property
     def n_matches(self) -> int:
@@ -497,6 +535,7 @@ class Tournament:
             "seeds": list(self.seeds),
             "rounds": self.rounds,
             "options": dict(self.options),
+            **({"references": True} if self.references else {}),
         }
 
     def fingerprint(self) -> str:
@@ -545,10 +584,16 @@ class Tournament:
             require_ray()
         store = UnitStore(out, self, resume=resume) if out is not None else None
         units = self.units()
+        references = self.reference_units()
         done: dict[str, dict[str, Any]] = {}
         if store is not None:
-            done = store.finished({u.unit_id: u.matches() for u in units})
-        todo = [u for u in units if u.unit_id not in done]
+            done = store.finished({u.unit_id: u.matches() for u in units + references})
+            for unit in references:  # a failed reference is replayed, like a failed match
+                if unit.unit_id in done and not isinstance(
+                    done[unit.unit_id].get("reference"), dict
+                ):
+                    del done[unit.unit_id]
+        todo = [u for u in references + units if u.unit_id not in done]
         kill_after = _kill_after() if store is not None else None
 
         bar = None
@@ -583,7 +628,14 @@ class Tournament:
             if bar is not None:
                 bar.close()
         outputs = [done[u.unit_id] for u in units]
-        result = TournamentResult.from_outputs(outputs, self)
+        refs = {
+            (out["reference"]["receiver"], out["reference"]["game"]): out["reference"]
+            for out in (done[u.unit_id] for u in references)
+            if isinstance(out.get("reference"), dict)
+        }
+        result = TournamentResult.from_outputs(
+            outputs, self, references=refs if self.references else None
+        )
         if store is not None:
             store.finish(result)
         return result

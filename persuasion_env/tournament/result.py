@@ -29,6 +29,21 @@ COLUMNS = [
     "error",
 ]
 
+#: Columns added by ``Tournament(references=True)`` (MODEL.md C1), after :data:`COLUMNS`:
+#: the run's realised sender utility over its last 20 % of rounds, the best fixed scheme's
+#: value against that receiver on that game (mean over the seeds) and its name, the regret
+#: ``best_fixed_value - tail_sender_utility``, the ratio ``tail / best_fixed_value``, and
+#: the information class of each agent (``persuasion_env.protocols.information_class``).
+REFERENCE_COLUMNS = [
+    "tail_sender_utility",
+    "best_fixed_value",
+    "best_fixed_scheme",
+    "regret",
+    "ratio_best_fixed",
+    "sender_information",
+    "receiver_information",
+]
+
 
 #: The ranking's means that get a confidence interval: (ranking column, table column).
 _CI_FIGURES = (
@@ -47,22 +62,33 @@ class TournamentResult:
     quotient; ``realised_*`` the mean payoffs over all rounds (learning included);
     ``obedience`` the share of rounds the receiver followed the recommendation (NaN for
     senders whose messages are not recommendations); ``status`` is ``"ok"`` or ``"failed"``
-    (then ``error`` says why).
+    (then ``error`` says why). A tournament played with ``references=True`` adds
+    :data:`REFERENCE_COLUMNS`.
     """
 
     def __init__(self, frame: pd.DataFrame, curves: list[dict[str, Any]] | None = None) -> None:
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"a tournament table needs the columns {', '.join(missing)}")
-        self._frame = frame[COLUMNS].reset_index(drop=True)
+        extra = [c for c in REFERENCE_COLUMNS if c in frame.columns]
+        self._frame = frame[COLUMNS + extra].reset_index(drop=True)
         self.curves = curves or []
 
     @classmethod
     def from_outputs(
-        cls, outputs: list[dict[str, Any]], tournament: Any = None
+        cls,
+        outputs: list[dict[str, Any]],
+        tournament: Any = None,
+        references: dict[tuple[str, str], dict[str, Any]] | None = None,
     ) -> TournamentResult:
+        """The table of the units' outputs; with ``references`` (``{(receiver, game):
+        reference}``, from the reference units) the :data:`REFERENCE_COLUMNS` too."""
         rows = [row for output in outputs for row in output["rows"]]
-        frame = pd.DataFrame(rows, columns=COLUMNS)
+        columns = COLUMNS
+        if references is not None:
+            rows = [_with_reference(row, references, tournament) for row in rows]
+            columns = COLUMNS + REFERENCE_COLUMNS
+        frame = pd.DataFrame(rows, columns=columns)
         curves = []
         for output in outputs:
             if output.get("curve") and output["rows"]:
@@ -76,6 +102,11 @@ class TournamentResult:
                     }
                 )
         return cls(frame, curves)
+
+    @property
+    def has_references(self) -> bool:
+        """Whether the table carries :data:`REFERENCE_COLUMNS`."""
+        return "best_fixed_value" in self._frame.columns
 
     # ---------------------------------------------------------------- tables
     def to_frame(self) -> pd.DataFrame:
@@ -120,6 +151,13 @@ class TournamentResult:
             obedience=("obedience", "mean"),
             matches=("ratio", "size"),
         )
+        if self.has_references and side == "sender":
+            more = ok.groupby(side, sort=False).agg(
+                ratio_best_fixed=("ratio_best_fixed", "mean"),
+                regret=("regret", "mean"),
+                information=("sender_information", "first"),
+            )
+            table = table.join(more)
         failed = self._frame[self._frame["status"] != "ok"].groupby(side).size()
         table["failed"] = failed.reindex(table.index, fill_value=0)
         order = "mean_ratio" if key == "ratio" else "receiver_utility"
@@ -277,6 +315,40 @@ class TournamentResult:
 
         return plot_ranking(self, ax=ax)
 
+    def plot_learning_vs_references(self, senders: list[str] | None = None, ax=None):
+        """Learning curves of ``senders`` (default: all) as a share of the LP, mean over
+        receivers and games, beside the best fixed scheme (mean of ``best_fixed_value /
+        lp_value`` over the receivers and games played) and the LP. Needs a tournament
+        played with ``references=True``."""
+        import matplotlib.pyplot as plt
+
+        if not self.has_references:
+            raise ValueError("this table has no references: play with references=True")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        wanted = senders if senders is not None else list(dict.fromkeys(self._frame["sender"]))
+        by_sender: dict[str, list[np.ndarray]] = {}
+        rounds: dict[str, np.ndarray] = {}
+        for curve in self.curves:
+            if curve["sender"] in wanted and curve["lp_value"]:
+                by_sender.setdefault(curve["sender"], []).append(
+                    np.asarray(curve["sender_utility"]) / curve["lp_value"]
+                )
+                rounds[curve["sender"]] = np.asarray(curve["rounds"])
+        for sender in wanted:
+            if sender in by_sender:
+                ax.plot(rounds[sender], np.mean(by_sender[sender], axis=0), label=sender)
+        ok = self._frame[self._frame["status"] == "ok"].drop_duplicates(["receiver", "game"])
+        best = float((ok["best_fixed_value"] / ok["lp_value"]).mean())
+        ax.axhline(best, color="black", linestyle=":", linewidth=1.2, label="best fixed scheme")
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="LP optimum")
+        ax.set_xlabel("round")
+        ax.set_ylabel("realised utility / LP optimum")
+        ax.set_title("Learning senders against the references (mean over receivers and games)")
+        ax.legend(fontsize=8, ncol=2)
+        ax.figure.tight_layout()
+        return ax
+
     def plot(self, out_dir: str | Path) -> list[Path]:
         """Write ``heatmap.png``, ``distributions.png``, ``learning_curves.png`` and
         ``ranking.png`` to ``out_dir``."""
@@ -290,12 +362,15 @@ class TournamentResult:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
-        for name, method in (
+        plots = [
             ("heatmap.png", self.plot_heatmap),
             ("distributions.png", self.plot_distributions),
             ("learning_curves.png", self.plot_learning_curves),
             ("ranking.png", self.plot_ranking),
-        ):
+        ]
+        if self.has_references:
+            plots.append(("learning_vs_references.png", self.plot_learning_vs_references))
+        for name, method in plots:
             ax = method()
             path = out_dir / name
             with atomic_path(path) as temporary:
@@ -341,3 +416,24 @@ class TournamentResult:
             f"receivers x {f['game'].nunique()} games x {f['seed'].nunique()} seeds, "
             f"{len(self.failures)} failed)"
         )
+
+
+def _with_reference(
+    row: dict[str, Any], references: dict[tuple[str, str], dict[str, Any]], tournament: Any
+) -> dict[str, Any]:
+    """``row`` with the reference columns (NaN where the reference or the match failed)."""
+    ref = references.get((row["receiver"], row["game"]))
+    best = float(ref["value"]) if ref else float("nan")
+    tail = row.get("tail_sender_utility", float("nan"))
+    tail = float("nan") if tail is None else float(tail)
+    information = getattr(tournament, "information", {})
+    return {
+        **row,
+        "tail_sender_utility": tail,
+        "best_fixed_value": best,
+        "best_fixed_scheme": ref["name"] if ref else "",
+        "regret": best - tail,
+        "ratio_best_fixed": tail / best if best and np.isfinite(best) else float("nan"),
+        "sender_information": information.get(("sender", row["sender"]), ""),
+        "receiver_information": information.get(("receiver", row["receiver"]), ""),
+    }

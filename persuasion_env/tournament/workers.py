@@ -71,8 +71,10 @@ def _check_importable(units: list[Unit]) -> None:
     if getattr(main, "__file__", None):
         return  # a script: the workers import it (it needs ``if __name__ == "__main__":``)
     for unit in units:
-        for entry in (unit.sender, unit.receiver):
-            if entry.prototype is not None and type(entry.prototype).__module__ == "__main__":
+        # A reference unit has no sender.
+        for entry in (getattr(unit, "sender", None), unit.receiver):
+            prototype = None if entry is None else entry.prototype
+            if prototype is not None and type(prototype).__module__ == "__main__":
                 raise ValueError(
                     f"{entry.side} {entry.label!r} is a class defined interactively "
                     "(__main__), which worker processes cannot import; define it in a module, "

@@ -455,7 +455,7 @@ def test_repeated_pettingzoo_constructor(kwargs, error, match):
         (REPEATED, dict(size=(10**4, 10**4)), ValueError, "too large"),
         (REPEATED, dict(noise="x"), TypeError, "noise"),
         (REPEATED, dict(normalize="x"), TypeError, "normalize"),
-        (REPEATED, dict(receiver=None), TypeError, "receiver"),
+        (REPEATED, dict(receiver=42), TypeError, "receiver"),
         (REPEATED, dict(obs_type=5), TypeError, "obs_type"),
         (REPEATED, dict(receiver_kwargs={"initial_q": float("nan")}), ValueError, "initial_q"),
         (

@@ -68,3 +68,60 @@ def test_render():
     env.step(0)
     env.step(1)
     assert env.render().dtype == np.uint8
+
+
+# ------------------------------------------------------- no-commitment references (MODEL.md C3)
+
+
+def _one_round_info(env):
+    env.step(0)  # sender
+    env.step(0)  # receiver
+    return env.infos["sender"]
+
+
+def test_cheap_talk_references_in_info_by_hand():
+    # Climbing game (u1 = u2): full revelation is an equilibrium worth (11 + 7 + 5) / 90;
+    # babbling: the prior best response (action 2) is worth (0 + 6 + 5) / 90.
+    env = rp.env(game="climbing")
+    env.reset(seed=0)
+    info = _one_round_info(env)
+    assert info["cheap_talk_value"] == pytest.approx(23 / 90)
+    assert info["babbling_value"] == pytest.approx(11 / 90)
+    assert info["lp_value"] >= info["cheap_talk_value"]
+    # The prosecutor's sender wants "convict" in every state: only babbling (acquit, 0).
+    env = rp.env(game="prosecutor")
+    env.reset(seed=0)
+    info = _one_round_info(env)
+    assert (info["cheap_talk_value"], info["babbling_value"]) == (0.0, 0.0)
+    assert info["lp_value"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_cheap_talk_info_matches_brute_force(seed):
+    from tests.solvers.test_cheap_talk import brute_force_cheap_talk
+
+    env = rp.env(size=(3, 3))
+    env.reset(seed=seed)
+    game = env.game
+    info = _one_round_info(env)
+    # The brute force enumerates every pure receiver strategy and the sender's mixtures.
+    assert info["cheap_talk_value"] == pytest.approx(brute_force_cheap_talk(game, 4), abs=1e-9)
+    babbling = max(
+        (game.prior @ game.sender_utility)[a]
+        for a in range(game.n_actions)
+        if np.isclose(
+            (game.prior @ game.receiver_utility)[a], (game.prior @ game.receiver_utility).max()
+        )
+    )
+    assert info["babbling_value"] == pytest.approx(babbling)
+    assert env.cheap_talk_value == info["cheap_talk_value"]
+
+
+def test_cheap_talk_with_too_few_messages_is_nan_or_within_reach():
+    # Climbing with 2 messages: the fully revealing equilibrium needs 3, so the value is NaN
+    # (not claimed); babbling needs none.
+    env = rp.env(game="climbing", n_messages=2)
+    env.reset(seed=0)
+    info = _one_round_info(env)
+    assert np.isnan(info["cheap_talk_value"])
+    assert info["babbling_value"] == pytest.approx(11 / 90)

@@ -1,0 +1,399 @@
+"""Persuading learners (issue 16, MODEL.md Part C): learned senders against learning receivers.
+
+    python benchmarks/persuade_learners.py [--quick] [--rounds R] [--letter-rounds R]
+        [--runs N] [--games N] [--senders a,b] [--receivers c,d] [--out DIR] [--docs]
+
+For every learned sender (by default every registered sender that learns in the repeated
+game, so new ones appear automatically), every learning receiver (q_learning, reinforce,
+hedge, ucb, fictitious_play, actor_critic) and every game (the recommendation letter, the
+prosecutor, ``--games`` random 4x4 and ``--games`` random 8x8 games), the sender is played
+for ``--runs`` runs and the metric is MODEL.md C1's: the sender's realised utility over the
+last 20 % of rounds, mean over runs with a 95 % Student-t confidence interval. Beside it:
+
+* ``lp_value``: the commitment LP (an upper bound against a learner);
+* ``best_fixed_value``: the best fixed scheme in hindsight against that receiver
+  (:func:`persuasion_env.best_fixed_scheme`: the LP scheme with margins 0-0.2, full disclosure,
+  no information), same seed, runs and rounds (common random numbers with the sender);
+* ``no_information_value``: the exact value of saying nothing.
+
+Outputs in ``--out`` (default ``results/persuade_learners``): ``cells/*.json`` (one per
+(sender, receiver, game) and one per reference (receiver, game), each written atomically as
+it finishes: an interrupted run resumes where it stopped when started again with the same
+options; other options go to another directory), ``results.csv`` (one row per cell),
+``table.md`` (per suite, sender x receiver: mean ratio to the LP, and to the best fixed
+scheme), ``heatmap.png`` (sender x receiver, tail utility / best fixed, mean over games) and
+``curves.png`` (learning curves per suite: realised utility / LP, mean over games and
+receivers, with a 95 % band across the (game, receiver) curves, beside the best-fixed and LP
+lines). ``--docs`` also copies the table and plots into ``docs/`` (persuade_learners page).
+
+Rounds default to 100 000 per match and 1 000 000 for the recommendation letter (the issue's
+sizes; slow in pure Python, see ``--quick``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from persuasion_env import PersuasionGame, best_fixed_scheme, simulate  # noqa: E402
+from persuasion_env._io import atomic_path, atomic_write_json, atomic_write_text  # noqa: E402
+from persuasion_env.protocols import information_class  # noqa: E402
+from persuasion_env.references import mean_ci  # noqa: E402
+from persuasion_env.registry import make_agent, specs  # noqa: E402
+from persuasion_env.solvers.commitment import (  # noqa: E402
+    cached_solve_commitment,
+    no_information_value,
+)
+
+RECEIVERS = ("q_learning", "reinforce", "hedge", "ucb", "fictitious_play", "actor_critic")
+SUITES = ("recommendation letter", "prosecutor", "random 4x4", "random 8x8")
+BINS = 50
+#: The markers between which ``--docs`` writes the table into docs/persuade_learners.md.
+TABLE_START, TABLE_END = "<!-- table:start -->", "<!-- table:end -->"
+
+
+def learned_senders() -> list[str]:
+    """Every registered sender that learns in the repeated game (new ones appear here)."""
+    return [
+        s.name
+        for s in specs("sender")
+        if s.learns and s.game == "repeated" and s.level in ("round", "scheme")
+    ]
+
+
+def benchmark_games(n_random: int) -> list[tuple[str, PersuasionGame]]:
+    """``(suite, game)`` pairs: the two examples and ``n_random`` random 4x4 and 8x8 games."""
+    games = [
+        ("recommendation letter", PersuasionGame.example("recommendation_letter")),
+        ("prosecutor", PersuasionGame.example("prosecutor")),
+    ]
+    for size in (4, 8):
+        for i in range(n_random):
+            name = f"random-{size}x{size}-{i}"
+            game = PersuasionGame.random(size, size, seed=16_000 + 100 * size + i, name=name)
+            games.append((f"random {size}x{size}", game))
+    return games
+
+
+def _cell_path(out: Path, *parts: str) -> Path:
+    key = "|".join(parts)
+    return out / "cells" / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
+
+
+def play_cell(game, sender, receiver, rounds, runs, seed) -> dict:
+    """One learned sender against one receiver: tail metric, CI and the learning curve."""
+    start = time.perf_counter()
+    res = simulate(
+        game, sender, receiver, rounds=rounds, runs=runs, seed=seed, bins=min(BINS, rounds)
+    )
+    mean, (low, high) = mean_ci(res.run_tail_sender_utility)
+    return {
+        "value": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "run_values": res.run_tail_sender_utility.tolist(),
+        "curve_rounds": res.bin_edges[1:].tolist(),
+        "curve": res.sender_utility.tolist(),
+        "curve_var": (
+            res.run_sender_curve.var(axis=0, ddof=1) / runs
+            if runs > 1
+            else np.zeros(len(res.sender_utility))
+        ).tolist(),  # squared standard error of the curve across runs
+        "final_sender_utility": float(res.final_sender_utility.mean()),
+        "information": information_class(make_agent("sender", sender)),
+        "wall_time": time.perf_counter() - start,
+    }
+
+
+def play_reference(game, receiver, rounds, runs, seed) -> dict:
+    start = time.perf_counter()
+    ref = best_fixed_scheme(game, receiver, rounds=rounds, runs=runs, seed=seed)
+    return {
+        "value": ref.value,
+        "name": ref.name,
+        "ci_low": ref.ci[0],
+        "ci_high": ref.ci[1],
+        "members": ref.members,
+        "wall_time": time.perf_counter() - start,
+    }
+
+
+def _cached(path: Path, compute) -> dict:
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # a damaged file is replayed (writes are atomic, so only by hand)
+    value = compute()
+    atomic_write_json(path, value)
+    return value
+
+
+def run(args: argparse.Namespace) -> pd.DataFrame:
+    out = Path(args.out)
+    config = {
+        "rounds": args.rounds,
+        "letter_rounds": args.letter_rounds,
+        "runs": args.runs,
+        "games": args.games,
+        "seed": args.seed,
+    }
+    stored = out / "config.json"
+    if stored.is_file() and json.loads(stored.read_text()) != config:
+        raise SystemExit(
+            f"{out} holds a benchmark with other options ({stored.read_text().strip()}); "
+            "choose another --out"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(stored, config)
+    games = [(s, g) for s, g in benchmark_games(args.games) if s in args.suites]
+    cells = [
+        (suite, game, receiver, sender)
+        for suite, game in games
+        for receiver in args.receivers
+        for sender in args.senders
+    ]
+    from tqdm.auto import tqdm
+
+    rows = []
+    bar = tqdm(total=len(cells), unit="cell", desc="persuade_learners", disable=args.quiet)
+    for suite, game, receiver, sender in cells:
+        rounds = args.letter_rounds if suite == "recommendation letter" else args.rounds
+        bar.set_postfix_str(f"{sender} vs {receiver} on {game.name}")
+        ref = _cached(
+            _cell_path(out, "reference", receiver, game.name),
+            functools.partial(play_reference, game, receiver, rounds, args.runs, args.seed),
+        )
+        cell = _cached(
+            _cell_path(out, sender, receiver, game.name),
+            functools.partial(play_cell, game, sender, receiver, rounds, args.runs, args.seed),
+        )
+        lp = cached_solve_commitment(game).sender_value
+        rows.append(
+            {
+                "suite": suite,
+                "game": game.name,
+                "receiver": receiver,
+                "sender": sender,
+                "information": cell["information"],
+                "rounds": rounds,
+                "runs": args.runs,
+                "value": cell["value"],
+                "ci_low": cell["ci_low"],
+                "ci_high": cell["ci_high"],
+                "lp_value": lp,
+                "best_fixed_value": ref["value"],
+                "best_fixed_scheme": ref["name"],
+                "no_information_value": no_information_value(game),
+                "ratio_lp": cell["value"] / lp if lp else np.nan,
+                "ratio_best_fixed": cell["value"] / ref["value"] if ref["value"] else np.nan,
+                "best_fixed_ratio_lp": ref["value"] / lp if lp else np.nan,
+                "beats_no_information": cell["value"] >= no_information_value(game) - 1e-9,
+                "curve_rounds": cell["curve_rounds"],
+                "curve": cell["curve"],
+                "curve_var": cell["curve_var"],
+                "wall_time": cell["wall_time"],
+            }
+        )
+        bar.update()
+    bar.close()
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ reports
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """Per suite: sender x receiver mean ratio to the LP (and to the best fixed scheme)."""
+    lines = []
+    for suite in [s for s in SUITES if s in set(frame["suite"])]:
+        part = frame[frame["suite"] == suite]
+        receivers = list(dict.fromkeys(part["receiver"]))
+        n_games = part["game"].nunique()
+        rounds = int(part["rounds"].iloc[0])
+        lines += [
+            f"### {suite} ({n_games} game{'s' if n_games > 1 else ''}, {rounds:,} rounds, "
+            f"{int(part['runs'].iloc[0])} runs)",
+            "",
+            "Tail utility / LP (tail utility / best fixed scheme); "
+            + ("95 % CI over runs." if n_games == 1 else "mean over the games."),
+            "",
+            "| sender | class | " + " | ".join(receivers) + " |",
+            "|---|---|" + "---|" * len(receivers),
+        ]
+        for sender in dict.fromkeys(part["sender"]):
+            cells = []
+            for receiver in receivers:
+                c = part[(part["sender"] == sender) & (part["receiver"] == receiver)]
+                text = f"{c['ratio_lp'].mean():.2f} ({c['ratio_best_fixed'].mean():.2f})"
+                if n_games == 1 and np.isfinite(c["ci_low"].iloc[0]):
+                    lp = c["lp_value"].iloc[0]
+                    text += f" [{c['ci_low'].iloc[0] / lp:.2f}, {c['ci_high'].iloc[0] / lp:.2f}]"
+                cells.append(text)
+            info = part.loc[part["sender"] == sender, "information"].iloc[0]
+            lines.append(f"| {sender} | {info} | " + " | ".join(cells) + " |")
+        for label, column in (
+            ("best fixed scheme", "best_fixed_ratio_lp"),
+            ("no information", None),
+        ):
+            cells = []
+            for receiver in receivers:
+                c = part[part["receiver"] == receiver].drop_duplicates("game")
+                if column is None:
+                    lp = c["lp_value"].replace(0, np.nan)
+                    cells.append(f"{(c['no_information_value'] / lp).mean():.2f}")
+                else:
+                    cells.append(f"{c[column].mean():.2f}")
+            lines.append(f"| *{label}* | reference | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_heatmap(frame: pd.DataFrame, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    table = frame.pivot_table(
+        index="sender", columns="receiver", values="ratio_best_fixed", aggfunc="mean"
+    )
+    table = table.reindex(
+        index=list(dict.fromkeys(frame["sender"])), columns=list(dict.fromkeys(frame["receiver"]))
+    )
+    values = table.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(1.3 * len(table.columns) + 3, 0.5 * len(table) + 2))
+    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=1.1, aspect="auto")
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=30, ha="right")
+    ax.set_yticks(range(len(table.index)), table.index)
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            color = "white" if v < 0.6 else "black"
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color=color, fontsize=8)
+    ax.set_xlabel("receiver")
+    ax.set_ylabel("sender")
+    ax.set_title("Tail utility / best fixed scheme (mean over all games)")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_curves(frame: pd.DataFrame, path: Path) -> None:
+    """Per suite, per sender: realised utility / LP over the rounds, mean over the suite's
+    (game, receiver) pairs, with a 95 % band (1.96 standard errors of that mean from the
+    run-to-run variation; games and receivers held fixed); the best fixed scheme's and the
+    LP's lines (means over the same pairs)."""
+    import matplotlib.pyplot as plt
+
+    suites = [s for s in SUITES if s in set(frame["suite"])]
+    fig, axes = plt.subplots(1, len(suites), figsize=(4.2 * len(suites), 3.6), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, suite in zip(axes[0], suites, strict=True):
+        part = frame[frame["suite"] == suite]
+        for k, sender in enumerate(dict.fromkeys(part["sender"])):
+            rows = part[part["sender"] == sender]
+            lp = rows["lp_value"].to_numpy()[:, None]
+            curves = np.array(rows["curve"].tolist()) / lp
+            variances = np.array(rows["curve_var"].tolist()) / lp**2
+            x = np.asarray(rows["curve_rounds"].iloc[0])
+            mean = curves.mean(axis=0)
+            half = 1.96 * np.sqrt(variances.sum(axis=0)) / len(curves)
+            color = colors[k % len(colors)]
+            ax.plot(x, mean, label=sender, color=color, linewidth=1.2)
+            ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2, linewidth=0)
+        best = part.drop_duplicates(["game", "receiver"])["best_fixed_ratio_lp"].mean()
+        ax.axhline(best, color="black", linestyle=":", linewidth=1, label="best fixed scheme")
+        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="LP")
+        ax.set_title(suite)
+        ax.set_xlabel("round")
+    axes[0][0].set_ylabel("realised utility / LP")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def _save(fig, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=110, format="png")
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=100_000, help="rounds per match")
+    parser.add_argument(
+        "--letter-rounds", type=int, default=1_000_000, help="rounds on the recommendation letter"
+    )
+    parser.add_argument("--runs", type=int, default=4, help="runs per match (default 4)")
+    parser.add_argument("--games", type=int, default=10, help="random games per size (10)")
+    parser.add_argument("--senders", default=None, help="comma-separated (default: all learned)")
+    parser.add_argument("--receivers", default=",".join(RECEIVERS), help="comma-separated")
+    parser.add_argument(
+        "--suites", default=",".join(SUITES), help=f"comma-separated of: {', '.join(SUITES)}"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of every match (default 0)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small run: 3000 rounds (letter too), 2 runs, 2 random games per size",
+    )
+    parser.add_argument("--out", default=None, help="output directory")
+    parser.add_argument("--docs", action="store_true", help="copy table and plots into docs/")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.letter_rounds, args.runs, args.games = 3000, 3000, 2, 2
+    args.senders = args.senders.split(",") if args.senders else learned_senders()
+    args.receivers = args.receivers.split(",")
+    args.suites = [s.strip() for s in args.suites.split(",")]
+    unknown = sorted(set(args.suites) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    for side, names in (("sender", args.senders), ("receiver", args.receivers)):
+        for name in names:
+            try:
+                make_agent(side, name)
+            except Exception as exc:  # one line, no traceback
+                parser.error(f"--{side}s: {exc}")
+    if min(args.rounds, args.letter_rounds, args.runs, args.games) < 1:
+        parser.error("--rounds, --letter-rounds, --runs and --games must be >= 1")
+    args.out = args.out or str(
+        ROOT / "results" / "persuade_learners" / ("quick" if args.quick else "full")
+    )
+    start = time.perf_counter()
+    frame = run(args)
+    out = Path(args.out)
+    flat = frame.drop(columns=["curve", "curve_rounds", "curve_var"])
+    atomic_write_text(out / "results.csv", flat.to_csv(index=False))
+    table = markdown_table(frame)
+    atomic_write_text(out / "table.md", table)
+    plot_heatmap(frame, out / "heatmap.png")
+    plot_curves(frame, out / "curves.png")
+    print(table)
+    print(f"{len(frame)} cells in {time.perf_counter() - start:.0f} s; outputs in {out}")
+    if args.docs:
+        img = ROOT / "docs" / "img"
+        img.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / "heatmap.png", img / "persuade_learners_heatmap.png")
+        shutil.copyfile(out / "curves.png", img / "persuade_learners_curves.png")
+        page = ROOT / "docs" / "persuade_learners.md"
+        text = page.read_text(encoding="utf-8")
+        head, rest = text.split(TABLE_START, 1)
+        tail = rest.split(TABLE_END, 1)[1]
+        atomic_write_text(page, f"{head}{TABLE_START}\n{table}\n{TABLE_END}{tail}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
