@@ -320,6 +320,26 @@ class Match:
         self.last_states, self.last_messages, self.last_actions = states, messages, actions
         self.t += 1
 
+    # ------------------------------------------------------- one side played from outside
+    def begin(self) -> None:
+        """Deal the round; an embedded sender sends at once (an outside receiver then sees
+        ``messages``)."""
+        self.deal()
+        if not self.sender_outside:
+            self.send()
+
+    def finish(self, choices: np.ndarray) -> np.ndarray:
+        """Play the rest of a round begun with :meth:`begin`, given the outside side's
+        ``choices`` (an outside sender's messages, or an outside receiver's actions); returns
+        that side's rewards ``(B,)`` (``reward1`` or ``reward2``)."""
+        if self.sender_outside:
+            self.send(choices)
+            self.respond()
+            return self.reward1
+        self.respond(choices)
+        return self.reward2
+
+    # ------------------------------------------------------------ both sides embedded
     def step(self) -> None:
         """One whole round between embedded agents: :meth:`deal`, :meth:`send`,
         :meth:`respond`."""
