@@ -17,7 +17,7 @@ import pytest
 
 from agents import make_receiver, make_sender
 from persuasion_env import PersuasionGame, simulate
-from persuasion_env.envs.repeated import RepeatedPersuasionEnv
+from persuasion_env.envs.repeated import RepeatedPersuasionEnv, RepeatedPersuasionReceiverEnv
 from persuasion_env.envs.vector import RepeatedPersuasionVectorEnv
 from persuasion_env.match import ChunkedStates, Match, check_indices
 from persuasion_env.multiagent import repeated_persuasion_v0
@@ -117,9 +117,12 @@ def trajectory(sender: Recorder, receiver: Recorder) -> dict[str, np.ndarray]:
     return out
 
 
-def play_engine(game, sender, receiver, runs=1):
+def play_engine(game, sender, receiver, runs=1, *, embedded="receiver"):
+    """The engine, its generators those of an env whose ``embedded`` agent is the receiver
+    (or the sender)."""
     sender, receiver = fresh(sender, receiver)
-    seed = SpawnsAs([states_rng(), sender_rng(), receiver_rng()])
+    rngs = [sender_rng(), receiver_rng()]
+    seed = SpawnsAs([states_rng(), *(rngs if embedded == "receiver" else rngs[::-1])])
     simulate(game, sender, receiver, rounds=ROUNDS, runs=runs, seed=seed, bins=1)
     return trajectory(sender, receiver)
 
@@ -138,6 +141,23 @@ def play_gym(game, sender, receiver):
             states, messages, np.array([info["receiver_action"]]), np.array([reward]) / scale
         )
     return trajectory(sender, env.receiver)  # the env's (deep-copied) receiver
+
+
+def play_receiver_view(game, sender, receiver):
+    """The Gymnasium receiver's view: the sender embedded, the receiver played from outside."""
+    sender, receiver = fresh(sender, receiver)
+    env = RepeatedPersuasionReceiverEnv(game, sender=sender, episode_length=ROUNDS)
+    obs, _ = env.reset(seed=SEED)
+    reset_outside(receiver, game, 1, sender_rng())
+    scale = np.abs(game.receiver_utility).max()
+    for _ in range(ROUNDS):
+        messages = np.array([obs])
+        actions = receiver.act(messages)
+        obs, reward, _, _, info = env.step(int(actions[0]))
+        receiver.update(messages, actions, np.array([reward]) / scale)
+        if receiver.observes_state:
+            receiver.observe_states(messages, np.array([info["state"]]))
+    return trajectory(env.sender, receiver)
 
 
 def play_vector(game, sender, receiver, runs):
@@ -263,6 +283,16 @@ def test_every_path_plays_the_same_trajectory(sender, receiver):
         assert got.keys() == expected.keys(), name
         for column, values in expected.items():
             np.testing.assert_array_equal(got[column], values, err_msg=f"{name}: {column}")
+
+
+@pytest.mark.parametrize(("sender", "receiver"), PAIRS)
+def test_the_receivers_view_plays_the_engines_trajectory(sender, receiver):
+    sender, receiver = make_pair(sender, receiver)
+    expected = play_engine(GAME, sender, receiver, embedded="sender")
+    got = play_receiver_view(GAME, sender, receiver)
+    assert got.keys() == expected.keys()
+    for column, values in expected.items():
+        np.testing.assert_array_equal(got[column], values, err_msg=column)
 
 
 def test_the_vector_env_plays_the_engines_batch():
