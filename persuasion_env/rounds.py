@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from persuasion_env.game import PersuasionGame
+from persuasion_env.game import PersuasionGame, stack_games
 
 #: Rounds of states (and noise) drawn per call to the random generator.
 CHUNK = 256
@@ -38,9 +38,7 @@ class RoundTables:
         n_states, n_actions = games[0].shape
         self.n_states, self.n_actions = n_states, n_actions
         self.run_game = np.asarray(run_game)
-        self.priors = np.stack([g.prior for g in games])
-        self.sender_utility = np.stack([g.sender_utility for g in games])
-        self.receiver_utility = np.stack([g.receiver_utility for g in games])
+        self.priors, self.sender_utility, self.receiver_utility = stack_games(games)
         # Flat tables indexed by (game * S + state) * A + action: one gather per round.
         self.flat_u1 = self.sender_utility.ravel()
         self.flat_u2 = self.receiver_utility.ravel()

@@ -13,7 +13,6 @@ import numpy as np
 
 from agents._sampling import sample_rows
 from agents.base import GameView
-from agents.senders.tablenet.problems import _stack_games
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_int,
@@ -21,7 +20,7 @@ from persuasion_env._validation import (
     check_probability,
     make_rng,
 )
-from persuasion_env.game import PersuasionGame
+from persuasion_env.game import PersuasionGame, stack_games
 from persuasion_env.match import Match
 from persuasion_env.rounds import RoundTables
 
@@ -32,7 +31,7 @@ class BestResponseOracle:
     ``P(m) * q(a | m)`` with the exact response ``q``."""
 
     def __init__(self, games: Sequence[PersuasionGame]) -> None:
-        self.prior, self.u1, self.u2 = _stack_games(games)
+        self.prior, self.u1, self.u2 = stack_games(games)
 
     def response(self, schemes: np.ndarray) -> np.ndarray:
         """The exact response table ``(G, M, A)``."""
@@ -119,7 +118,7 @@ class LearningReceiverOracle:
         seed: int | np.random.Generator | None = 0,
         normalize: bool = True,
     ) -> None:
-        self.prior, self.u1, self.u2 = _stack_games(games)
+        self.prior, self.u1, self.u2 = stack_games(games)
         self.epoch_rounds = check_int(epoch_rounds, "epoch_rounds", minimum=1)
         self.observe_fraction = check_probability(observe_fraction, "observe_fraction")
         if self.observe_fraction == 0:
