@@ -33,7 +33,8 @@ from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match, resolve_agent
 from persuasion_env.protocols import GameView
 from persuasion_env.rounds import CHUNK, RoundTables
-from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
+from persuasion_env.solvers.commitment import cached_solve_commitment
+from persuasion_env.solvers.values import full_information_value
 
 __all__ = ["SimulationResult", "simulate", "resolve_agent", "TAIL_FRACTION"]
 

@@ -1,9 +1,8 @@
-"""Round mechanics shared by the engine and the environments.
+"""The payoff tables of a round, batched over runs.
 
-Drawing each round's states and looking up payoffs, batched over runs; each run may play its
-own game (all of one shape). The engine (:func:`persuasion_env.simulate`) and the
-environments' :class:`~persuasion_env.envs.core.RoundCore` both build on
-:class:`RoundTables`, so the two time scales of the repeated game cannot drift apart.
+Drawing each round's states and looking up payoffs; each run may play its own game (all of
+one shape). The round itself is :class:`persuasion_env.match.Match`, which every path (the
+engine, the Gymnasium and PettingZoo envs, TableNet's epochs) plays on these tables.
 """
 
 from __future__ import annotations
