@@ -163,13 +163,32 @@ class Outside:
     def __init__(self, side: str, runs: int, rows: int, columns: int) -> None:
         self.side = side
         self.name = f"outside {side}"
-        self.counts = np.zeros((runs, rows, columns))
+        self._counts = np.zeros((runs, rows, columns))
         self._runs = np.arange(runs)
+        # Rounds not yet counted: counting is deferred to when the counts are read (rarely
+        # every round), which keeps a step of a single env cheap.
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     def record(self, given: np.ndarray, chosen: np.ndarray) -> None:
         """Count one round's choices: ``chosen`` (messages or actions) given ``given``
         (states or messages)."""
-        self.counts[self._runs, given, chosen] += 1.0
+        self._pending.append((np.array(given), np.array(chosen)))
+        if len(self._pending) >= CHUNK:
+            self.counts  # noqa: B018  (counts the pending rounds: memory stays bounded)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """``(B, rows, columns)`` how often each choice was made given each value so far."""
+        if self._pending:
+            given = np.stack([g for g, _ in self._pending])
+            chosen = np.stack([c for _, c in self._pending])
+            _, rows, columns = self._counts.shape
+            cells = (self._runs * rows + given) * columns + chosen
+            self._counts += np.bincount(cells.ravel(), minlength=self._counts.size).reshape(
+                self._counts.shape
+            )
+            self._pending.clear()
+        return self._counts
 
     def policy(self) -> np.ndarray:
         """The empirical policy so far (uniform rows for what was never given)."""
@@ -233,6 +252,7 @@ class Match:
         self._observes_state = bool(getattr(self.receiver, "observes_state", False))
         self._shown_version = -1
         self._flat_u1, self._flat_u2 = tables.flat_u1, tables.flat_u2
+        self._flat_r1, self._flat_r2 = tables.flat_r1, tables.flat_r2
         self._scale1, self._scale2 = tables.scale1, tables.scale2
         self.t = 0
         self._noise: np.ndarray | None = None
@@ -300,13 +320,13 @@ class Match:
         if self.sender_outside:
             reward1 = u1 if noise is None else u1 + noise[0] * self._scale1
         else:
-            r1 = u1 / self._scale1
+            r1 = self._flat_r1[cells]  # u1 / scale1
             if noise is not None:
                 r1 += noise[0]
         if self.receiver_outside:
             reward2 = u2 if noise is None else u2 + noise[1] * self._scale2
         else:
-            r2 = u2 / self._scale2
+            r2 = self._flat_r2[cells]  # u2 / scale2
             if noise is not None:
                 r2 += noise[1]
         if r1 is not None:

@@ -28,6 +28,8 @@ class RoundTables:
     Attributes:
         priors, sender_utility, receiver_utility: ``(G, S)``, ``(G, S, A)``, ``(G, S, A)``.
         scale1, scale2: ``(B,)`` the divisor of each run's observed payoffs.
+        flat_u1, flat_u2, flat_r1, flat_r2: flat payoff tables, and the observed payoffs
+            ``u / scale``, indexed by :meth:`cells`.
         first_best: ``(G, S, A)`` whether an action maximises the sender's utility in a state.
     """
 
@@ -42,16 +44,23 @@ class RoundTables:
         self.flat_u1 = self.sender_utility.ravel()
         self.flat_u2 = self.receiver_utility.ravel()
         self.offset = self.run_game * (n_states * n_actions)
-        self.scale1 = self._scale(self.sender_utility, normalize)
-        self.scale2 = self._scale(self.receiver_utility, normalize)
+        game_scale1 = self._scale(self.sender_utility, normalize)
+        game_scale2 = self._scale(self.receiver_utility, normalize)
+        self.scale1, self.scale2 = game_scale1[self.run_game], game_scale2[self.run_game]
+        # What the agents observe, u / scale, gathered like the payoffs (the same division).
+        self.flat_r1 = (self.sender_utility / game_scale1[:, None, None]).ravel()
+        self.flat_r2 = (self.receiver_utility / game_scale2[:, None, None]).ravel()
         self.first_best = self.sender_utility >= self.sender_utility.max(axis=2, keepdims=True)
         self.flat_first_best = self.first_best.ravel().astype(np.float64)
         self._state_cdf = np.cumsum(self.priors, axis=1)[self.run_game]  # (B, S)
         self._state_cdf[:, -1] = np.inf  # every uniform draw lands in some state
 
-    def _scale(self, utility: np.ndarray, normalize: bool) -> np.ndarray:
+    @staticmethod
+    def _scale(utility: np.ndarray, normalize: bool) -> np.ndarray:
+        """``(G,)`` each game's divisor of observed payoffs: ``max |u|`` (1 if all zero or
+        without normalisation)."""
         largest = np.abs(utility).max(axis=(1, 2))
-        return np.where(normalize & (largest > 0), largest, 1.0)[self.run_game]
+        return np.where(normalize & (largest > 0), largest, 1.0)
 
     def draw_states(self, rng: np.random.Generator, rounds: int) -> np.ndarray:
         """``(rounds, B)`` states, each run's from its own prior (inverse CDF)."""
