@@ -174,11 +174,15 @@ class Outside:
         (states or messages)."""
         self._pending.append((np.array(given), np.array(chosen)))
         if len(self._pending) >= CHUNK:
-            self.counts  # noqa: B018  (counts the pending rounds: memory stays bounded)
+            self._count_pending()  # memory stays bounded
 
     @property
     def counts(self) -> np.ndarray:
         """``(B, rows, columns)`` how often each choice was made given each value so far."""
+        self._count_pending()
+        return self._counts
+
+    def _count_pending(self) -> None:
         if self._pending:
             given = np.stack([g for g, _ in self._pending])
             chosen = np.stack([c for _, c in self._pending])
@@ -188,7 +192,6 @@ class Outside:
                 self._counts.shape
             )
             self._pending.clear()
-        return self._counts
 
     def policy(self) -> np.ndarray:
         """The empirical policy so far (uniform rows for what was never given)."""
