@@ -11,36 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from persuasion_env.protocols import (
-    BLACK_BOX,
-    FULL_INFORMATION,
-    INFORMATION_CLASSES,
-    OBSERVABLES,
-    WHITE_BOX,
-    Agent,
-    GameView,
-    Querier,
-    Receiver,
-    Sender,
-    information_class,
-)
+from persuasion_env import protocols
+from persuasion_env.protocols import *  # noqa: F403  (the names of protocols.__all__)
 
-__all__ = [
-    "BLACK_BOX",
-    "FULL_INFORMATION",
-    "INFORMATION_CLASSES",
-    "OBSERVABLES",
-    "WHITE_BOX",
-    "Agent",
-    "GameView",
-    "Querier",
-    "Receiver",
-    "Sender",
-    "information_class",
-    "max_last",
-    "rand_argmax",
-    "uniform_over_argmax",
-]
+__all__ = [*protocols.__all__, "max_last", "rand_argmax", "uniform_over_argmax"]
 
 
 # ------------------------------------------------------------------ shared helpers

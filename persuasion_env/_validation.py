@@ -300,6 +300,23 @@ def check_options(
     return dict(options)
 
 
+def check_sorted(values: np.ndarray, name: str) -> None:
+    """A ``ValueError`` naming ``name`` unless ``values`` is strictly increasing."""
+    diffs = np.diff(values)
+    if np.any(diffs == 0):
+        k = int(np.nonzero(diffs == 0)[0][0])
+        raise ValueError(
+            f"{name} must be strictly increasing: duplicate value {values[k]!r} "
+            f"at positions {k} and {k + 1}"
+        )
+    if np.any(diffs < 0):
+        k = int(np.nonzero(diffs < 0)[0][0])
+        raise ValueError(
+            f"{name} must be sorted increasingly: {values[k]!r} at position {k} "
+            f"comes before {values[k + 1]!r}"
+        )
+
+
 def check_game_size(n_rows: int, n_cols: int, what: str, unit: str = "states x actions") -> None:
     """Refuse games whose ``n_rows x n_cols`` tables exceed :data:`MAX_CELLS`."""
     if n_rows * n_cols > MAX_CELLS:

@@ -30,10 +30,11 @@ from persuasion_env._validation import (
     make_rng,
 )
 from persuasion_env.game import PersuasionGame
-from persuasion_env.protocols import GameView, reads_receiver, receiver_policy_table
-from persuasion_env.registry import make_agent
+from persuasion_env.match import ChunkedStates, Match, resolve_agent
+from persuasion_env.protocols import GameView
 from persuasion_env.rounds import CHUNK, RoundTables
-from persuasion_env.solvers.commitment import cached_solve_commitment, full_information_value
+from persuasion_env.solvers.commitment import cached_solve_commitment
+from persuasion_env.solvers.values import full_information_value
 
 __all__ = ["SimulationResult", "simulate", "resolve_agent", "TAIL_FRACTION"]
 
@@ -260,38 +261,6 @@ def _check_games(game: Any) -> tuple[PersuasionGame, ...]:
     return tuple(games)
 
 
-def resolve_agent(agent: Any, side: str) -> Any:
-    """An agent object from an object or a registry name, checked to be a ``side`` agent."""
-    if isinstance(agent, str):
-        agent = make_agent(side, agent)
-    if getattr(agent, "side", None) != side:
-        raise TypeError(f"{side} must be a {side} agent or its registry name, got {agent!r}")
-    if getattr(agent, "game", "repeated") != "repeated":
-        raise ValueError(
-            f"{side} {getattr(agent, 'name', agent)!r} plays the {agent.game} game, "
-            "not the repeated persuasion game"
-        )
-    return agent
-
-
-def _check_indices(values: np.ndarray, runs: int, upper: int, what: str, agent: Any) -> np.ndarray:
-    """Validate what an agent returned: ``runs`` integers in ``[0, upper)``."""
-    if (
-        not isinstance(values, np.ndarray)
-        or values.shape != (runs,)
-        or values.dtype.kind not in "iu"
-    ):
-        values = np.asarray(values)
-        raise ValueError(
-            f"{agent.name} returned {what} of shape {values.shape} and dtype {values.dtype}; "
-            f"expected integers of shape ({runs},)"
-        )
-    low, high = values.min(), values.max()
-    if low < 0 or high >= upper:
-        raise ValueError(f"{agent.name} returned {what} outside [0, {upper}): {low}..{high}")
-    return values
-
-
 def simulate(
     game: PersuasionGame | Sequence[PersuasionGame],
     sender: Any,
@@ -329,6 +298,56 @@ def simulate(
     Returns:
         A :class:`SimulationResult`.
     """
+    setup = _prepare(
+        game,
+        sender,
+        receiver,
+        rounds=rounds,
+        runs=runs,
+        seed=seed,
+        normalize=normalize,
+        noise=noise,
+        epoch=epoch,
+        bins=bins,
+        progress=progress,
+    )
+    ledger, wall = _play(setup)
+    return _evaluate(setup, ledger, wall, seed)
+
+
+# ------------------------------------------------------------------------------ prepare
+
+
+@dataclass
+class _Setup:
+    """A simulation ready to play: the checked arguments, the reset agents and the match."""
+
+    games: tuple[PersuasionGame, ...]
+    run_game: np.ndarray
+    rounds: int
+    runs: int
+    bins: int
+    progress: bool
+    match: Match
+    options: dict[str, Any]  # the observation options, kept by the result (references)
+
+
+def _prepare(
+    game: Any,
+    sender: Any,
+    receiver: Any,
+    *,
+    rounds: Any,
+    runs: Any,
+    seed: Any,
+    normalize: Any,
+    noise: Any,
+    epoch: Any,
+    bins: Any,
+    progress: Any,
+) -> _Setup:
+    """Check the arguments, reset both agents and build the match (one generator for the
+    states and noise, one for each agent, spawned in that order from ``seed``)."""
     games = _check_games(game)
     rounds = check_int(rounds, "rounds", minimum=1)
     runs_per_game = check_int(runs, "runs", minimum=1)
@@ -362,88 +381,91 @@ def simulate(
     receiver.reset(GameView.for_agent(batch, receiver, n_messages), runs=runs, rng=receiver_rng)
 
     tables = RoundTables(games, run_game, normalize=normalize)
-    flat_u1, flat_u2, flat_first_best = tables.flat_u1, tables.flat_u2, tables.flat_first_best
-    scale1, scale2 = tables.scale1, tables.scale2
-    recommends = bool(getattr(sender, "recommends", False))
-    per_round_sender = sender.level != "scheme"
-    shows_scheme = receiver.needs_scheme
-    shows_states = receiver.observes_state
-    shows_receiver = reads_receiver(sender)  # white-box senders only (issue 16)
-    rows = np.arange(runs)
+    match = Match(
+        tables,
+        sender,
+        receiver,
+        n_messages=n_messages,
+        states=ChunkedStates(tables, env_rng, noise=noise, horizon=rounds),
+        epoch=epoch,
+    )
+    options = {"normalize": normalize, "noise": noise, "epoch": epoch}
+    return _Setup(games, run_game, rounds, runs, bins, progress, match, options)
 
-    edges = np.linspace(0, rounds, bins + 1).round().astype(int)
-    # Per-run running totals; the learning curves are their increments over each bin.
-    totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
-    curve_points = np.zeros((4, bins))
-    run_curve = np.zeros((runs, bins))  # each run's sender utility summed per bin
-    next_bin, last_totals = 0, np.zeros(4)
-    tail_start = rounds - tail_rounds(rounds)
-    tail_base = np.zeros((2, runs))  # the utility totals when the tail begins
-    shown_version = -1
 
+# --------------------------------------------------------------------------------- play
+
+
+class _Ledger:
+    """The engine's bookkeeping, called after every round: per-run running totals of the
+    sender's and receiver's utilities, first-best actions and obeyed recommendations; the
+    learning curves are their increments over each bin, the tail metric their increment over
+    the last rounds."""
+
+    def __init__(self, setup: _Setup) -> None:
+        rounds, runs, match = setup.rounds, setup.runs, setup.match
+        self.recommends = bool(getattr(match.sender, "recommends", False))
+        self.flat_first_best = match.tables.flat_first_best
+        self.rows = np.arange(runs)
+        self.edges = np.linspace(0, rounds, setup.bins + 1).round().astype(int)
+        self.totals = np.zeros((4, runs))  # sender utility, receiver utility, first best, obeyed
+        self.curve_points = np.zeros((4, setup.bins))
+        self.run_curve = np.zeros((runs, setup.bins))  # each run's sender utility at bin ends
+        self.next_bin, self.last_totals = 0, np.zeros(4)
+        self.tail_start = rounds - tail_rounds(rounds)
+        self.tail_base = np.zeros((2, runs))  # the utility totals when the tail begins
+
+    def __call__(self, match: Match) -> None:
+        totals = self.totals
+        totals[0] += match.u1
+        totals[1] += match.u2
+        totals[2] += self.flat_first_best[match.cells]
+        if self.recommends:
+            totals[3] += match.actions == match.sender.recommendations()[self.rows, match.messages]
+        t = match.t  # rounds played
+        if t == self.tail_start:
+            self.tail_base = totals[:2].copy()
+        if t == self.edges[self.next_bin + 1]:
+            now = totals.sum(axis=1)
+            self.curve_points[:, self.next_bin] = now - self.last_totals
+            self.run_curve[:, self.next_bin] = totals[0]
+            self.last_totals = now
+            self.next_bin += 1
+
+
+def _play(setup: _Setup) -> tuple[_Ledger, float]:
+    """Play every round, keeping the ledger; returns it and the wall time."""
+    ledger = _Ledger(setup)
+    match, rounds = setup.match, setup.rounds
     bar = None
-    if progress:
+    if setup.progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=rounds, unit="round", desc=f"{sender.name} vs {receiver.name}")
+        bar = tqdm(total=rounds, unit="round", desc=f"{match.sender.name} vs {match.receiver.name}")
     start = time.perf_counter()
     for chunk_start in range(0, rounds, CHUNK):
         chunk = min(CHUNK, rounds - chunk_start)
-        states_chunk = tables.draw_states(env_rng, chunk)
-        if noise > 0:
-            noise_chunk = noise * env_rng.standard_normal((chunk, 2, runs))
-        for k in range(chunk):
-            t = chunk_start + k
-            if t == tail_start:
-                tail_base = totals[:2].copy()
-            states = states_chunk[k]
-            messages = _check_indices(sender.act(states), runs, n_messages, "messages", sender)
-            if shows_scheme:
-                if per_round_sender:
-                    if t % epoch == 0:
-                        receiver.observe_scheme(sender.policy())
-                elif sender.policy_version != shown_version:
-                    receiver.observe_scheme(sender.policy())
-                    shown_version = sender.policy_version
-            actions = _check_indices(receiver.act(messages), runs, n_actions, "actions", receiver)
-            cell = tables.cells(states, actions)
-            true_u1 = flat_u1[cell]
-            true_u2 = flat_u2[cell]
-            r1 = true_u1 / scale1
-            r2 = true_u2 / scale2
-            if noise > 0:
-                r1 += noise_chunk[k, 0]
-                r2 += noise_chunk[k, 1]
-            if shows_receiver:
-                # White-box hook: the receiver's policy when it acted and its realised
-                # payoff, before either side learns from this round.
-                sender.observe_receiver(receiver_policy_table(receiver), r2)
-            sender.update(states, messages, actions, r1)
-            receiver.update(messages, actions, r2)
-            if shows_states:
-                receiver.observe_states(messages, states)
-
-            totals[0] += true_u1
-            totals[1] += true_u2
-            totals[2] += flat_first_best[cell]
-            if recommends:
-                totals[3] += actions == sender.recommendations()[rows, messages]
-            if t + 1 == edges[next_bin + 1]:
-                now = totals.sum(axis=1)
-                curve_points[:, next_bin] = now - last_totals
-                run_curve[:, next_bin] = totals[0]
-                last_totals = now
-                next_bin += 1
+        match.play(chunk, ledger)
         if bar is not None:
             bar.update(chunk)
     wall = time.perf_counter() - start
     if bar is not None:
         bar.close()
+    return ledger, wall
 
-    # Final greedy policies, evaluated exactly. A receiver that sees schemes responds to the
-    # sender's final policy.
+
+# ----------------------------------------------------------------------------- evaluate
+
+
+def _evaluate(setup: _Setup, ledger: _Ledger, wall: float, seed: Any) -> SimulationResult:
+    """The final greedy policies, evaluated exactly, next to the game's optimum; the learning
+    curves and per-run summaries from the ledger."""
+    match, games, run_game = setup.match, setup.games, setup.run_game
+    sender, receiver, tables = match.sender, match.receiver, match.tables
+    rounds, runs = setup.rounds, setup.runs
+    # A receiver that sees schemes responds to the sender's final policy.
     sender_policy = np.asarray(sender.policy(), dtype=np.float64)
-    if shows_scheme:
+    if receiver.needs_scheme:
         receiver.observe_scheme(sender_policy)
     receiver_policy = np.asarray(receiver.policy(), dtype=np.float64)
     run_prior = tables.priors[run_game]
@@ -460,7 +482,8 @@ def simulate(
     game_lp = np.array([cached_solve_commitment(g).sender_value for g in games])
     game_first_best = np.array([full_information_value(g) for g in games])
 
-    curves = curve_points / (np.diff(edges) * runs)
+    totals, tail_base, recommends = ledger.totals, ledger.tail_base, ledger.recommends
+    curves = ledger.curve_points / (np.diff(ledger.edges) * runs)
     if not recommends:
         curves[3] = np.nan
     return SimulationResult(
@@ -471,7 +494,7 @@ def simulate(
         receiver_utility=curves[1],
         first_best_rate=curves[2],
         obedience_rate=curves[3],
-        bin_edges=edges,
+        bin_edges=ledger.edges,
         run_sender_utility=totals[0] / rounds,
         run_receiver_utility=totals[1] / rounds,
         run_obedience=totals[3] / rounds if recommends else np.full(runs, np.nan),
@@ -487,9 +510,9 @@ def simulate(
         wall_time=wall,
         sender=sender.name,
         receiver=receiver.name,
-        game=games[0].name if n_games == 1 else f"{n_games} games",
+        game=games[0].name if len(games) == 1 else f"{len(games)} games",
         run_tail_sender_utility=(totals[0] - tail_base[0]) / tail_rounds(rounds),
         run_tail_receiver_utility=(totals[1] - tail_base[1]) / tail_rounds(rounds),
-        options={"normalize": normalize, "noise": noise, "epoch": epoch},
-        run_sender_curve=np.diff(run_curve, axis=1, prepend=0.0) / np.diff(edges),
+        options=setup.options,
+        run_sender_curve=np.diff(ledger.run_curve, axis=1, prepend=0.0) / np.diff(ledger.edges),
     )

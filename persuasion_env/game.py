@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from persuasion_env._validation import (
     make_rng,
 )
 
-__all__ = ["PersuasionGame", "EXAMPLES"]
+__all__ = ["PersuasionGame", "EXAMPLES", "stack_games"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,6 +267,28 @@ class PersuasionGame:
                 valid game; the message starts with the file's name.
         """
         return load_json_object(path, "game file", cls.from_dict)
+
+
+def stack_games(games: Sequence[PersuasionGame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The priors ``(G, S)`` and utilities ``u1``, ``u2`` ``(G, S, A)`` of G games of one shape.
+
+    Raises:
+        ValueError: for no games, or games of different shapes.
+        TypeError: for an element that is not a :class:`PersuasionGame`.
+    """
+    if not games:
+        raise ValueError("games must not be empty")
+    for game in games:
+        if not isinstance(game, PersuasionGame):
+            raise TypeError(f"games must be PersuasionGame objects, got {type(game).__name__}")
+    shapes = {g.shape for g in games}
+    if len(shapes) != 1:
+        raise ValueError(f"games must all have the same size (S, A), got {sorted(shapes)}")
+    return (
+        np.stack([g.prior for g in games]),
+        np.stack([g.sender_utility for g in games]),
+        np.stack([g.receiver_utility for g in games]),
+    )
 
 
 # ---------------------------------------------------------------------------- examples

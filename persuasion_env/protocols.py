@@ -65,7 +65,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from persuasion_env._validation import as_float_array
-from persuasion_env.game import PersuasionGame
+from persuasion_env.game import PersuasionGame, stack_games
 
 __all__ = [
     "BLACK_BOX",
@@ -209,13 +209,13 @@ class GameView:
             raise ValueError("all games of a batch must have the same shape (S, A)")
         if len(set(games)) == 1:
             games = games[:1]
-        own = "sender_utility" if agent.side == "sender" else "receiver_utility"
+        priors, u1, u2 = stack_games(games)
         return cls(
             n_states=games[0].n_states,
             n_actions=games[0].n_actions,
             n_messages=n_messages,
-            priors=np.stack([g.prior for g in games]),
-            utilities=np.stack([getattr(g, own) for g in games]),
+            priors=priors,
+            utilities=u1 if agent.side == "sender" else u2,
             games=games if agent.full_information else None,
         )
 

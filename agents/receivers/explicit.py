@@ -9,6 +9,7 @@ from agents.base import FULL_INFORMATION, WHITE_BOX, GameView, Receiver
 from agents.registry import register
 from persuasion_env import bayes
 from persuasion_env._validation import check_positive
+from persuasion_env.game import stack_games
 
 
 class _SchemeReader(Receiver):
@@ -50,7 +51,7 @@ class BestResponseReceiver(_SchemeReader):
         super().__init__()
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
-        self._u1 = np.stack([g.sender_utility for g in view.games])  # (1 or B, S, A)
+        self._u1 = stack_games(view.games)[1]  # (1 or B, S, A)
         super().reset(view, runs=runs, rng=rng)
 
     def _response(self, schemes: np.ndarray) -> np.ndarray:

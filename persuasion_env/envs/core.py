@@ -1,10 +1,12 @@
-"""The round of the repeated game shared by its environments (MODEL.md Part A, A1 and A4).
+"""What the repeated game's environments share (MODEL.md Part A, A1 and A4).
 
-:class:`RoundCore` plays a batched round (``B`` runs in one NumPy call through the agents'
-batched tables) for the single-agent envs of :mod:`persuasion_env.envs.repeated` (``B = 1``)
-and :class:`persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` (``B = num_envs``). The
-helpers beside it (games, embedded agents, observations, empirical schemes) are shared with
-the scheme-commitment env, the PettingZoo env and the Stable-Baselines3 adapter in
+The round itself is :class:`persuasion_env.match.Match` (:func:`start_match` builds one with
+the RL agent's side played from outside), for the single-agent envs of
+:mod:`persuasion_env.envs.repeated` (``B = 1``) and
+:class:`persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` (``B = num_envs``). Beside it:
+their options, declared and validated once (:class:`SenderViewOptions`,
+:class:`ReceiverViewOptions`), and the helpers (games, embedded agents, observations) shared
+with the scheme-commitment env, the PettingZoo env and the Stable-Baselines3 adapter in
 ``agents.sb3``, so that an observation is encoded in one place only.
 """
 
@@ -13,30 +15,43 @@ from __future__ import annotations
 import copy
 import numbers
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 import numpy as np
 
 from persuasion_env._validation import (
+    check_bool,
     check_choice,
     check_game_size,
     check_int,
+    check_positive,
+)
+from persuasion_env.envs._common import check_render_mode
+from persuasion_env.envs.defaults import (
+    DEFAULT_EPISODE_LENGTH,
+    DEFAULT_RECEIVER,
+    default_receiver_kwargs,
 )
 from persuasion_env.game import PersuasionGame
+from persuasion_env.match import ChunkedStates, Match, resolve_agent, row_frequencies
 from persuasion_env.protocols import GameView
 from persuasion_env.registry import make_agent
-from persuasion_env.rounds import CHUNK, RoundTables
+from persuasion_env.rounds import RoundTables
 from persuasion_env.solvers.commitment import cached_solve_commitment
 
 __all__ = [
     "GameConfig",
-    "RoundCore",
+    "ReceiverViewOptions",
+    "SenderViewOptions",
     "embedded_agent",
     "lp_value",
+    "options_of",
     "receiver_vector_observation",
     "row_frequencies",
     "sender_vector_observation",
     "spawn_rng",
+    "start_match",
 ]
 
 
@@ -143,8 +158,6 @@ def embedded_agent(agent: Any, side: str, kwargs: Mapping[str, Any] | None = Non
         ValueError: for an unknown name or unknown keyword arguments (listing the known ones).
         TypeError: for an object that is not a ``side`` agent of the repeated game.
     """
-    from persuasion_env.engine import resolve_agent
-
     if kwargs and not isinstance(agent, str):
         raise TypeError(f"{side}_kwargs can only be used with a {side} given by registry name")
     if isinstance(agent, str):
@@ -213,150 +226,132 @@ def receiver_vector_observation(
     ).astype(np.float32)
 
 
-def _check_outputs(values: Any, runs: int, upper: int, what: str, agent: Any) -> np.ndarray:
-    from persuasion_env.engine import _check_indices
-
-    return _check_indices(values, runs, upper, what, agent)
+# ------------------------------------------------------------------- the envs' options
 
 
-# ------------------------------------------------------------------------------ the core
+_RENDER_MODES = ("ansi", "rgb_array")
 
 
-class RoundCore:
-    """``B`` runs of the repeated game in which one side is an embedded agent.
+@dataclass(kw_only=True)
+class _RoundEnvOptions:
+    """Options shared by both views: checked once, in :meth:`_check` (the view's own agent
+    and its options are checked by the subclass)."""
 
-    ``side`` is the side played from *outside* (by the RL agent): ``"sender"`` (the core
-    holds a receiver agent) or ``"receiver"`` (it holds a sender agent). A round is
-    :meth:`begin` (draw the states; for an outside receiver, the embedded sender's messages)
-    then :meth:`play` (the outside side's choices; the embedded agent acts and both learn).
-    All arrays have a leading runs axis ``(B,)``.
+    game: PersuasionGame | str | None = field(default=None, kw_only=False)
+    size: Any = None
+    episode_length: int = 100
+    noise: float = 0.0
+    normalize: bool = True
+    obs_type: str = ""
+    render_mode: str | None = None
+
+    # Set by __post_init__: the game configuration and the embedded agent.
+    _obs_types: ClassVar[tuple[str, ...]] = ()
+
+    def _check(self, agent: Any, agent_kwargs: Any, embedded: str) -> None:
+        self.config = GameConfig(self.game, self.size, default="prosecutor")
+        self.episode_length = check_int(self.episode_length, "episode_length", minimum=1)
+        self.obs_type = check_choice(self.obs_type, "obs_type", self._obs_types)
+        self.render_mode = check_render_mode(self.render_mode, _RENDER_MODES)
+        self.agent = embedded_agent(agent, embedded, agent_kwargs)
+        self.n_states, self.n_actions = self.config.shape
+
+
+@dataclass(kw_only=True)
+class SenderViewOptions(_RoundEnvOptions):
+    """The options of the sender's view, ``persuasion/RepeatedPersuasion-v0`` and its vector
+    env (their Arguments tables), declared and validated once. After construction it also
+    holds ``config`` (:class:`GameConfig`), ``agent`` (the embedded receiver, built or
+    deep-copied), ``n_states``, ``n_actions`` and ``n_messages`` (``A`` by default)."""
+
+    receiver: Any = None  # DEFAULT_RECEIVER with DEFAULT_RECEIVER_KWARGS (envs.defaults)
+    receiver_kwargs: Mapping[str, Any] | None = None
+    episode_length: int = DEFAULT_EPISODE_LENGTH
+    n_messages: int | None = None
+    epoch: int = 1
+    obs_type: str = "state"
+
+    _obs_types: ClassVar[tuple[str, ...]] = ("state", "vector")
+
+    def __post_init__(self) -> None:
+        self._check(
+            DEFAULT_RECEIVER if self.receiver is None else self.receiver,
+            default_receiver_kwargs(self.receiver, self.receiver_kwargs),
+            "receiver",
+        )
+        self.n_messages = (
+            self.n_actions
+            if self.n_messages is None
+            else check_int(self.n_messages, "n_messages", minimum=1)
+        )
+        self.epoch = check_int(self.epoch, "epoch", minimum=1)
+        self.noise = check_positive(self.noise, "noise", allow_zero=True)
+        self.normalize = check_bool(self.normalize, "normalize")
+
+
+@dataclass(kw_only=True)
+class ReceiverViewOptions(_RoundEnvOptions):
+    """The options of the receiver's view, ``persuasion/RepeatedPersuasionReceiver-v0``;
+    ``n_messages`` is the embedded sender's (on a fixed game, or a probe game of the size)."""
+
+    sender: Any = "lp_optimal"
+    sender_kwargs: Mapping[str, Any] | None = None
+    obs_type: str = "message"
+
+    _obs_types: ClassVar[tuple[str, ...]] = ("message", "vector")
+
+    def __post_init__(self) -> None:
+        self._check(self.sender, self.sender_kwargs, "sender")
+        probe = self.config.fixed or PersuasionGame.random(*self.config.shape, seed=0)
+        self.n_messages = check_int(
+            self.agent.messages_for(probe), "the sender's n_messages", minimum=1
+        )
+        self.epoch = 1
+        self.noise = check_positive(self.noise, "noise", allow_zero=True)
+        self.normalize = check_bool(self.normalize, "normalize")
+
+
+def options_of(cls: type, env: str, game: Any, options: Mapping[str, Any]) -> Any:
+    """``cls(game, **options)``, an unknown option named as the environment's."""
+    known = [f.name for f in fields(cls) if not f.name.startswith("_")]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(
+            f"{env} got unexpected keyword argument(s) {unknown}; known: {', '.join(known)}"
+        )
+    return cls(game, **options)
+
+
+# ------------------------------------------------------------------------- the match
+
+
+def start_match(
+    outside: str,
+    game: PersuasionGame,
+    agent: Any,
+    rng: np.random.Generator,
+    *,
+    runs: int,
+    n_messages: int,
+    epoch: int,
+    noise: float,
+    normalize: bool,
+) -> Match:
+    """``runs`` fresh runs of ``game`` in which the ``outside`` side (``"sender"`` or
+    ``"receiver"``) is the RL agent's and ``agent`` plays the other side.
+
+    The agent is reset with a Generator spawned from ``rng``; the states and the payoff
+    noise are drawn from ``rng`` itself, a whole chunk at a time (the envs' stream).
     """
-
-    def __init__(
-        self, side: str, runs: int, *, epoch: int = 1, noise: float = 0.0, normalize: bool = True
-    ) -> None:
-        self.side = side
-        self.runs = runs
-        self.epoch = epoch
-        self.noise = noise
-        self.normalize = normalize
-        self.rows = np.arange(runs)
-
-    def reset(
-        self, game: PersuasionGame, agent: Any, n_messages: int, rng: np.random.Generator
-    ) -> None:
-        """Start ``B`` fresh runs of ``game``; the agent gets a Generator spawned from ``rng``."""
-        self.game, self.agent, self.rng = game, agent, rng
-        self.n_messages = n_messages
-        agent.reset(GameView.for_agent(game, agent, n_messages), runs=self.runs, rng=spawn_rng(rng))
-        n_states, n_actions = game.shape
-        self.n_states, self.n_actions = n_states, n_actions
-        self.tables = RoundTables(
-            [game], np.zeros(self.runs, dtype=np.int64), normalize=self.normalize
-        )
-        self.flat_u1, self.flat_u2 = self.tables.flat_u1, self.tables.flat_u2
-        self.scale1, self.scale2 = self.tables.scale1[0], self.tables.scale2[0]
-        # What the embedded agent observes (normalised payoffs), gathered like the payoffs.
-        self.flat_r1 = self.flat_u1 / self.scale1
-        self.flat_r2 = self.flat_u2 / self.scale2
-        self.lp_value = lp_value(game, n_messages)
-        self.shows_scheme = self.side == "sender" and bool(agent.needs_scheme)
-        self.shows_states = self.side == "sender" and bool(agent.observes_state)
-        # Empirical scheme of the outside sender / response of the outside receiver (counts).
-        shape = (
-            (self.runs, n_states, n_messages)
-            if self.side == "sender"
-            else (self.runs, n_messages, n_actions)
-        )
-        self.counts = np.zeros(shape)
-        self.t = 0
-        self._k = CHUNK
-        self.states = np.zeros(self.runs, dtype=np.int64)
-        self.messages = np.full(self.runs, -1, dtype=np.int64)
-        # The last completed round (-1: none yet this episode).
-        self.last_states = np.full(self.runs, -1, dtype=np.int64)
-        self.last_messages = np.full(self.runs, -1, dtype=np.int64)
-        self.last_actions = np.full(self.runs, -1, dtype=np.int64)
-        self.u1 = np.zeros(self.runs)
-        self.u2 = np.zeros(self.runs)
-
-    def begin(self) -> np.ndarray:
-        """Draw this round's states ``(B,)``; for an outside receiver also the embedded
-        sender's messages (returned then instead of the states)."""
-        if self._k == CHUNK:
-            self._states_chunk = self.tables.draw_states(self.rng, CHUNK)
-            if self.noise > 0:
-                self._noise_chunk = self.noise * self.rng.standard_normal((CHUNK, 2, self.runs))
-            self._k = 0
-        self.states = self._states_chunk[self._k]
-        if self.side == "receiver":
-            messages = self.agent.act(self.states)
-            if self.t == 0:
-                _check_outputs(messages, self.runs, self.n_messages, "messages", self.agent)
-            self.messages = messages
-            return messages
-        return self.states
-
-    def play(self, choices: np.ndarray) -> np.ndarray:
-        """The outside side's messages (or actions) ``(B,)``; returns its rewards ``(B,)``
-        (payoffs in the game's units, plus noise)."""
-        states, rows, agent = self.states, self.rows, self.agent
-        if self.side == "sender":
-            messages = choices
-            if self.shows_scheme:
-                self.counts[rows, states, messages] += 1.0
-                if self.t % self.epoch == 0:
-                    agent.observe_scheme(self.empirical_scheme())
-            actions = agent.act(messages)
-            if self.t == 0:
-                _check_outputs(actions, self.runs, self.n_actions, "actions", agent)
-        else:
-            messages, actions = self.messages, choices
-            self.counts[rows, messages, actions] += 1.0
-        cell = self.tables.cells(states, actions)
-        u1 = self.flat_u1[cell]
-        u2 = self.flat_u2[cell]
-        noisy = self.noise > 0
-        if noisy:
-            z = self._noise_chunk[self._k]
-        if self.side == "sender":
-            r2 = self.flat_r2[cell]
-            if noisy:
-                r2 += z[1]
-            agent.update(messages, actions, r2)
-            if self.shows_states:
-                agent.observe_states(messages, states)
-            reward = u1 + z[0] * self.scale1 if noisy else u1
-        else:
-            r1 = self.flat_r1[cell]
-            if noisy:
-                r1 += z[0]
-            agent.update(states, messages, actions, r1)
-            reward = u2 + z[1] * self.scale2 if noisy else u2
-        self.last_states, self.last_messages, self.last_actions = states, messages, actions
-        self.u1, self.u2 = u1, u2
-        self._k += 1
-        self.t += 1
-        return reward
-
-    # ------------------------------------------------------------- views for rendering
-    def empirical_scheme(self) -> np.ndarray:
-        """The outside sender's empirical scheme ``(B, S, M)`` so far (uniform rows for states
-        not seen yet). Outside receiver: the embedded sender's current policy."""
-        if self.side == "receiver":
-            return np.asarray(self.agent.policy(), dtype=np.float64)
-        return row_frequencies(self.counts)
-
-    def response(self) -> np.ndarray:
-        """The receiver's response table ``(B, M, A)``: the embedded receiver's greedy policy,
-        or the outside receiver's empirical action frequencies per message."""
-        if self.side == "sender":
-            return np.asarray(self.agent.policy(), dtype=np.float64)
-        return row_frequencies(self.counts)
-
-
-def row_frequencies(counts: np.ndarray) -> np.ndarray:
-    """Rows of ``counts`` as frequencies; a row never counted is uniform."""
-    totals = counts.sum(axis=-1, keepdims=True)
-    uniform = np.full_like(counts, 1.0 / counts.shape[-1])
-    return np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), uniform)
+    agent.reset(GameView.for_agent(game, agent, n_messages), runs=runs, rng=spawn_rng(rng))
+    tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
+    sender, receiver = (None, agent) if outside == "sender" else (agent, None)
+    return Match(
+        tables,
+        sender,
+        receiver,
+        n_messages=n_messages,
+        states=ChunkedStates(tables, rng, noise=noise),
+        epoch=epoch,
+        check="first",
+    )

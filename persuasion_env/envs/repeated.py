@@ -7,53 +7,47 @@ Two single-agent views of the same game, registered as
 * ``persuasion/RepeatedPersuasionReceiver-v0``: :class:`RepeatedPersuasionReceiverEnv`, the
   learning agent is the **receiver** (it sees the message and acts), a sender agent inside.
 
-Both are thin shells around :class:`persuasion_env.envs.core.RoundCore`, the batched round of
-the game that the vector env shares (the single envs are ``B = 1``); the shared helpers
-(games, embedded agents, observations) live beside it in :mod:`persuasion_env.envs.core` and
-are re-exported here.
+Both are thin shells around :class:`persuasion_env.match.Match`, the batched round of the game
+that every path plays (the single envs are ``B = 1``, the vector env ``B = num_envs``); their
+options and the shared helpers (games, embedded agents, observations) live in
+:mod:`persuasion_env.envs.core`, and some are re-exported here.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from persuasion_env._validation import (
-    check_action,
-    check_bool,
-    check_choice,
-    check_int,
-    check_positive,
-)
+from persuasion_env._validation import check_action, check_int
 from persuasion_env.envs import _render
-from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
+from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import (
     GameConfig,
-    RoundCore,
+    ReceiverViewOptions,
+    SenderViewOptions,
     embedded_agent,
+    lp_value,
+    options_of,
     receiver_vector_observation,
     sender_vector_observation,
     spawn_rng,
+    start_match,
 )
 from persuasion_env.envs.defaults import (
     DEFAULT_BEST_FIXED_RUNS,
-    DEFAULT_EPISODE_LENGTH,
-    DEFAULT_RECEIVER,
-    default_receiver_kwargs,
     episode_best_fixed_value,
 )
 from persuasion_env.game import PersuasionGame
+from persuasion_env.match import Match
 
 __all__ = [
     "RepeatedPersuasionEnv",
     "RepeatedPersuasionReceiverEnv",
-    "RoundCore",
     "GameConfig",
     "embedded_agent",
     "render_run",
@@ -67,58 +61,24 @@ __all__ = [
 
 
 class _RepeatedBase(gymnasium.Env):
-    """Shared machinery of the two single-agent views (one run of :class:`RoundCore`)."""
+    """Shared machinery of the two single-agent views (one run of a
+    :class:`~persuasion_env.match.Match`, the RL agent's side played from outside)."""
 
     metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
     _side = "sender"
-    _obs_types: tuple[str, ...] = ()
 
-    def __init__(
-        self,
-        *,
-        game: PersuasionGame | str | None,
-        size: Any,
-        agent: Any,
-        agent_kwargs: Mapping[str, Any] | None,
-        episode_length: int,
-        n_messages: int | None,
-        noise: float,
-        normalize: bool,
-        epoch: int,
-        obs_type: str,
-        render_mode: str | None,
-    ) -> None:
-        self.config = GameConfig(game, size, default="prosecutor")
-        self.episode_length = check_int(episode_length, "episode_length", minimum=1)
-        self.obs_type = check_choice(obs_type, "obs_type", self._obs_types)
-        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
-        embedded = "receiver" if self._side == "sender" else "sender"
-        self.agent = embedded_agent(agent, embedded, agent_kwargs)
-        self.n_states, self.n_actions = self.config.shape
-        if self._side == "sender":
-            self.n_messages = (
-                self.n_actions
-                if n_messages is None
-                else check_int(n_messages, "n_messages", minimum=1)
-            )
-        else:
-            if n_messages is not None:
-                raise TypeError(
-                    "n_messages is chosen by the embedded sender in the receiver's view; "
-                    "configure the sender instead (e.g. sender_kwargs={'n_messages': 3})"
-                )
-            probe = self.config.fixed or PersuasionGame.random(*self.config.shape, seed=0)
-            self.n_messages = check_int(
-                self.agent.messages_for(probe), "the sender's n_messages", minimum=1
-            )
-        self.core = RoundCore(
-            self._side,
-            1,
-            epoch=check_int(epoch, "epoch", minimum=1),
-            noise=check_positive(noise, "noise", allow_zero=True),
-            normalize=check_bool(normalize, "normalize"),
-        )
+    def __init__(self, options: SenderViewOptions | ReceiverViewOptions) -> None:
+        self.options = options
+        self.config = options.config
+        self.episode_length = options.episode_length
+        self.obs_type = options.obs_type
+        self.render_mode = options.render_mode
+        self.agent = options.agent
+        self.n_states, self.n_actions = options.n_states, options.n_actions
+        self.n_messages = options.n_messages
+        self.core: Match | None = None
         self.game: PersuasionGame | None = None
+        self.lp_value = float("nan")
         self._needs_reset = True
         self._ended = False
         self._choice = np.zeros(1, dtype=np.int64)
@@ -130,11 +90,23 @@ class _RepeatedBase(gymnasium.Env):
         override = game_option(options)
         super().reset(seed=check_seed(seed))
         self.game = self.config.draw(spawn_rng(self.np_random), override)
-        self.core.reset(self.game, self.agent, self.n_messages, self.np_random)
+        options = self.options
+        self.core = start_match(
+            self._side,
+            self.game,
+            self.agent,
+            self.np_random,
+            runs=1,
+            n_messages=self.n_messages,
+            epoch=options.epoch,
+            noise=options.noise,
+            normalize=options.normalize,
+        )
+        self.lp_value = lp_value(self.game, self.n_messages)
         self._needs_reset = False
         self._ended = False
-        self._last = self.core.begin()
-        return self._observation(), {"lp_value": self.core.lp_value}
+        self.core.begin()
+        return self._observation(), {"lp_value": self.lp_value}
 
     def _check_step(self, action: Any, upper: int, what: str) -> int:
         """``action`` as an int in ``[0, upper)``; ``ResetNeeded`` outside an episode.
@@ -156,7 +128,7 @@ class _RepeatedBase(gymnasium.Env):
             self._needs_reset = True
             self._ended = True
         else:
-            self._last = self.core.begin()
+            self.core.begin()
         return truncated
 
     def _observation(self) -> Any:
@@ -175,6 +147,7 @@ class _RepeatedBase(gymnasium.Env):
             raise ResetNeeded(f"{type(self).__name__}: call reset() before render()")
         return render_run(
             self.core,
+            self.game,
             0,
             self.render_mode,
             title=type(self).__name__,
@@ -183,13 +156,15 @@ class _RepeatedBase(gymnasium.Env):
 
 
 def render_run(
-    core: RoundCore, index: int, mode: str, *, title: str, episode_length: int
+    core: Match, game: PersuasionGame, index: int, mode: str, *, title: str, episode_length: int
 ) -> str | np.ndarray:
     """Render run ``index`` of ``core`` as text (``"ansi"``) or an RGB array
     (``"rgb_array"``): the scheme, the posteriors and the receiver's response, with the last
-    round's (state, message) and (message, action) cells highlighted."""
-    scheme = core.empirical_scheme()[index]
-    response = core.response()[index]
+    round's (state, message) and (message, action) cells highlighted. The side played from
+    outside shows its empirical policy (frequencies of what it chose), the embedded agent its
+    current greedy policy."""
+    scheme = np.asarray(core.sender.policy(), dtype=np.float64)[index]
+    response = np.asarray(core.receiver.policy(), dtype=np.float64)[index]
     played = core.t > 0
     state, message, action = (
         int(core.last_states[index]),
@@ -201,7 +176,6 @@ def render_run(
         return _render.render_rgb(
             [scheme, response], highlights, progress=min(core.t / episode_length, 1.0)
         )
-    game = core.game
     header = f"{title}  game={game.name}  round {core.t}/{episode_length}"
     if played:
         header += (
@@ -211,7 +185,7 @@ def render_run(
         )
     titles = (
         ("empirical scheme pi(m|s) of the agent", "receiver's greedy response q(a|m)")
-        if core.side == "sender"
+        if core.sender_outside
         else ("sender's scheme pi(m|s)", "empirical response q(a|m) of the agent")
     )
     return _render.render_ansi(
@@ -339,37 +313,16 @@ class RepeatedPersuasionEnv(_RepeatedBase):
     """
 
     _side = "sender"
-    _obs_types = ("state", "vector")
 
     def __init__(
         self,
         game: PersuasionGame | str | None = None,
         *,
-        size: Any = None,
-        receiver: Any = None,
-        receiver_kwargs: Mapping[str, Any] | None = None,
-        episode_length: int = DEFAULT_EPISODE_LENGTH,
-        n_messages: int | None = None,
-        noise: float = 0.0,
-        normalize: bool = True,
-        epoch: int = 1,
-        obs_type: str = "state",
-        render_mode: str | None = None,
         best_fixed_runs: int | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(
-            game=game,
-            size=size,
-            agent=DEFAULT_RECEIVER if receiver is None else receiver,
-            agent_kwargs=default_receiver_kwargs(receiver, receiver_kwargs),
-            episode_length=episode_length,
-            n_messages=n_messages,
-            noise=noise,
-            normalize=normalize,
-            epoch=epoch,
-            obs_type=obs_type,
-            render_mode=render_mode,
-        )
+        super().__init__(options_of(SenderViewOptions, type(self).__name__, game, options))
+        obs_type = self.obs_type
         if best_fixed_runs is None:  # on for a fixed game, off when every reset draws one
             best_fixed_runs = 0 if self.config.fixed is None else DEFAULT_BEST_FIXED_RUNS
         self.best_fixed_runs = check_int(best_fixed_runs, "best_fixed_runs", minimum=0)
@@ -401,9 +354,9 @@ class RepeatedPersuasionEnv(_RepeatedBase):
                 rounds=self.episode_length,
                 runs=self.best_fixed_runs,
                 options=(
-                    ("normalize", self.core.normalize),
-                    ("noise", self.core.noise),
-                    ("epoch", self.core.epoch),
+                    ("normalize", self.options.normalize),
+                    ("noise", self.options.noise),
+                    ("epoch", self.options.epoch),
                 ),
             )
             if self.best_fixed_runs > 0 and self.n_messages == self.n_actions
@@ -419,14 +372,14 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         core = self.core
         state = core.states.item(0)  # .item(0): a Python scalar, cheaper than int(a[0])
         self._choice[0] = message
-        reward = core.play(self._choice).item(0)
+        reward = core.finish(self._choice).item(0)
         info = {
             "state": state,
             "message": message,
             "receiver_action": core.last_actions.item(0),
             "receiver_payoff": core.u2.item(0),
             "sender_utility": core.u1.item(0),
-            "lp_value": core.lp_value,
+            "lp_value": self.lp_value,
             **self._references,
         }
         truncated = self._finish()
@@ -521,34 +474,10 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     """
 
     _side = "receiver"
-    _obs_types = ("message", "vector")
 
-    def __init__(
-        self,
-        game: PersuasionGame | str | None = None,
-        *,
-        size: Any = None,
-        sender: Any = "lp_optimal",
-        sender_kwargs: Mapping[str, Any] | None = None,
-        episode_length: int = 100,
-        noise: float = 0.0,
-        normalize: bool = True,
-        obs_type: str = "message",
-        render_mode: str | None = None,
-    ) -> None:
-        super().__init__(
-            game=game,
-            size=size,
-            agent=sender,
-            agent_kwargs=sender_kwargs,
-            episode_length=episode_length,
-            n_messages=None,
-            noise=noise,
-            normalize=normalize,
-            epoch=1,
-            obs_type=obs_type,
-            render_mode=render_mode,
-        )
+    def __init__(self, game: PersuasionGame | str | None = None, **options: Any) -> None:
+        super().__init__(options_of(ReceiverViewOptions, type(self).__name__, game, options))
+        obs_type = self.obs_type
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_actions)
         if obs_type == "message":
@@ -578,14 +507,14 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
         core = self.core
         state, message = core.states.item(0), core.messages.item(0)
         self._choice[0] = act
-        reward = core.play(self._choice).item(0)
+        reward = core.finish(self._choice).item(0)
         info = {
             "state": state,
             "message": message,
             "action": act,
             "sender_utility": core.u1.item(0),
             "receiver_payoff": core.u2.item(0),
-            "lp_value": core.lp_value,
+            "lp_value": self.lp_value,
         }
         truncated = self._finish()
         return self._observation(), reward, False, truncated, info

@@ -4,9 +4,10 @@
 repeated game in one NumPy call per round: the receiver inside is a *single* batched agent
 whose tables carry a leading runs axis (:mod:`agents.base`), so a step costs about as much as
 one step of one copy, not ``B`` Python-level steps as with
-:class:`gymnasium.vector.SyncVectorEnv`. It is the same :class:`~persuasion_env.envs.repeated.
-RoundCore` as the single env (which is ``B = 1``), so with ``num_envs=1`` and the same seed
-the two produce identical episodes.
+:class:`gymnasium.vector.SyncVectorEnv`. It plays the same round
+(:class:`persuasion_env.match.Match`) with the same options
+(:class:`~persuasion_env.envs.core.SenderViewOptions`) as the single env (which is
+``B = 1``), so with ``num_envs=1`` and the same seed the two produce identical episodes.
 
 Reach it with ``gymnasium.make_vec("persuasion/RepeatedPersuasion-v0", num_envs=B,
 vectorization_mode="vector_entry_point", ...)`` or build it directly.
@@ -14,7 +15,6 @@ vectorization_mode="vector_entry_point", ...)`` or build it directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import gymnasium
@@ -23,28 +23,19 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from persuasion_env._validation import (
-    check_batch_size,
-    check_bool,
-    check_choice,
-    check_int,
-    check_positive,
-)
-from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
+from persuasion_env._validation import check_batch_size, check_int
+from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import (
-    GameConfig,
-    RoundCore,
-    embedded_agent,
+    SenderViewOptions,
+    lp_value,
+    options_of,
     sender_vector_observation,
     spawn_rng,
-)
-from persuasion_env.envs.defaults import (
-    DEFAULT_EPISODE_LENGTH,
-    DEFAULT_RECEIVER,
-    default_receiver_kwargs,
+    start_match,
 )
 from persuasion_env.envs.repeated import render_run
 from persuasion_env.game import PersuasionGame
+from persuasion_env.match import Match
 
 __all__ = ["RepeatedPersuasionVectorEnv"]
 
@@ -103,46 +94,21 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
     }
 
     def __init__(
-        self,
-        num_envs: int = 1,
-        game: PersuasionGame | str | None = None,
-        *,
-        size: Any = None,
-        receiver: Any = None,
-        receiver_kwargs: Mapping[str, Any] | None = None,
-        episode_length: int = DEFAULT_EPISODE_LENGTH,
-        n_messages: int | None = None,
-        noise: float = 0.0,
-        normalize: bool = True,
-        epoch: int = 1,
-        obs_type: str = "state",
-        render_mode: str | None = None,
+        self, num_envs: int = 1, game: PersuasionGame | str | None = None, **options: Any
     ) -> None:
         self.num_envs = check_int(num_envs, "num_envs", minimum=1)
-        self.config = GameConfig(game, size, default="prosecutor")
-        self.receiver = embedded_agent(
-            DEFAULT_RECEIVER if receiver is None else receiver,
-            "receiver",
-            default_receiver_kwargs(receiver, receiver_kwargs),
-        )
-        self.episode_length = check_int(episode_length, "episode_length", minimum=1)
-        check_choice(obs_type, "obs_type", ("state", "vector"))
-        check_render_mode(render_mode, self.metadata["render_modes"])
-        self.obs_type = obs_type
-        self.render_mode = render_mode
+        self.options = options_of(SenderViewOptions, type(self).__name__, game, options)
+        self.config = self.options.config
+        self.receiver = self.options.agent
+        self.episode_length = self.options.episode_length
+        self.obs_type = obs_type = self.options.obs_type
+        self.render_mode = self.options.render_mode
         n_states, n_actions = self.config.shape
         self.n_states, self.n_actions = n_states, n_actions
-        self.n_messages = (
-            n_actions if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
-        )
+        self.n_messages = self.options.n_messages
         check_batch_size(self.num_envs, n_states * max(n_actions, self.n_messages), "num_envs")
-        self.core = RoundCore(
-            "sender",
-            self.num_envs,
-            epoch=check_int(epoch, "epoch", minimum=1),
-            noise=check_positive(noise, "noise", allow_zero=True),
-            normalize=check_bool(normalize, "normalize"),
-        )
+        self.core: Match | None = None
+        self.lp_value = float("nan")
         self.single_action_space = spaces.Discrete(self.n_messages)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         if obs_type == "state":
@@ -169,11 +135,23 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         override = game_option(options)
         super().reset(seed=check_seed(seed))
         self._start(override)
-        return self._observations(), {"lp_value": np.full(self.num_envs, self.core.lp_value)}
+        return self._observations(), {"lp_value": np.full(self.num_envs, self.lp_value)}
 
     def _start(self, override: Any = None) -> None:
         self.game = self.config.draw(spawn_rng(self.np_random), override)
-        self.core.reset(self.game, self.receiver, self.n_messages, self.np_random)
+        options = self.options
+        self.core = start_match(
+            "sender",
+            self.game,
+            self.receiver,
+            self.np_random,
+            runs=self.num_envs,
+            n_messages=self.n_messages,
+            epoch=options.epoch,
+            noise=options.noise,
+            normalize=options.normalize,
+        )
+        self.lp_value = lp_value(self.game, self.n_messages)
         self.core.begin()
         self._needs_reset = False
         self._autoreset = False
@@ -186,19 +164,19 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         zeros = np.zeros(self.num_envs, dtype=bool)
         if self._autoreset:
             self._start()
-            infos = {"lp_value": np.full(self.num_envs, self.core.lp_value)}
+            infos = {"lp_value": np.full(self.num_envs, self.lp_value)}
             return self._observations(), np.zeros(self.num_envs), zeros, zeros.copy(), infos
         messages = self._check_actions(actions)
         core = self.core
         states = core.states
-        rewards = np.asarray(core.play(messages), dtype=np.float64)
+        rewards = np.asarray(core.finish(messages), dtype=np.float64)
         infos: dict[str, Any] = {
             "state": states,
             "message": messages,
             "receiver_action": core.last_actions,
             "receiver_payoff": core.u2,
             "sender_utility": core.u1,
-            "lp_value": np.full(self.num_envs, core.lp_value),
+            "lp_value": np.full(self.num_envs, self.lp_value),
         }
         for key in (*_INFO_KEYS, "lp_value"):
             infos["_" + key] = self._true
@@ -251,6 +229,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         return tuple(
             render_run(
                 self.core,
+                self.game,
                 b,
                 self.render_mode,
                 title=f"RepeatedPersuasionVectorEnv[{b}]",

@@ -59,6 +59,14 @@ mean utility (MODEL.md C3; the env itself also has them as attributes after ``re
   when ``n_messages`` is too small for that equilibrium;
 * ``babbling_value``: the no-information value (messages ignored), always an equilibrium.
 
+They keep them until the next round ends, so each agent reads the round it played at its
+next turn: the sender in ``last()`` before its next message, the receiver before its next
+action (a receiver that learns the state after acting, such as fictitious play, takes
+``state`` from there).
+
+The round itself is :class:`persuasion_env.match.Match` with both sides played from outside,
+the same round as the engine's and the Gymnasium envs'.
+
 ## Parallel API
 
 ``parallel_env()`` wraps the AEC env with PettingZoo's ``turn_based_aec_to_parallel``: each
@@ -89,7 +97,12 @@ par = repeated_persuasion_v0.parallel_env(size=(4, 4), max_cycles=50)
 
 ## Version History
 
-* v0: initial version.
+* v0: initial version. Since issue 14 the round is :class:`persuasion_env.match.Match`: the
+  states (and the payoff noise) come from the shared chunked stream (``ChunkedStates``: 256
+  rounds of states, then their noise, per call to ``np_random``) instead of one
+  ``np_random.choice`` per round, so seeded episodes differ from earlier ones; and the infos
+  of a round are no longer cleared by the sender's next move, so the receiver's ``last()``
+  shows its previous round (it was always ``{}``).
 """
 
 from __future__ import annotations
@@ -107,10 +120,12 @@ from pettingzoo.utils.env import ParallelEnv
 from persuasion_env._validation import check_action, check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
-from persuasion_env.envs.core import GameConfig, lp_value, row_frequencies, spawn_rng
+from persuasion_env.envs.core import GameConfig, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
+from persuasion_env.match import ChunkedStates, Match
 from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
 from persuasion_env.references import cheap_talk_values
+from persuasion_env.rounds import RoundTables
 
 __all__ = ["env", "parallel_env", "raw_env"]
 
@@ -169,6 +184,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         }
         self._np_random: np.random.Generator | None = None
         self.game: PersuasionGame | None = None
+        self.core: Match | None = None
 
     # ------------------------------------------------------------------ spaces
     def observation_space(self, agent: str) -> spaces.Space:
@@ -194,11 +210,10 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, self.n_messages)
         self.babbling_value, self.cheap_talk_value = cheap_talk_values(self.game, self.n_messages)
-        scale = [
-            float(np.abs(u).max()) or 1.0
-            for u in (self.game.sender_utility, self.game.receiver_utility)
-        ]
-        self._scales = scale
+        tables = RoundTables([self.game], np.zeros(1, dtype=np.int64), normalize=True)
+        states = ChunkedStates(tables, self.np_random, noise=self.noise)
+        # Both sides are played from outside: the match keeps their empirical policies.
+        self.core = Match(tables, None, None, n_messages=self.n_messages, states=states)
         self.agents = self.possible_agents[:]
         self._agent_selector = AgentSelector(self.agents)
         self.agent_selection = self._agent_selector.next()
@@ -207,15 +222,16 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         self.terminations = dict.fromkeys(self.agents, False)
         self.truncations = dict.fromkeys(self.agents, False)
         self.infos = {agent: {} for agent in self.agents}
+        self._round_info: dict[str, Any] = {}
         self.rounds = 0
-        self.state_index = self._draw_state()
+        self.core.begin()
         self.message = self.n_messages  # "no message yet"
         self.last: tuple[int, int, int] | None = None
-        self._scheme_counts = np.zeros((self.n_states, self.n_messages))
-        self._response_counts = np.zeros((self.n_messages, self.n_actions))
 
-    def _draw_state(self) -> int:
-        return int(self.np_random.choice(self.n_states, p=self.game.prior))
+    @property
+    def state_index(self) -> int:
+        """The state of the current round."""
+        return int(self.core.states[0])
 
     def observe(self, agent: str) -> np.ndarray:
         value = self.state_index if agent == SENDER else self.message
@@ -234,26 +250,23 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             return
         action = check_action(action, self._action_spaces[agent].n, label=f"{agent}'s action")
         self._cumulative_rewards[agent] = 0.0
+        core = self.core
         if agent == SENDER:
             self.message = action
-            self._scheme_counts[self.state_index, action] += 1.0
+            core.send(np.array([action]))
             self._clear_rewards()
-            self.infos = {a: {} for a in self.agents}
+            # The last round's infos stay (fresh copies) until this round ends: the receiver
+            # reads its previous round at its turn.
+            self.infos = {a: dict(self._round_info) for a in self.agents}
         else:
-            state, message = self.state_index, self.message
-            self._response_counts[message, action] += 1.0
-            game = self.game
-            u1 = float(game.sender_utility[state, action])
-            u2 = float(game.receiver_utility[state, action])
-            r1, r2 = u1, u2
-            if self.noise > 0:
-                z = self.np_random.standard_normal(2)
-                r1 += self.noise * self._scales[0] * z[0]
-                r2 += self.noise * self._scales[1] * z[1]
-            self.rewards[SENDER], self.rewards[RECEIVER] = r1, r2
+            core.respond(np.array([action]))
+            state, message = int(core.states[0]), self.message
+            u1, u2 = float(core.u1[0]), float(core.u2[0])
+            self.rewards[SENDER] = float(core.reward1[0])
+            self.rewards[RECEIVER] = float(core.reward2[0])
             self.last = (state, message, action)
             self.rounds += 1
-            info = {
+            self._round_info = {
                 "state": state,
                 "message": message,
                 "action": action,
@@ -263,10 +276,10 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
                 "cheap_talk_value": self.cheap_talk_value,
                 "babbling_value": self.babbling_value,
             }
-            self.infos = {a: dict(info) for a in self.agents}
+            self.infos = {a: dict(self._round_info) for a in self.agents}
             if self.rounds >= self.max_cycles:
                 self.truncations = dict.fromkeys(self.agents, True)
-            self.state_index = self._draw_state()
+            core.begin()
             self.message = self.n_messages
         self.agent_selection = self._agent_selector.next()
         self._accumulate_rewards()
@@ -281,8 +294,8 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             return None
         if self.game is None:
             raise RuntimeError("repeated_persuasion_v0: call reset() before render()")
-        scheme = row_frequencies(self._scheme_counts)
-        response = row_frequencies(self._response_counts)
+        scheme = self.core.sender.policy()[0]
+        response = self.core.receiver.policy()[0]
         if self.render_mode == "rgb_array":
             highlights = (
                 [(self.last[0], self.last[1]), (self.last[1], self.last[2])]

@@ -39,6 +39,7 @@ from persuasion_env._validation import (
     check_int,
     check_positive,
     check_probability_vector,
+    check_sorted,
     check_string,
     load_json_object,
     make_rng,
@@ -48,22 +49,6 @@ __all__ = ["OracleGame", "EXAMPLES", "AFFILIATION_RTOL"]
 
 #: Relative tolerance of the affiliation check (products are compared up to this factor).
 AFFILIATION_RTOL = 1e-9
-
-
-def _check_sorted(values: np.ndarray, name: str) -> None:
-    diffs = np.diff(values)
-    if np.any(diffs == 0):
-        k = int(np.nonzero(diffs == 0)[0][0])
-        raise ValueError(
-            f"{name} must be strictly increasing: duplicate value {values[k]!r} "
-            f"at positions {k} and {k + 1}"
-        )
-    if np.any(diffs < 0):
-        k = int(np.nonzero(diffs < 0)[0][0])
-        raise ValueError(
-            f"{name} must be sorted increasingly: {values[k]!r} at position {k} "
-            f"comes before {values[k + 1]!r}"
-        )
 
 
 def affiliation_violation(joint_prior: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -129,8 +114,8 @@ class OracleGame:
     ) -> None:
         states_a = as_float_array(states, "states", ndim=1)
         types_a = as_float_array(types, "types", ndim=1)
-        _check_sorted(states_a, "states")
-        _check_sorted(types_a, "types")
+        check_sorted(states_a, "states")
+        check_sorted(types_a, "types")
         W, T = states_a.size, types_a.size
         psi = as_float_array(joint_prior, "joint_prior", ndim=2)
         if psi.shape != (W, T):

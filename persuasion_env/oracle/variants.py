@@ -26,9 +26,9 @@ from persuasion_env._validation import (
     check_choice,
     check_instance,
     check_int,
+    check_sorted,
     make_rng,
 )
-from persuasion_env.oracle.game import _check_sorted
 
 __all__ = ["MultiActionOracleGame", "play_multiaction"]
 
@@ -75,7 +75,7 @@ class MultiActionOracleGame:
             st = as_float_array(states, "states", ndim=1)
             if st.size != W:
                 raise ValueError("states must have length W")
-            _check_sorted(st, "states")
+            check_sorted(st, "states")
         self.joint_prior = psi / psi.sum()
         self.receiver_utility = u
         self.sender_utility = v

@@ -20,6 +20,7 @@ from agents.reproduce.seed000.settings import (
     _config,
     _implicit_epoch,
 )
+from persuasion_env.game import stack_games
 
 
 def make_game(size: int, game: int, seed: int):
@@ -41,19 +42,11 @@ def _lp_values(games) -> np.ndarray:
     return np.array([solve_commitment(g).sender_value for g in games])
 
 
-def _stack(games) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (
-        np.stack([g.prior for g in games]),
-        np.stack([g.sender_utility for g in games]),
-        np.stack([g.receiver_utility for g in games]),
-    )
-
-
 def _true_values(games, schemes: np.ndarray) -> np.ndarray:
     """``U1`` of each game's scheme against the true best response (A1's tie rule)."""
     from persuasion_env import bayes
 
-    prior, u1, u2 = _stack(games)
+    prior, u1, u2 = stack_games(games)
     response = bayes.best_response_matrix(prior, schemes, u2, u1)
     return bayes.expected_utility(prior, schemes, response, u1)
 
@@ -89,7 +82,7 @@ def _run_explicit(games, ids, size, seed, quick, extras, n_messages=None) -> lis
     from agents.senders.tablenet import BestResponseOracle, run_algorithm1
 
     config = _config("explicit", size, quick)
-    prior, u1, _ = _stack(games)
+    prior, u1, _ = stack_games(games)
     start = time.perf_counter()
     result = run_algorithm1(
         BestResponseOracle(games),
@@ -227,7 +220,7 @@ def _learn_implicit(games, receiver, epoch: int, config, *, oracle_entropy, lear
     rounds; the action counts of each epoch's second half are what the sender reads."""
     from agents.senders.tablenet import LearningReceiverOracle, run_algorithm1
 
-    prior, u1, _ = _stack(games)
+    prior, u1, _ = stack_games(games)
     oracle = LearningReceiverOracle(
         games,
         receiver,
@@ -243,7 +236,7 @@ def _actual_values(games, schemes: np.ndarray, receiver, rounds: int, entropy) -
     from agents.senders.tablenet import learner_response
     from persuasion_env import bayes
 
-    prior, u1, _ = _stack(games)
+    prior, u1, _ = stack_games(games)
     response = learner_response(
         games, schemes, receiver, rounds=rounds, seed=np.random.default_rng(entropy)
     )

@@ -12,7 +12,7 @@ import torch
 
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet, _model_response
-from agents.senders.tablenet.optimisation import _finalise, fit_receiver_model, optimise_scheme
+from agents.senders.tablenet.optimisation import finalise, fit_receiver_model, optimise_scheme
 from agents.senders.tablenet.problems import (
     _init_logits,
     _messages_internal,
@@ -199,7 +199,7 @@ def algorithm1(
         round_rhat = np.zeros(g)
         round_schemes = np.zeros_like(final)
         for rank in range(min(config.candidates, restarts)):
-            candidate = _finalise(best.top(rank)[0], model, prior_np, n_messages, n_actions)
+            candidate = finalise(best.top(rank)[0], model, prior_np, n_messages, n_actions)
             schemes = np.where(stopped[:, None, None], final, candidate)
             schemes_t = torch.tensor(schemes, dtype=dtype)
             with torch.no_grad():

@@ -203,7 +203,7 @@ def merge_by_action(
     return merged
 
 
-def _finalise(
+def finalise(
     schemes: np.ndarray, model: nn.Module, prior: np.ndarray, n_messages: int, n_actions: int
 ) -> np.ndarray:
     """Merge over-parameterised schemes ``(G, S, M')`` into ``n_messages`` columns (by the

@@ -13,7 +13,6 @@ import numpy as np
 
 from agents._sampling import sample_rows
 from agents.base import GameView
-from agents.senders.tablenet.problems import _stack_games
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_int,
@@ -21,7 +20,9 @@ from persuasion_env._validation import (
     check_probability,
     make_rng,
 )
-from persuasion_env.game import PersuasionGame
+from persuasion_env.game import PersuasionGame, stack_games
+from persuasion_env.match import Match
+from persuasion_env.rounds import RoundTables
 
 
 class BestResponseOracle:
@@ -30,7 +31,7 @@ class BestResponseOracle:
     ``P(m) * q(a | m)`` with the exact response ``q``."""
 
     def __init__(self, games: Sequence[PersuasionGame]) -> None:
-        self.prior, self.u1, self.u2 = _stack_games(games)
+        self.prior, self.u1, self.u2 = stack_games(games)
 
     def response(self, schemes: np.ndarray) -> np.ndarray:
         """The exact response table ``(G, M, A)``."""
@@ -52,13 +53,49 @@ class QuantalOracle(BestResponseOracle):
         return bayes.quantal_response(self.prior, schemes, self.u2, self.lam)
 
 
+class _PriorStates:
+    """The oracle's states: one draw per round from each game's prior with the oracle's
+    generator (a :class:`~persuasion_env.match.StateStream` without noise)."""
+
+    def __init__(self, prior: np.ndarray, rng: np.random.Generator) -> None:
+        self.prior, self.rng = prior, rng
+
+    def next(self) -> tuple[np.ndarray, None]:
+        return sample_rows(self.prior, self.rng), None
+
+
+class _SchemeSampler:
+    """The sender of an epoch: each message drawn from the committed scheme of the run's game
+    with the oracle's generator; it learns nothing."""
+
+    side = "sender"
+    name = "scheme sampler"
+    level = "scheme"
+    policy_version = 0
+    recommends = False
+
+    def __init__(self, schemes: np.ndarray, rng: np.random.Generator) -> None:
+        self.schemes, self.rng = schemes, rng
+        self.rows = np.arange(schemes.shape[0])
+
+    def act(self, states: np.ndarray) -> np.ndarray:
+        return sample_rows(self.schemes[self.rows, states], self.rng)
+
+    def update(self, *args: Any) -> None:
+        pass
+
+    def policy(self) -> np.ndarray:
+        return self.schemes
+
+
 class LearningReceiverOracle:
     """Implicit commitment: a learning receiver (one batched receiver, one run per game) that
     never sees the scheme. Each call plays the schemes for an epoch of ``epoch_rounds``
-    rounds (states from the prior, messages from the scheme, the receiver acts and learns
-    from its payoff ``u2[s, a]`` divided by ``max |u2|`` when ``normalize``, and from the state
-    if it ``observes_state``) and returns the action counts per message over the last
-    ``observe_fraction`` of the epoch. The receiver keeps learning across calls.
+    rounds of :class:`persuasion_env.match.Match` (states from the prior, messages from the
+    scheme, the receiver acts and learns from its payoff ``u2[s, a]`` divided by ``max |u2|``
+    when ``normalize``, and from the state if it ``observes_state``) and returns the action
+    counts per message over the last ``observe_fraction`` of the epoch. The receiver keeps
+    learning across calls.
 
     Args:
         games: games of one size.
@@ -66,7 +103,8 @@ class LearningReceiverOracle:
             reset with ``runs = len(games)``, run ``g`` playing game ``g``.
         epoch_rounds: rounds per epoch.
         observe_fraction: final part of the epoch whose actions are counted.
-        seed: seed or Generator for states, messages and the receiver.
+        seed: seed or Generator for states, messages and the receiver (one generator for
+            all three).
     """
 
     def __init__(
@@ -80,7 +118,7 @@ class LearningReceiverOracle:
         seed: int | np.random.Generator | None = 0,
         normalize: bool = True,
     ) -> None:
-        self.prior, self.u1, self.u2 = _stack_games(games)
+        self.prior, self.u1, self.u2 = stack_games(games)
         self.epoch_rounds = check_int(epoch_rounds, "epoch_rounds", minimum=1)
         self.observe_fraction = check_probability(observe_fraction, "observe_fraction")
         if self.observe_fraction == 0:
@@ -88,8 +126,8 @@ class LearningReceiverOracle:
         g, n_states, n_actions = self.u1.shape
         self.n_messages = n_actions if n_messages is None else n_messages
         self.rng = make_rng(seed)
-        scale = np.abs(self.u2).max(axis=(1, 2), keepdims=True) if normalize else 1.0
-        self.rewards = self.u2 / np.where(scale > 0, scale, 1.0)
+        self.tables = RoundTables(games, np.arange(g), normalize=normalize)
+        self._states = _PriorStates(self.prior, self.rng)
         self.receiver = receiver
         view = GameView(
             n_states=n_states,
@@ -110,16 +148,21 @@ class LearningReceiverOracle:
         counts = np.zeros((g, n_messages, n_actions))
         start = rounds - max(1, int(round(self.observe_fraction * rounds)))
         rows = self.rows
-        shows_states = getattr(self.receiver, "observes_state", False)
-        for t in range(rounds):
-            states = sample_rows(self.prior, self.rng)
-            messages = sample_rows(schemes[rows, states], self.rng)
-            actions = self.receiver.act(messages)
-            self.receiver.update(messages, actions, self.rewards[rows, states, actions])
-            if shows_states:
-                self.receiver.observe_states(messages, states)
-            if t >= start:
-                counts[rows, messages, actions] += 1
+        match = Match(
+            self.tables,
+            _SchemeSampler(schemes, self.rng),
+            self.receiver,
+            n_messages=n_messages,
+            states=self._states,
+            show_schemes=False,  # implicit commitment: the receiver only sees messages
+            check="first",
+        )
+
+        def count(played: Match) -> None:
+            if played.t > start:  # the round just played is number t - 1 >= start
+                counts[rows, played.messages, played.actions] += 1
+
+        match.play(rounds, count)
         self.rounds_played += rounds
         return counts
 

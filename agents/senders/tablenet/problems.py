@@ -14,22 +14,6 @@ from persuasion_env._validation import (
     check_int,
     make_rng,
 )
-from persuasion_env.game import PersuasionGame
-
-
-def _stack_games(games: Sequence[PersuasionGame]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if not games:
-        raise ValueError("games must not be empty")
-    for game in games:
-        if not isinstance(game, PersuasionGame):
-            raise TypeError(f"games must be PersuasionGame objects, got {type(game).__name__}")
-    shapes = {g.shape for g in games}
-    if len(shapes) != 1:
-        raise ValueError(f"games must all have the same size (S, A), got {sorted(shapes)}")
-    prior = np.stack([g.prior for g in games])
-    u1 = np.stack([g.sender_utility for g in games])
-    u2 = np.stack([g.receiver_utility for g in games])
-    return prior, u1, u2
 
 
 def _init_logits(

@@ -10,19 +10,18 @@ import torch
 
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import QuantalModel, TableNet
-from agents.senders.tablenet.optimisation import _finalise, optimise_scheme
+from agents.senders.tablenet.optimisation import finalise, optimise_scheme
 from agents.senders.tablenet.problems import (
     _init_logits,
     _messages_internal,
     _restricted_factors,
     _rngs,
-    _stack_games,
 )
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_int,
 )
-from persuasion_env.game import PersuasionGame
+from persuasion_env.game import PersuasionGame, stack_games
 
 
 @dataclass
@@ -65,7 +64,7 @@ def learn_warmup(
         A :class:`WarmupResult`.
     """
     config = config or TableNetConfig()
-    prior_np, u1_np, u2_np = _stack_games(games)
+    prior_np, u1_np, u2_np = stack_games(games)
     g, n_states, n_actions = u1_np.shape
     n_messages = n_actions if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
     rngs = _rngs(seeds, g)
@@ -88,7 +87,7 @@ def learn_warmup(
         eval_every=config.eval_every,
         curve=curve,
     )
-    schemes = _finalise(best.top(0)[0], model, prior_np, n_messages, n_actions)
+    schemes = finalise(best.top(0)[0], model, prior_np, n_messages, n_actions)
     true = bayes.best_response_matrix(prior_np, schemes, u2_np, u1_np)
     true_values = bayes.expected_utility(prior_np, schemes, true, u1_np)
     predicted = bayes.expected_utility(

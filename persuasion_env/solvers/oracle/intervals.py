@@ -77,7 +77,7 @@ def _support_upper(psi_sub: np.ndarray) -> np.ndarray:
     return np.where(psi_sub > 0, _INF, 0.0)
 
 
-def _b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
+def b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray]:
     """Solve the B2 LP for the types whose columns are given (in increasing order).
 
     ``psi_sub``/``a_sub``: ``(W, n)`` prior and ``psi * u`` of the n types; ``weights``:
@@ -211,7 +211,7 @@ def interval_policy(og: OracleGame, lo: int, hi: int, *, weights: Any = None) ->
             raise ValueError("weights must have one entry in [0, 1] per type of the range")
     psi = og.joint_prior[:, lo : hi + 1]
     a = psi * og.receiver_utility[:, lo : hi + 1]
-    value, x = _b2_lp(psi, a, wts)
+    value, x = b2_lp(psi, a, wts)
     leaf = _leaf_from_x(lo, hi, value, x, float((psi * wts).sum()))
     if weights is None:
         og._cache[key] = leaf

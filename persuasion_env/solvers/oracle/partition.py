@@ -17,7 +17,7 @@ import numpy as np
 
 from persuasion_env._validation import check_instance, check_int
 from persuasion_env.oracle.game import OracleGame
-from persuasion_env.solvers.oracle.intervals import _b2_lp
+from persuasion_env.solvers.oracle.intervals import b2_lp
 
 __all__ = [
     "MAX_PARTITION_TYPES",
@@ -44,7 +44,7 @@ def subset_value(og: OracleGame, types: Iterable[int]) -> float:
     if idx.size == 0:
         return 0.0
     psi = og.joint_prior[:, idx]
-    value, _ = _b2_lp(psi, psi * og.receiver_utility[:, idx], np.ones(idx.size))
+    value, _ = b2_lp(psi, psi * og.receiver_utility[:, idx], np.ones(idx.size))
     return value
 
 
