@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env import bayes
+from persuasion_env import bayes, compiled
 from persuasion_env._validation import (
     check_batch_size,
     check_bool,
@@ -296,7 +296,29 @@ def simulate(
 
         bar = tqdm(total=rounds, unit="round", desc=f"{sender.name} vs {receiver.name}")
     start = time.perf_counter()
-    for chunk_start in range(0, rounds, CHUNK):
+    # ---- issue 15: the compiled path. When both agents offer compiled steps (the built-in
+    # tabular agents do), all rounds are played in compiled stretches that mirror the loop
+    # below draw for draw (same seed, same results); otherwise the ordinary Python loop.
+    steps = compiled.steps_for(sender, receiver)
+    if steps is not None:
+        compiled.play_match(
+            sender,
+            receiver,
+            steps,
+            tables=tables,
+            env_rng=env_rng,
+            rounds=rounds,
+            noise=noise,
+            epoch=epoch,
+            edges=edges,
+            totals=totals,
+            curve_points=curve_points,
+            tail_start=tail_start,
+            tail_base=tail_base,
+            bar=bar,
+        )
+    # ---- end of the compiled path
+    for chunk_start in range(0, rounds if steps is None else 0, CHUNK):
         chunk = min(CHUNK, rounds - chunk_start)
         states_chunk = tables.draw_states(env_rng, chunk)
         if noise > 0:
