@@ -48,7 +48,9 @@ class TabularLearner:
         raise NotImplementedError
 
     def choose(self, contexts: np.ndarray) -> np.ndarray:
-        return _kernels.choose(getattr(_kernels, self.choose_kernel), self.state, contexts, self.rng)
+        return _kernels.choose(
+            getattr(_kernels, self.choose_kernel), self.state, contexts, self.rng
+        )
 
     def learn(self, contexts: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
         kernel = getattr(_kernels, self.learn_kernel)
@@ -160,7 +162,11 @@ class UCBLearner(TabularLearner):
     sample means (UCB1).
     """
 
-    choose_kernel, learn_kernel, sender_update_kernel = "ucb_choose", "ucb_learn", "ucb_sender_update"
+    choose_kernel, learn_kernel, sender_update_kernel = (
+        "ucb_choose",
+        "ucb_learn",
+        "ucb_sender_update",
+    )
 
     def __init__(self, runs, contexts, arms, rng, *, c_explore, discount):
         super().__init__(runs, contexts, arms, rng)

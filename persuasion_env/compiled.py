@@ -278,9 +278,7 @@ def _loop_for(kernels: tuple[Any, ...]) -> Any:
     for param, (module, name, _) in zip(_KERNEL_PARAMS, sources, strict=True):
         lines.append(f"from {module} import {name} as {param}")
     body = [
-        line
-        for line in template.splitlines()
-        if line.strip().rstrip(",") not in _KERNEL_PARAMS
+        line for line in template.splitlines() if line.strip().rstrip(",") not in _KERNEL_PARAMS
     ]
     source = "\n".join(lines) + "\n\n\n@numba.njit(cache=True)\n" + "\n".join(body) + "\n"
     path = _cache_dir() / f"loop_{digest}.py"

@@ -71,7 +71,9 @@ class InfoQSender(Sender):
         self._rows = np.arange(runs)
         self.q = np.full((runs, n_states, n_messages), self.initial_q)
         self.expected = np.empty((runs, n_states), dtype=np.int64)  # e(s)
-        _kernels.argmax_rows(self.q.reshape(runs * n_states, n_messages), self.expected.ravel(), rng)
+        _kernels.argmax_rows(
+            self.q.reshape(runs * n_states, n_messages), self.expected.ravel(), rng
+        )
         # weight[b, s]: the state's weight in P(s | m): its visit count (Info-Q) or 1.
         self.weight = (
             np.zeros((runs, n_states)) if self.weight_by_frequency else np.ones((runs, n_states))
@@ -109,7 +111,9 @@ class InfoQSender(Sender):
         """Its kernels for the compiled round loop (``None`` without numba)."""
         if not _kernels.ready():
             return None
-        return CompiledStep(act=_kernels.info_q_act, update=_kernels.info_q_update, state=self._state)
+        return CompiledStep(
+            act=_kernels.info_q_act, update=_kernels.info_q_update, state=self._state
+        )
 
     def policy(self) -> np.ndarray:
         view = self._require_reset()
@@ -227,7 +231,9 @@ class ModelRSender(Sender):
         """Its kernels for the compiled round loop (``None`` without numba)."""
         if not _kernels.ready():
             return None
-        return CompiledStep(act=_kernels.modelr_act, update=_kernels.modelr_update, state=self._state)
+        return CompiledStep(
+            act=_kernels.modelr_act, update=_kernels.modelr_update, state=self._state
+        )
 
     def policy(self) -> np.ndarray:
         view = self._require_reset()
