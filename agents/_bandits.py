@@ -93,6 +93,8 @@ class QLearner(TabularLearner):
 
     @property
     def state(self) -> tuple:
+        # The options are read again, so that changing an attribute takes effect.
+        self._params[:] = (self.alpha, self.epsilon, self.epsilon_final, self.decay_rounds)
         return (self.q, self._params, self._t)
 
     def current_epsilon(self) -> float:
@@ -120,6 +122,7 @@ class ReinforceLearner(TabularLearner):
 
     @property
     def state(self) -> tuple:
+        self._params[:] = (self.alpha, self.alpha_critic)
         return (self.h, self.v, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
@@ -145,6 +148,7 @@ class Exp3Learner(TabularLearner):
 
     @property
     def state(self) -> tuple:
+        self._params[:] = (self.eta, self.gamma)
         return (self.log_weights, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
@@ -178,6 +182,7 @@ class UCBLearner(TabularLearner):
 
     @property
     def state(self) -> tuple:
+        self._params[:] = (self.c_explore, self.discount)
         return (self.counts, self.sums, self._index, self._params, self._t)
 
     def greedy(self) -> np.ndarray:

@@ -339,6 +339,16 @@ def scheme_sample_act(state, states, out, rng):
         out[b] = sample_index(schemes[b, states[b]], rng)
 
 
+def batch_statistics_update(state, messages, actions, rewards, rng):
+    """Count each (message, action) and sum its rewards over the current batch.
+    state = (cumulative (B, M, A), counts (B, M, A), reward_sums (B, M, A), in_batch (1,))"""
+    cumulative, counts, reward_sums, in_batch = state
+    for b in range(messages.shape[0]):
+        counts[b, messages[b], actions[b]] += 1.0
+        reward_sums[b, messages[b], actions[b]] += rewards[b]
+    in_batch[0] += 1
+
+
 def no_sender_update(state, states, messages, actions, rewards, rng):
     """A sender that learns nothing from the round."""
 
@@ -464,6 +474,7 @@ KERNELS = (
     "scheme_act",
     "scheme_sample_act",
     "no_sender_update",
+    "batch_statistics_update",
     "epoch_count_update",
     "info_q_act",
     "info_q_update",

@@ -52,6 +52,7 @@ PAIRS = [
     ("random", "fictitious_play", {}),
     ("info_q", "best_response", {}),  # per-round sender shown to an explicit receiver
     ("modelr", "quantal", {}),
+    ("info_q", "actor_critic", {"batch_size": 37}),  # learns in Python between batches
 ]
 
 
