@@ -64,12 +64,14 @@ import json, time
 t0 = time.perf_counter()
 from persuasion_env import PersuasionGame, simulate
 t1 = time.perf_counter()
+c1 = time.process_time()
 game = PersuasionGame.random(4, 4, seed=0)
 res = simulate(game, "info_q", "q_learning", rounds=100, runs=1, seed=0)
 t2 = time.perf_counter()
+c2 = time.process_time()
 res = simulate(game, "info_q", "q_learning", rounds=100, runs=1, seed=0)
 t3 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "first": t2 - t1, "second": t3 - t2}))
+print(json.dumps({"import": t1 - t0, "first": t2 - t1, "first_cpu": c2 - c1, "second": t3 - t2}))
 """
 
 
@@ -228,13 +230,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--tablenet", action="store_true", help="also time a TableNet match")
     parser.add_argument("--skip-compile", action="store_true", help="skip the first-call timing")
+    parser.add_argument("--only-compile", action="store_true", help="only the first-call timing")
     args = parser.parse_args()
 
     if not args.skip_compile:
         cold, cached = first_call_times()
-        print("First call in a fresh process (import, first simulate, second simulate), s")
+        print(
+            "First call in a fresh process, Info-Q vs Q-learning (s): import, first simulate "
+            "(wall, CPU), second simulate"
+        )
         for label, t in (("empty caches", cold), ("disk cache", cached)):
-            print(f"  {label:<14}{t['import']:>8.2f}{t['first']:>8.2f}{t['second']:>8.3f}")
+            print(
+                f"  {label:<14}{t['import']:>8.2f}{t['first']:>8.2f}{t['first_cpu']:>8.2f}"
+                f"{t['second']:>8.3f}"
+            )
+        if args.only_compile:
+            return
 
     game = PersuasionGame.random(4, 4, seed=0)
     warm(game, "info_q", "q_learning", 1)
