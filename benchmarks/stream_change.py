@@ -51,7 +51,7 @@ def dump(path: str, sizes: list[int], games: int, runs: int, rounds: int) -> Non
             out["table2"][f"{n}:{sender}"] = res.final_sender_utility.tolist()
             print(n, sender, float(res.final_sender_utility.mean()), flush=True)
     with open(path, "w") as handle:
-        json.dump(out, handle)
+        json.dump(out, handle, allow_nan=False)
 
 
 def _z(diff: float, se: float) -> str:

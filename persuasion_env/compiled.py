@@ -95,13 +95,32 @@ def steps_for(sender: Any, receiver: Any) -> tuple[CompiledStep, CompiledStep] |
     steps = []
     for agent in (sender, receiver):
         offer = getattr(agent, "compiled_step", None)
-        step = offer() if callable(offer) else None
+        step = offer() if callable(offer) and _kernels_are_its_rules(agent) else None
         if not isinstance(step, CompiledStep):
             return None
         steps.append(step)
     if receiver.observes_state and steps[1].observe is None:
         return None
     return steps[0], steps[1]
+
+
+#: The methods a compiled step stands in for.
+_RULES = ("act", "update", "observe_states")
+
+
+def _kernels_are_its_rules(agent: Any) -> bool:
+    """Whether the agent's rules are still those of the class that offers the kernels: a
+    subclass (or an instance) that overrides ``act`` / ``update`` / ``observe_states`` in
+    Python must be played by the ordinary loop, or its own code would be skipped."""
+    mro = type(agent).__mro__
+    owner = next(k for k in mro if "compiled_step" in vars(k))
+    for name in _RULES:
+        if name in vars(agent):
+            return False
+        defining = next((k for k in mro if name in vars(k)), None)
+        if defining is not None and defining is not owner and issubclass(defining, owner):
+            return False
+    return True
 
 
 # ======================================================================= the compiled loop

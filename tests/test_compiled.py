@@ -116,6 +116,28 @@ def test_the_compiled_path_is_taken_for_built_in_agents_only():
     np.testing.assert_allclose(res.final_sender_utility, (11 - 30 + 0) / 30 / 3)
 
 
+def test_a_subclass_that_overrides_a_rule_in_python_takes_the_ordinary_path():
+    from agents.senders.baselines import InfoQSender
+
+    class Counting(InfoQSender):
+        """Info-Q whose act is wrapped in Python (counts its calls)."""
+
+        calls = 0
+
+        def act(self, states):
+            Counting.calls += 1
+            return super().act(states)
+
+    sender = Counting()
+    res = simulate(PersuasionGame.example("climbing"), sender, "q_learning", rounds=50, seed=0)
+    assert Counting.calls == 50
+    with compiled.use_compiled(False):
+        plain = simulate(
+            PersuasionGame.example("climbing"), "info_q", "q_learning", rounds=50, seed=0
+        )
+    _assert_same(res, plain)  # same rules, same numbers
+
+
 def test_results_do_not_depend_on_the_stretches_played(monkeypatch):
     whole = _play("info_q", "q_learning", {}, True, noise=0.2, bins=50)
     monkeypatch.setattr(compiled, "MAX_STRETCH", 7)
