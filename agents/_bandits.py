@@ -9,25 +9,58 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents._sampling import linear_schedule, sample_rows, softmax
-from agents.base import rand_argmax, uniform_over_argmax
+from agents import _kernels
+from agents.base import uniform_over_argmax
 from persuasion_env._validation import check_int, check_positive, check_probability, check_real
 
 
 class TabularLearner:
     """Interface: ``choose(contexts) -> arms``, ``learn(contexts, arms, rewards)``,
-    ``greedy() -> (B, contexts, arms)`` distribution of the greedy choice."""
+    ``greedy() -> (B, contexts, arms)`` distribution of the greedy choice.
+
+    The rules themselves are the kernels of :mod:`agents._kernels` (``choose_kernel``,
+    ``learn_kernel``) over the arrays of ``state``: :meth:`choose` and :meth:`learn` call
+    them, and so does the compiled round loop.
+    """
+
+    choose_kernel: str
+    learn_kernel: str
+    sender_update_kernel: str
 
     def __init__(self, runs: int, contexts: int, arms: int, rng: np.random.Generator) -> None:
+        _kernels.ready()
         self.runs, self.contexts, self.arms, self.rng = runs, contexts, arms, rng
         self.rows = np.arange(runs)
-        self.t = 0
+        self._t = np.zeros(1, dtype=np.int64)
+
+    @property
+    def t(self) -> int:
+        """Rounds learned so far (Q-learning and UCB count them)."""
+        return int(self._t[0])
+
+    @t.setter
+    def t(self, value: int) -> None:
+        self._t[0] = value
+
+    @property
+    def state(self) -> tuple:
+        """The arrays the kernels change in place."""
+        raise NotImplementedError
 
     def choose(self, contexts: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        return _kernels.choose(
+            getattr(_kernels, self.choose_kernel), self.state, contexts, self.rng
+        )
 
     def learn(self, contexts: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
-        raise NotImplementedError
+        kernel = getattr(_kernels, self.learn_kernel)
+        kernel(
+            self.state,
+            _kernels.as_index(contexts),
+            _kernels.as_index(arms),
+            np.asarray(rewards, dtype=np.float64),
+            self.rng,
+        )
 
     def greedy(self) -> np.ndarray:
         raise NotImplementedError
@@ -36,6 +69,8 @@ class TabularLearner:
 class QLearner(TabularLearner):
     """``Q[c, k] += alpha (r - Q[c, k])``; epsilon-greedy with a linear epsilon schedule;
     greedy ties broken uniformly at random."""
+
+    choose_kernel, learn_kernel, sender_update_kernel = "q_choose", "q_learn", "q_sender_update"
 
     def __init__(
         self,
@@ -54,26 +89,16 @@ class QLearner(TabularLearner):
         self.alpha, self.epsilon, self.epsilon_final = alpha, epsilon, epsilon_final
         self.decay_rounds = epsilon_decay_rounds
         self.q = np.full((runs, contexts, arms), float(initial_q))
+        self._params = np.array([alpha, epsilon, epsilon_final, epsilon_decay_rounds], float)
+
+    @property
+    def state(self) -> tuple:
+        # The options are read again, so that changing an attribute takes effect.
+        self._params[:] = (self.alpha, self.epsilon, self.epsilon_final, self.decay_rounds)
+        return (self.q, self._params, self._t)
 
     def current_epsilon(self) -> float:
-        return linear_schedule(self.epsilon, self.epsilon_final, self.decay_rounds, self.t)
-
-    def choose(self, contexts: np.ndarray) -> np.ndarray:
-        arms = rand_argmax(self.q[self.rows, contexts], self.rng)
-        eps = self.current_epsilon()
-        if eps > 0:
-            explore = self.rng.random(self.runs) < eps
-            arms = np.where(explore, self.rng.integers(self.arms, size=self.runs), arms)
-        return arms
-
-    def learn(self, contexts, arms, rewards) -> None:
-        if self.runs == 1:  # scalar indexing: the single-env hot path
-            c, k = contexts[0], arms[0]
-            self.q[0, c, k] += self.alpha * (rewards[0] - self.q[0, c, k])
-        else:
-            q = self.q[self.rows, contexts, arms]
-            self.q[self.rows, contexts, arms] = q + self.alpha * (rewards - q)
-        self.t += 1
+        return _kernels.linear_schedule(self.epsilon, self.epsilon_final, self.decay_rounds, self.t)
 
     def greedy(self) -> np.ndarray:
         return uniform_over_argmax(self.q)
@@ -84,24 +109,21 @@ class ReinforceLearner(TabularLearner):
     ``delta = r - v[c]``, ``v[c] += alpha_critic delta``,
     ``h[c, .] += alpha delta (onehot(k) - softmax(h[c, .]))``."""
 
+    choose_kernel, learn_kernel = "reinforce_choose", "reinforce_learn"
+    sender_update_kernel = "reinforce_sender_update"
+
     def __init__(self, runs, contexts, arms, rng, *, alpha, alpha_critic):
         super().__init__(runs, contexts, arms, rng)
         self.alpha, self.alpha_critic = alpha, alpha_critic
         self.h = np.zeros((runs, contexts, arms))
         self.v = np.zeros((runs, contexts))
-        self._probs: np.ndarray | None = None
+        self._probs = np.zeros((runs, arms))  # the probabilities played, for the update
+        self._params = np.array([alpha, alpha_critic], dtype=float)
 
-    def choose(self, contexts: np.ndarray) -> np.ndarray:
-        self._probs = softmax(self.h[self.rows, contexts])
-        return sample_rows(self._probs, self.rng)
-
-    def learn(self, contexts, arms, rewards) -> None:
-        rows = self.rows
-        delta = rewards - self.v[rows, contexts]
-        self.v[rows, contexts] += self.alpha_critic * delta
-        grad = -self._probs
-        grad[rows, arms] += 1.0
-        self.h[rows, contexts] += self.alpha * delta[:, None] * grad
+    @property
+    def state(self) -> tuple:
+        self._params[:] = (self.alpha, self.alpha_critic)
+        return (self.h, self.v, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
         return uniform_over_argmax(self.h)
@@ -111,21 +133,23 @@ class Exp3Learner(TabularLearner):
     """EXP3: play ``(1 - gamma) softmax(logw[c]) + gamma / K``; rewards in [-1, 1] become gains
     ``(r + 1) / 2``; the chosen arm's log-weight grows by ``eta * gain / p(arm)``."""
 
+    choose_kernel, learn_kernel, sender_update_kernel = (
+        "exp3_choose",
+        "exp3_learn",
+        "exp3_sender_update",
+    )
+
     def __init__(self, runs, contexts, arms, rng, *, eta, gamma):
         super().__init__(runs, contexts, arms, rng)
         self.eta, self.gamma = eta, gamma
         self.log_weights = np.zeros((runs, contexts, arms))
-        self._probs: np.ndarray | None = None
+        self._probs = np.zeros((runs, arms))
+        self._params = np.array([eta, gamma], dtype=float)
 
-    def choose(self, contexts: np.ndarray) -> np.ndarray:
-        weights = softmax(self.log_weights[self.rows, contexts])
-        self._probs = (1 - self.gamma) * weights + self.gamma / self.arms
-        return sample_rows(self._probs, self.rng)
-
-    def learn(self, contexts, arms, rewards) -> None:
-        gains = np.clip((rewards + 1.0) / 2.0, 0.0, 1.0)
-        chosen = self._probs[self.rows, arms]
-        self.log_weights[self.rows, contexts, arms] += self.eta * gains / chosen
+    @property
+    def state(self) -> tuple:
+        self._params[:] = (self.eta, self.gamma)
+        return (self.log_weights, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
         return uniform_over_argmax(self.log_weights)
@@ -142,29 +166,24 @@ class UCBLearner(TabularLearner):
     sample means (UCB1).
     """
 
+    choose_kernel, learn_kernel, sender_update_kernel = (
+        "ucb_choose",
+        "ucb_learn",
+        "ucb_sender_update",
+    )
+
     def __init__(self, runs, contexts, arms, rng, *, c_explore, discount):
         super().__init__(runs, contexts, arms, rng)
         self.c_explore, self.discount = c_explore, discount
         self.counts = np.zeros((runs, contexts, arms))
         self.sums = np.zeros((runs, contexts, arms))
+        self._index = np.zeros(arms)  # scratch: the UCB index of one context
+        self._params = np.array([c_explore, discount], dtype=float)
 
-    def choose(self, contexts: np.ndarray) -> np.ndarray:
-        counts = self.counts[self.rows, contexts]  # (B, K)
-        total = counts.sum(axis=1, keepdims=True)
-        tried = counts > 0
-        safe = np.where(tried, counts, 1.0)
-        bonus = self.c_explore * np.sqrt(2.0 * np.log(np.maximum(total, 1.0)) / safe)
-        index = np.where(tried, self.sums[self.rows, contexts] / safe + bonus, np.inf)
-        return rand_argmax(index, self.rng)
-
-    def learn(self, contexts, arms, rewards) -> None:
-        rows = self.rows
-        if self.discount < 1.0:
-            self.counts[rows, contexts] *= self.discount
-            self.sums[rows, contexts] *= self.discount
-        self.counts[rows, contexts, arms] += 1.0
-        self.sums[rows, contexts, arms] += rewards
-        self.t += 1
+    @property
+    def state(self) -> tuple:
+        self._params[:] = (self.c_explore, self.discount)
+        return (self.counts, self.sums, self._index, self._params, self._t)
 
     def greedy(self) -> np.ndarray:
         # Untried arms have no estimate; the greedy choice is among the tried ones.

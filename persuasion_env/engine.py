@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from persuasion_env import bayes
+from persuasion_env import bayes, compiled
 from persuasion_env._validation import (
     check_batch_size,
     check_bool,
@@ -443,11 +443,35 @@ def _play(setup: _Setup) -> tuple[_Ledger, float]:
 
         bar = tqdm(total=rounds, unit="round", desc=f"{match.sender.name} vs {match.receiver.name}")
     start = time.perf_counter()
-    for chunk_start in range(0, rounds, CHUNK):
-        chunk = min(CHUNK, rounds - chunk_start)
-        match.play(chunk, ledger)
-        if bar is not None:
-            bar.update(chunk)
+    # The compiled path (issue 15): when both agents offer compiled steps (the built-in
+    # tabular agents do), every round is played in compiled stretches that mirror
+    # Match.play draw for draw (same seed, same results) and fill the same ledger; otherwise
+    # the round of persuasion_env.match, one Python call per round.
+    steps = None if match.reads_receiver else compiled.steps_for(match.sender, match.receiver)
+    if steps is not None:
+        compiled.play_match(
+            match.sender,
+            match.receiver,
+            steps,
+            tables=match.tables,
+            env_rng=match.stream.rng,
+            rounds=rounds,
+            noise=setup.options["noise"],
+            epoch=setup.options["epoch"],
+            edges=ledger.edges,
+            totals=ledger.totals,
+            curve_points=ledger.curve_points,
+            run_curve=ledger.run_curve,
+            tail_start=ledger.tail_start,
+            tail_base=ledger.tail_base,
+            bar=bar,
+        )
+    else:
+        for chunk_start in range(0, rounds, CHUNK):
+            chunk = min(CHUNK, rounds - chunk_start)
+            match.play(chunk, ledger)
+            if bar is not None:
+                bar.update(chunk)
     wall = time.perf_counter() - start
     if bar is not None:
         bar.close()

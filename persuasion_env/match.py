@@ -256,8 +256,8 @@ class Match:
         self._shows_scheme = bool(show_schemes) and bool(self.receiver.needs_scheme)
         self._per_round_sender = self.sender.level != "scheme"
         self._observes_state = bool(getattr(self.receiver, "observes_state", False))
-        # White-box senders only (issue 16): the receiver's policy and realised payoff.
-        self._reads_receiver = not self.sender_outside and reads_receiver(self.sender)
+        # White-box senders only (issue 16): shown the receiver's policy and realised payoff.
+        self.reads_receiver = not self.sender_outside and reads_receiver(self.sender)
         self._shown_version = -1
         self._flat_u1, self._flat_u2 = tables.flat_u1, tables.flat_u2
         self._flat_r1, self._flat_r2 = tables.flat_r1, tables.flat_r2
@@ -337,7 +337,7 @@ class Match:
             r2 = self._flat_r2[cells]  # u2 / scale2
             if noise is not None:
                 r2 += noise[1]
-        if self._reads_receiver:
+        if self.reads_receiver:
             # The receiver's policy when it acted and its observed payoff, before either side
             # learns from this round (an outside receiver: its empirical response so far and
             # its reward on the observed scale).

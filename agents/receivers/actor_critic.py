@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import _kernels
 from agents.base import BLACK_BOX, GameView, Receiver, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import check_choice, check_int, check_positive, check_probability
+from persuasion_env.compiled import CompiledStep
 
 __all__ = ["ActorCriticReceiver", "BatchedAdam"]
 
@@ -122,11 +124,17 @@ class ActorCriticReceiver(Receiver):
         self.actor_adam = BatchedAdam(shape, self.lr_actor)
         self.critic_adam = BatchedAdam(shape, self.lr_critic)
         # Per-batch sufficient statistics: visits and reward sums of each (m, a).
+        _kernels.ready()
         self.counts = np.zeros(shape)
         self.reward_sums = np.zeros(shape)
-        self.in_batch = 0
+        self._in_batch = np.zeros(1, dtype=np.int64)
         self.rows = np.arange(runs)
         self._refresh_policy()
+
+    @property
+    def in_batch(self) -> int:
+        """Rounds played in the current batch."""
+        return int(self._in_batch[0])
 
     def _initial_q(self, rng, runs: int, n_messages: int, n_actions: int) -> np.ndarray:
         """``Q`` of a fresh copy of Lin et al.'s critic net (hidden width 2), per run."""
@@ -146,17 +154,40 @@ class ActorCriticReceiver(Receiver):
         self._cumulative = np.cumsum(self.pi, axis=-1)
         self._cumulative[..., -1] = 1.0  # every draw lands on an action
 
+    def _state(self) -> tuple:
+        return (self._cumulative, self.counts, self.reward_sums, self._in_batch)
+
     def act(self, messages: np.ndarray) -> np.ndarray:
-        cumulative = self._cumulative[self.rows, messages]  # (B, A)
-        u = self.rng.random(self.runs)
-        return (cumulative < u[:, None]).sum(axis=1)
+        # One uniform per run against the cumulative policy (the scheme senders' draw).
+        return _kernels.choose(_kernels.scheme_act, self._state(), messages, self.rng)
 
     def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        self.counts[self.rows, messages, actions] += 1.0
-        self.reward_sums[self.rows, messages, actions] += rewards
-        self.in_batch += 1
+        _kernels.batch_statistics_update(
+            self._state(),
+            _kernels.as_index(messages),
+            _kernels.as_index(actions),
+            np.asarray(rewards, dtype=np.float64),
+            self.rng,
+        )
+        self.end_compiled_segment()
+
+    def end_compiled_segment(self) -> None:
+        """At the end of a batch, the Adam steps of actor and critic (NumPy)."""
         if self.in_batch == self.batch_size:
             self._learn()
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba): within a batch
+        it samples from its fixed policy and collects statistics; the batch's learning step
+        runs in :meth:`end_compiled_segment`."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.scheme_act,
+            update=_kernels.batch_statistics_update,
+            state=self._state(),
+            horizon=self.batch_size - self.in_batch,
+        )
 
     # Batched drivers (Lin et al.'s loop in agents.reproduce.signaling) play k rounds of a
     # batch at once; these give exactly what k calls of act / update give.
@@ -177,7 +208,7 @@ class ActorCriticReceiver(Receiver):
         rows = np.broadcast_to(self.rows[:, None], messages.shape)
         np.add.at(self.counts, (rows, messages, actions), 1.0)
         np.add.at(self.reward_sums, (rows, messages, actions), rewards)
-        self.in_batch += k
+        self._in_batch[0] += k
         if self.in_batch == self.batch_size:
             self._learn()
 
@@ -195,7 +226,7 @@ class ActorCriticReceiver(Receiver):
         self.q += self.critic_adam.step(np.clip(critic_grad, -clip, clip))
         counts.fill(0.0)
         sums.fill(0.0)
-        self.in_batch = 0
+        self._in_batch[0] = 0
         self._refresh_policy()
 
     def policy(self) -> np.ndarray:

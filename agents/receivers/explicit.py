@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents._sampling import sample_rows
+from agents import _kernels
 from agents.base import FULL_INFORMATION, WHITE_BOX, GameView, Receiver
 from agents.registry import register
 from persuasion_env import bayes
 from persuasion_env._validation import check_positive
+from persuasion_env.compiled import CompiledStep
 from persuasion_env.game import stack_games
 
 
@@ -23,6 +24,7 @@ class _SchemeReader(Receiver):
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        _kernels.ready()
         # Until a scheme is shown the receiver acts on its prior (an uninformative scheme).
         uninformative = np.ones((runs, view.n_states, view.n_messages)) / view.n_messages
         self.observe_scheme(uninformative)
@@ -35,6 +37,27 @@ class _SchemeReader(Receiver):
 
     def policy(self) -> np.ndarray:
         return self._table.copy()
+
+    def _act_state(self) -> tuple:
+        """The array its act kernel reads (a new one after each scheme)."""
+        raise NotImplementedError
+
+    _act_kernel = ""
+
+    def act(self, messages: np.ndarray) -> np.ndarray:
+        kernel = getattr(_kernels, self._act_kernel)
+        return _kernels.choose(kernel, self._act_state(), messages, self.rng)
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba): it reads its
+        response table; it learns nothing from payoffs."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=getattr(_kernels, self._act_kernel),
+            update=_kernels.no_update,
+            state=self._act_state(),
+        )
 
 
 @register
@@ -57,11 +80,13 @@ class BestResponseReceiver(_SchemeReader):
     def _response(self, schemes: np.ndarray) -> np.ndarray:
         view = self.view
         actions = bayes.best_response(view.priors, schemes, view.utilities, self._u1)
-        self._actions = actions  # (B, M)
+        self._actions = np.ascontiguousarray(actions, dtype=np.int64)  # (B, M)
         return bayes.one_hot(actions, view.n_actions)
 
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        return self._actions[np.arange(self.runs), messages]
+    _act_kernel = "table_act"
+
+    def _act_state(self) -> tuple:
+        return (self._actions,)
 
 
 @register
@@ -80,5 +105,7 @@ class QuantalReceiver(_SchemeReader):
         view = self.view
         return bayes.quantal_response(view.priors, schemes, view.utilities, self.lam)
 
-    def act(self, messages: np.ndarray) -> np.ndarray:
-        return sample_rows(self._table[np.arange(self.runs), messages], self.rng)
+    _act_kernel = "response_sample_act"
+
+    def _act_state(self) -> tuple:
+        return (self._table,)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents import _bandits
-from agents.base import BLACK_BOX, GameView, Receiver, rand_argmax, uniform_over_argmax
+from agents import _bandits, _kernels
+from agents.base import BLACK_BOX, GameView, Receiver, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import check_positive, check_probability
+from persuasion_env.compiled import CompiledStep
 
 
 class BanditReceiver(Receiver):
@@ -44,6 +45,17 @@ class BanditReceiver(Receiver):
 
     def policy(self) -> np.ndarray:
         return self.learner.greedy()
+
+    def compiled_step(self) -> CompiledStep | None:
+        """The learner's kernels for the compiled round loop (``None`` without numba)."""
+        learner = self.learner
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=getattr(_kernels, learner.choose_kernel),
+            update=getattr(_kernels, learner.learn_kernel),
+            state=learner.state,
+        )
 
 
 @register
@@ -171,26 +183,35 @@ class FictitiousPlayReceiver(Receiver):
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        _kernels.ready()
         priors = np.broadcast_to(view.priors, (runs, view.n_states))
-        self.utilities = np.broadcast_to(view.utilities, (runs, view.n_states, view.n_actions))
+        self.utilities = np.ascontiguousarray(view.utilities, dtype=np.float64)  # (1 or B, S, A)
         self.state_counts = np.repeat(self.prior_weight * priors[:, None, :], view.n_messages, 1)
-        self.rows = np.arange(runs)
-
-    def _values(self, counts: np.ndarray) -> np.ndarray:
-        """Expected ``u2`` of each action under the empirical posteriors of ``counts``
-        ``(B, K, S)``: ``(B, K, A)``."""
-        posteriors = counts / counts.sum(axis=-1, keepdims=True)
-        return posteriors @ self.utilities
+        self._state = (
+            self.state_counts,
+            self.utilities,
+            np.zeros(view.n_actions),  # scratch: one message's action values
+            np.array([self.discount], dtype=float),
+        )
 
     def act(self, messages: np.ndarray) -> np.ndarray:
-        counts = self.state_counts[self.rows, messages][:, None]  # (B, 1, S)
-        return rand_argmax(self._values(counts)[:, 0], self.rng)
+        return _kernels.choose(_kernels.fp_act, self._state, messages, self.rng)
 
     def observe_states(self, messages: np.ndarray, states: np.ndarray) -> None:
-        rows = self.rows
-        if self.discount < 1.0:
-            self.state_counts[rows, messages] *= self.discount
-        self.state_counts[rows, messages, states] += 1.0
+        _kernels.fp_observe(self._state, _kernels.as_index(messages), _kernels.as_index(states))
 
     def policy(self) -> np.ndarray:
-        return uniform_over_argmax(self._values(self.state_counts))
+        values = np.empty(self.state_counts.shape[:2] + (self.view.n_actions,))
+        _kernels.fp_all_values(self._state, values)
+        return uniform_over_argmax(values)
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba)."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.fp_act,
+            update=_kernels.no_update,
+            state=self._state,
+            observe=_kernels.fp_observe,
+        )

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.base import BLACK_BOX, GameView, Sender, rand_argmax, uniform_over_argmax
+from agents import _kernels
+from agents.base import BLACK_BOX, GameView, Sender, uniform_over_argmax
 from agents.registry import register
 from persuasion_env._validation import (
     check_bool,
@@ -31,6 +32,7 @@ from persuasion_env._validation import (
     check_probability,
     check_real,
 )
+from persuasion_env.compiled import CompiledStep
 
 
 def _optional_messages(n_messages: int | None) -> int | None:
@@ -64,10 +66,14 @@ class InfoQSender(Sender):
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        _kernels.ready()
         n_states, n_messages = view.n_states, view.n_messages
         self._rows = np.arange(runs)
         self.q = np.full((runs, n_states, n_messages), self.initial_q)
-        self.expected = rand_argmax(self.q, rng)  # e(s), (B, S)
+        self.expected = np.empty((runs, n_states), dtype=np.int64)  # e(s)
+        _kernels.argmax_rows(
+            self.q.reshape(runs * n_states, n_messages), self.expected.ravel(), rng
+        )
         # weight[b, s]: the state's weight in P(s | m): its visit count (Info-Q) or 1.
         self.weight = (
             np.zeros((runs, n_states)) if self.weight_by_frequency else np.ones((runs, n_states))
@@ -77,37 +83,37 @@ class InfoQSender(Sender):
         np.add.at(
             self.mass, (np.repeat(self._rows, n_states), self.expected.ravel()), self.weight.ravel()
         )
-
-    def _scores(self, states: np.ndarray) -> np.ndarray:
-        """``P(s_true | m)`` for every message, ``(B, M)``."""
-        rows = self._rows
-        own = self.expected[rows, states]
-        scores = (self.mass == 0).astype(np.float64)
-        scores[rows, own] = self.weight[rows, states] / self.mass[rows, own]
-        return scores
+        self._state = (
+            self.q,
+            self.expected,
+            self.weight,
+            self.mass,
+            np.zeros(n_messages),  # scratch: P(s | m) of one run
+            np.array([self.alpha, float(self.weight_by_frequency)]),
+        )
 
     def act(self, states: np.ndarray) -> np.ndarray:
-        if self.weight_by_frequency:  # the current state counts toward f before inference
-            rows = self._rows
-            self.weight[rows, states] += 1.0
-            self.mass[rows, self.expected[rows, states]] += 1.0
-        return rand_argmax(self._scores(states), self.rng)
+        return _kernels.choose(_kernels.info_q_act, self._state, states, self.rng)
 
     def update(
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
-        rows = self._rows
-        q = self.q[rows, states, messages]
-        self.q[rows, states, messages] = q + self.alpha * (rewards - q)
-        new = rand_argmax(self.q[rows, states], self.rng)
-        old = self.expected[rows, states]
-        moved = new != old
-        if moved.any():
-            r, s = rows[moved], states[moved]
-            w = self.weight[r, s]
-            self.mass[r, old[moved]] -= w
-            self.mass[r, new[moved]] += w
-            self.expected[r, s] = new[moved]
+        _kernels.info_q_update(
+            self._state,
+            _kernels.as_index(states),
+            _kernels.as_index(messages),
+            _kernels.as_index(actions),
+            np.asarray(rewards, dtype=np.float64),
+            self.rng,
+        )
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba)."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.info_q_act, update=_kernels.info_q_update, state=self._state
+        )
 
     def policy(self) -> np.ndarray:
         view = self._require_reset()
@@ -183,38 +189,51 @@ class ModelRSender(Sender):
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        _kernels.ready()
         self._rows = np.arange(runs)
         self.q = np.zeros((runs, view.n_states, view.n_actions))
         self.model = np.zeros((runs, view.n_messages, view.n_actions))
-        self.predicted = rng.integers(view.n_actions, size=(runs, view.n_messages))
-        self.t = 0
+        self.predicted = rng.integers(view.n_actions, size=(runs, view.n_messages)).astype(np.int64)
+        self._t = np.zeros(1, dtype=np.int64)
+        self._state = (
+            self.q,
+            self.model,
+            self.predicted,
+            np.zeros(view.n_messages),  # scratch: the value of each message
+            np.array([self.alpha, self.epsilon, self.epsilon_decay, self.model_alpha]),
+            self._t,
+        )
+
+    @property
+    def t(self) -> int:
+        """Rounds learned so far (the exploration rate decays with them)."""
+        return int(self._t[0])
 
     def current_epsilon(self) -> float:
         return max(0.0, self.epsilon - self.epsilon_decay * self.t)
 
     def act(self, states: np.ndarray) -> np.ndarray:
-        rows = self._rows
-        values = self.q[rows[:, None], states[:, None], self.predicted]  # (B, M)
-        messages = rand_argmax(values, self.rng)
-        eps = self.current_epsilon()
-        if eps > 0:
-            explore = self.rng.random(self.runs) < eps
-            random_messages = self.rng.integers(self.view.n_messages, size=self.runs)
-            messages = np.where(explore, random_messages, messages)
-        return messages
+        return _kernels.choose(_kernels.modelr_act, self._state, states, self.rng)
 
     def update(
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
-        rows = self._rows
-        q = self.q[rows, states, actions]
-        self.q[rows, states, actions] = q + self.alpha * (rewards - q)
-        seen = self.model[rows, messages]  # (B, A)
-        seen *= 1.0 - self.model_alpha
-        seen[rows, actions] += self.model_alpha
-        self.model[rows, messages] = seen
-        self.predicted[rows, messages] = rand_argmax(seen, self.rng)
-        self.t += 1
+        _kernels.modelr_update(
+            self._state,
+            _kernels.as_index(states),
+            _kernels.as_index(messages),
+            _kernels.as_index(actions),
+            np.asarray(rewards, dtype=np.float64),
+            self.rng,
+        )
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba)."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.modelr_act, update=_kernels.modelr_update, state=self._state
+        )
 
     def policy(self) -> np.ndarray:
         view = self._require_reset()

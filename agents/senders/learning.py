@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents import _bandits
+from agents import _bandits, _kernels
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from persuasion_env._validation import check_int
+from persuasion_env.compiled import CompiledStep
 
 
 class BanditSender(Sender):
@@ -46,6 +47,17 @@ class BanditSender(Sender):
 
     def policy(self) -> np.ndarray:
         return self.learner.greedy()
+
+    def compiled_step(self) -> CompiledStep | None:
+        """The learner's kernels for the compiled round loop (``None`` without numba)."""
+        learner = self.learner
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=getattr(_kernels, learner.choose_kernel),
+            update=getattr(_kernels, learner.sender_update_kernel),
+            state=learner.state,
+        )
 
 
 @register

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import _kernels
 from agents.base import BLACK_BOX, FULL_INFORMATION, GameView, Sender
 from agents.registry import register
 from persuasion_env._validation import check_int, check_positive, check_stochastic_rows
+from persuasion_env.compiled import CompiledStep
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import cached_solve_commitment
 
@@ -29,6 +31,7 @@ class SchemeSender(Sender):
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        _kernels.ready()
         self.commit(self._make_schemes(view))
 
     def commit(self, schemes: np.ndarray) -> None:
@@ -45,9 +48,16 @@ class SchemeSender(Sender):
         self.policy_version += 1
 
     def act(self, states: np.ndarray) -> np.ndarray:
-        cumulative = self._cumulative[self._rows, states]  # (B, M)
-        u = self.rng.random(self.runs)
-        return (cumulative < u[:, None]).sum(axis=1)
+        return _kernels.choose(_kernels.scheme_act, (self._cumulative,), states, self.rng)
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba): it draws each
+        message from its committed scheme and learns nothing."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.scheme_act, update=_kernels.no_sender_update, state=(self._cumulative,)
+        )
 
     def policy(self) -> np.ndarray:
         return self._schemes.copy()

@@ -195,16 +195,27 @@ class _FixedRng:
         return np.full(size, self.k)
 
 
-def test_q_learner_explores_iff_the_draw_is_below_epsilon():
-    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not explore
+def _next_uniforms(rng, n):
+    """The next ``n`` uniforms ``rng`` will give, read from a copy of its state."""
+    copy = np.random.Generator(type(rng.bit_generator)())
+    copy.bit_generator.state = rng.bit_generator.state
+    return copy.random(n)
+
+
+@pytest.mark.parametrize("explore", [False, True])
+def test_q_learner_explores_iff_the_draw_is_below_epsilon(explore):
+    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not
+    # explore, one just below it does; the random arm is floor(3 u') of the next draw u'.
+    rng = _rng(1)
+    u, u_next = _next_uniforms(rng, 2)
+    assert int(3 * u_next) == 2  # seed 1: exploring picks arm 2, not the greedy arm 0
+    eps = float(np.nextafter(u, 1.0)) if explore else float(u)
     q = _bandits.QLearner(
-        1, 1, 3, _FixedRng(0.25, 2), alpha=0.5, epsilon=0.25, epsilon_final=0.25,
-        epsilon_decay_rounds=0, initial_q=0.0,
+        1, 1, 3, rng, alpha=0.5, epsilon=eps, epsilon_final=eps, epsilon_decay_rounds=0,
+        initial_q=0.0,
     )  # fmt: skip
     q.q[0, 0] = [1.0, 0.0, 0.0]  # one greedy arm: no tie-break draw
-    assert q.choose(np.array([0])).tolist() == [0]
-    q.rng = _FixedRng(0.2499, 2)
-    assert q.choose(np.array([0])).tolist() == [2]
+    assert q.choose(np.array([0])).tolist() == [2 if explore else 0]
 
 
 def test_q_learner_with_epsilon_zero_draws_no_random_number():

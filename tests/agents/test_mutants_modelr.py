@@ -154,19 +154,6 @@ def test_info_q_policy_before_any_visit_is_uniform():
     np.testing.assert_allclose(sender.policy(), np.full((2, 2, 3), 1 / 3))
 
 
-class _FixedRng:
-    """A stand-in generator: every uniform draw is ``u``, every integer draw is ``k``."""
-
-    def __init__(self, u, k):
-        self.u, self.k = u, k
-
-    def random(self, size):
-        return np.full(size, self.u)
-
-    def integers(self, high, size):
-        return np.full(size, self.k)
-
-
 def _one_best_message(sender):
     # state 0: message 0 is predicted to get action 0 (pays 1), message 1 action 1 (pays 0)
     sender.q[0, 0] = [1.0, 0.0]
@@ -174,13 +161,16 @@ def _one_best_message(sender):
     return sender
 
 
-def test_modelr_explores_iff_the_draw_is_below_epsilon():
-    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not explore
-    sender = _one_best_message(_reset(make_sender("modelr", epsilon=0.25, epsilon_decay=0.0)))
-    sender.rng = _FixedRng(0.25, 1)
-    assert sender.act(np.array([0])).tolist() == [0]
-    sender.rng = _FixedRng(0.2499, 1)
-    assert sender.act(np.array([0])).tolist() == [1]
+@pytest.mark.parametrize("explore", [False, True])
+def test_modelr_explores_iff_the_draw_is_below_epsilon(explore):
+    # P(explore) = P(u < eps) = eps for u uniform on [0, 1): a draw equal to eps does not
+    # explore, one just below it does; the random message is floor(2 u') of the next draw.
+    u, u_next = np.random.default_rng(1).random(2)  # the draws the sender will make
+    assert int(2 * u_next) == 1  # seed 1: exploring picks message 1, not the best message 0
+    eps = float(np.nextafter(u, 1.0)) if explore else float(u)
+    sender = _one_best_message(_reset(make_sender("modelr", epsilon=eps, epsilon_decay=0.0)))
+    sender.rng = np.random.default_rng(1)
+    assert sender.act(np.array([0])).tolist() == [1 if explore else 0]
 
 
 def test_modelr_with_epsilon_zero_draws_no_random_number():

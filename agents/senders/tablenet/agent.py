@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from agents._sampling import sample_rows
+from agents import _kernels
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders.tablenet.algorithm import Algorithm1Result, algorithm1
@@ -17,6 +17,7 @@ from persuasion_env._validation import (
     check_int,
     check_probability,
 )
+from persuasion_env.compiled import CompiledStep
 
 
 @register
@@ -92,10 +93,13 @@ class TableNetSender(Sender):
             prior, u1, n_messages=view.n_messages, config=self.config, seeds=seeds
         )
         self.result = None
-        self.t = 0
-        self._observe_from = self.epoch_rounds - max(
+        _kernels.ready()
+        self._t = np.zeros(1, dtype=np.int64)  # rounds played in the current epoch
+        observe_from = self.epoch_rounds - max(
             1, int(round(self.observe_fraction * self.epoch_rounds))
         )
+        # [first observed round of an epoch, epoch length, 1 once Algorithm 1 has finished]
+        self._params = np.array([observe_from, self.epoch_rounds, 0.0])
         self._counts = np.zeros((runs, view.n_messages, view.n_actions))
         self._commit(next(self._algorithm))
 
@@ -105,31 +109,60 @@ class TableNetSender(Sender):
         self.policy_version += 1
 
     @property
+    def t(self) -> int:
+        """Rounds played in the current epoch."""
+        return int(self._t[0])
+
+    @property
     def done(self) -> bool:
         """Whether Algorithm 1 has finished (the committed scheme is final)."""
         return self.result is not None
 
+    def _state(self) -> tuple:
+        return (self._schemes, self._counts, self._params, self._t)
+
     def act(self, states: np.ndarray) -> np.ndarray:
         self._require_reset()
-        return sample_rows(self._schemes[self._rows, states], self.rng)
+        return _kernels.choose(_kernels.scheme_sample_act, self._state(), states, self.rng)
 
     def update(
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
-        if self.done:
-            return
-        if self.t >= self._observe_from:
-            np.add.at(self._counts, (self._rows, messages, actions), 1.0)
-        self.t += 1
-        if self.t < self.epoch_rounds:
+        _kernels.epoch_count_update(
+            self._state(),
+            _kernels.as_index(states),
+            _kernels.as_index(messages),
+            _kernels.as_index(actions),
+            np.asarray(rewards, dtype=np.float64),
+            self.rng,
+        )
+        self.end_compiled_segment()
+
+    def end_compiled_segment(self) -> None:
+        """At the end of an epoch, one step of Algorithm 1 (in Python, with torch) on the
+        action counts of the epoch: commit to the next scheme, or to the final one."""
+        if self.done or self.t < self.epoch_rounds:
             return
         counts, self._counts = self._counts, np.zeros_like(self._counts)
-        self.t = 0
+        self._t[0] = 0
         try:
             self._commit(self._algorithm.send(counts))
         except StopIteration as stop:
             self.result = stop.value
+            self._params[2] = 1.0
             self._commit(self.result.schemes)
+
+    def compiled_step(self) -> CompiledStep | None:
+        """Its kernels for the compiled round loop (``None`` without numba): between epochs
+        it plays its committed scheme and counts the receiver's actions."""
+        if not _kernels.ready():
+            return None
+        return CompiledStep(
+            act=_kernels.scheme_sample_act,
+            update=_kernels.epoch_count_update,
+            state=self._state(),
+            horizon=0 if self.done else self.epoch_rounds - self.t,
+        )
 
     def policy(self) -> np.ndarray:
         self._require_reset()
