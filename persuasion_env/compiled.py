@@ -113,7 +113,9 @@ def _kernels_are_its_rules(agent: Any) -> bool:
     subclass (or an instance) that overrides ``act`` / ``update`` / ``observe_states`` in
     Python must be played by the ordinary loop, or its own code would be skipped."""
     mro = type(agent).__mro__
-    owner = next(k for k in mro if "compiled_step" in vars(k))
+    owner = next((k for k in mro if "compiled_step" in vars(k)), None)
+    if owner is None:  # offered through __getattr__ (a wrapper): its own code must run
+        return False
     for name in _RULES:
         if name in vars(agent):
             return False
