@@ -33,6 +33,12 @@ ENV_SPECS: tuple[tuple[str, str, int | None], ...] = (
 #: Natively batched vector envs (used by ``gymnasium.make_vec`` unless another mode is asked).
 VECTOR_ENTRY_POINTS: dict[str, str] = {
     "persuasion/RepeatedPersuasion-v0": "persuasion_env.envs.vector:RepeatedPersuasionVectorEnv",
+    "persuasion/RepeatedPersuasionReceiver-v0": (
+        "persuasion_env.envs.vector_receiver:RepeatedPersuasionReceiverVectorEnv"
+    ),
+    "persuasion/SchemeCommitment-v0": (
+        "persuasion_env.envs.vector_scheme:SchemeCommitmentVectorEnv"
+    ),
 }
 
 

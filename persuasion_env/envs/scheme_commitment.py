@@ -144,8 +144,11 @@ class SchemeCommitmentEnv(gymnasium.Env):
 
     ``reset``: ``lp_value``. ``step``: ``scheme`` (S, M), ``response`` (M, A),
     ``receiver_utility`` (``U2``), ``best_response_utility`` (``U1`` of the scheme against
-    the exact best response, the honest evaluation), ``lp_value`` and ``ratio``
-    (``sender_utility / lp_value``), ``sender_utility`` (unscaled reward).
+    the exact best response, the honest evaluation), ``lp_value``, ``ratio``
+    (``best_response_utility / lp_value``: the evaluation against the exact best response,
+    against which the LP is the optimum, whatever receiver the agent trains against),
+    ``reward_ratio`` (``sender_utility / lp_value``, against the training receiver; the
+    reward with ``reward_scale="lp"``) and ``sender_utility`` (unscaled reward).
 
     ## Arguments
 
@@ -288,8 +291,11 @@ class SchemeCommitmentEnv(gymnasium.Env):
         )
         best_u1 = bayes.expected_utility(game.prior, scheme, best, game.sender_utility)
         sender_utility = float(u1)
-        ratio = sender_utility / self.lp_value if self.lp_value else float("nan")
-        reward = ratio if self.reward_scale == "lp" else sender_utility
+        # The LP is the optimum against the exact best response, so the honest ratio is taken
+        # there, whatever receiver the agent trains against; the reward's ratio is separate.
+        ratio = float(best_u1) / self.lp_value if self.lp_value else float("nan")
+        reward_ratio = sender_utility / self.lp_value if self.lp_value else float("nan")
+        reward = reward_ratio if self.reward_scale == "lp" else sender_utility
         info = {
             "scheme": scheme,
             "response": response,
@@ -298,6 +304,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
             "best_response_utility": float(best_u1),
             "lp_value": self.lp_value,
             "ratio": ratio,
+            "reward_ratio": reward_ratio,
         }
         self._last = info
         self.t += 1
@@ -361,8 +368,9 @@ class SchemeCommitmentEnv(gymnasium.Env):
         if self._last is not None:
             header += (
                 f"\nsender utility {self._last['sender_utility']:.4f} "
-                f"(ratio {self._last['ratio']:.3f}); against the exact best response "
-                f"{self._last['best_response_utility']:.4f}"
+                f"(to the LP {self._last['reward_ratio']:.3f}); against the exact best "
+                f"response {self._last['best_response_utility']:.4f} (ratio "
+                f"{self._last['ratio']:.3f})"
             )
         return _render.render_ansi(
             header,
