@@ -14,7 +14,7 @@ during ``model.learn`` (rollouts *and* gradient updates; torch on one thread), w
 machine does not distort the way it distorts wall-clock ``fps`` (also printed); and the
 result quality at equal steps: the trained policy, played deterministically in
 ``--eval-episodes`` fresh episodes (the same seeds for both), earns a mean reward per
-round; ``ratio`` is that over ``lp_value``.
+round; ``ratio`` is that over ``lp_value`` (and the same for the last 100 training episodes).
 
     nice -n 10 python benchmarks/bench_sb3.py                # ~2-3 min
     nice -n 10 python benchmarks/bench_sb3.py --quick        # ~20 s
@@ -88,7 +88,22 @@ def run(route: str, args: argparse.Namespace, seed: int) -> dict[str, float]:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     ratio = evaluate(model, env_kwargs, args.eval_episodes, seed=10_000 + seed)
     steps = model.num_timesteps
-    return {"fps": steps / cpu, "wall_fps": steps / seconds, "seconds": seconds, "ratio": ratio}
+    # Quality while training too: the last 100 episodes' mean reward per round (Monitor).
+    recent = np.mean([e["r"] / e["l"] for e in model.ep_info_buffer])
+    train_ratio = float(recent / env_kwargs_lp(env_kwargs))
+    return {
+        "fps": steps / cpu,
+        "wall_fps": steps / seconds,
+        "seconds": seconds,
+        "ratio": ratio,
+        "train_ratio": train_ratio,
+    }
+
+
+def env_kwargs_lp(env_kwargs: dict) -> float:
+    """The LP value of the (fixed) benchmark game."""
+    env = RepeatedPersuasionVectorEnv(1, **env_kwargs)
+    return float(env.reset(seed=0)[1]["lp_value"][0])
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
@@ -122,7 +137,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         fps = [r["fps"] for r in runs]
         wall = [r["wall_fps"] for r in runs]
         ratios = [r["ratio"] for r in runs]
+        train = [r["train_ratio"] for r in runs]
         results[route] = {
+            "train_ratio": float(np.mean(train)),
             "fps": float(np.mean(fps)),
             "wall_fps": float(np.mean(wall)),
             "ratio": float(np.mean(ratios)),
@@ -133,7 +150,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             f"{route:>17}: {np.mean(fps):7.0f} fps per CPU second (runs: "
             f"{', '.join(f'{f:.0f}' for f in fps)}; wall clock {np.mean(wall):.0f})"
             f"   ratio to lp_value {np.mean(ratios):.3f} "
-            f"(runs: {', '.join(f'{r:.3f}' for r in ratios)})"
+            f"(runs: {', '.join(f'{r:.3f}' for r in ratios)}); last 100 training episodes "
+            f"{np.mean(train):.3f}"
         )
     speedup = results["make_sb3_vec_env"]["fps"] / results["make_vec_env"]["fps"]
     results["speedup"] = {"fps": speedup}
