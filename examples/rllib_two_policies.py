@@ -93,7 +93,6 @@ def greedy_tables(algo: Any, n_states: int, n_messages: int) -> tuple[np.ndarray
     """The trained policies' greedy choices: message per state ``(S,)`` and action per
     message ``(M,)`` (the receiver's observation ``m`` one-hot over ``M + 1`` values)."""
     import torch
-
     from ray.rllib.core.columns import Columns
 
     def greedy(module_id: str, n_obs: int, width: int) -> np.ndarray:

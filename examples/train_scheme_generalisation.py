@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import VecMonitor
+from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecMonitor
 
 import persuasion_env  # noqa: F401  (registers the env ids)
 from agents.sb3_vec import SB3VecEnv
@@ -82,7 +82,9 @@ def evaluate(
     return out
 
 
-def model_schemes(model: PPO, logit_scale: float) -> Callable[[Sequence[PersuasionGame]], np.ndarray]:
+def model_schemes(
+    model: PPO, logit_scale: float
+) -> Callable[[Sequence[PersuasionGame]], np.ndarray]:
     """The deterministic policy's schemes for a list of games (one batched ``predict``)."""
 
     def schemes(games: Sequence[PersuasionGame]) -> np.ndarray:
@@ -91,6 +93,72 @@ def model_schemes(model: PPO, logit_scale: float) -> Callable[[Sequence[Persuasi
         return action_to_scheme(actions, "softmax", logit_scale)
 
     return schemes
+
+
+def obedience_reward(
+    priors: np.ndarray,
+    u1: np.ndarray,
+    u2: np.ndarray,
+    schemes: np.ndarray,
+    *,
+    margin: float,
+    penalty: float,
+) -> np.ndarray:
+    """The shaped reward of recommendation schemes ``(B, S, A)`` (message ``m`` recommends
+    action ``m``): the sender's utility if the receiver obeys, minus ``penalty`` times the
+    obedience violations (MODEL.md A2's constraints, each tightened by ``margin * P(m)``):
+
+    ``sum_{s,m} p[s] pi[s,m] u1[s,m] - penalty * sum_{m, a' != m} max(0, sum_s p[s] pi[s,m]
+    (u2[s,a'] - u2[s,m]) + margin * P(m))``.
+
+    It is the penalty form of the commitment LP (the device of Lin et al.'s signalling
+    gradient): concave in the scheme, with a gradient everywhere, and its maximiser with a
+    large ``penalty`` is a strictly obedient scheme, so the true best response follows it."""
+    joint = priors[:, :, None] * schemes  # (B, S, M)
+    value = np.einsum("bsm,bsm->b", joint, u1)
+    # gain[b, m, a'] = E[u2(s, a') - u2(s, m) ; message m]: what disobeying m for a' gains.
+    follow = np.einsum("bsm,bsm->bm", joint, u2)
+    deviate = np.einsum("bsm,bsa->bma", joint, u2)
+    slack = margin * joint.sum(axis=1)  # (B, M)
+    violation = np.maximum(deviate - follow[:, :, None] + slack[:, :, None], 0.0)
+    n_actions = u2.shape[-1]
+    violation[:, np.arange(n_actions), np.arange(n_actions)] = 0.0  # a' = m is no deviation
+    return value - penalty * violation.sum(axis=(1, 2))
+
+
+class ObedienceShaping(VecEnvWrapper):
+    """Replaces the env's reward by :func:`obedience_reward` of the scheme each copy
+    committed to (computed from the action, as the env maps it)."""
+
+    def __init__(self, venv: VecEnv, env: SchemeCommitmentVectorEnv, margin: float, penalty: float):
+        super().__init__(venv)
+        self.env, self.margin, self.penalty = env, margin, penalty
+        self._games: list[PersuasionGame] | None = None
+
+    def reset(self) -> np.ndarray:
+        return self.venv.reset()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        games = self.env.games  # the games of this step (an autoreset replaces the list)
+        if games is not self._games:
+            self._games = games
+            self._arrays = (
+                np.stack([g.prior for g in games]),
+                np.stack([g.sender_utility for g in games]),
+                np.stack([g.receiver_utility for g in games]),
+            )
+        low = float(self.env.single_action_space.low.flat[0])
+        self._schemes = action_to_scheme(
+            np.clip(actions, low, 1.0), "softmax", self.env.envs[0].logit_scale
+        )
+        self.venv.step_async(actions)
+
+    def step_wait(self):
+        obs, _, dones, infos = self.venv.step_wait()
+        rewards = obedience_reward(
+            *self._arrays, self._schemes, margin=self.margin, penalty=self.penalty
+        )
+        return obs, rewards.astype(np.float32), dones, infos
 
 
 class AnnealLambda(BaseCallback):
@@ -119,25 +187,39 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--size", type=int, default=4, help="S = A of the random games")
     parser.add_argument("--envs", type=int, default=256, help="batched env copies")
     parser.add_argument("--episode-length", type=int, default=32)
-    parser.add_argument("--lam-start", type=float, default=10.0)
-    parser.add_argument("--lam-end", type=float, default=300.0)
+    parser.add_argument(
+        "--signal",
+        default="obedience",
+        choices=["obedience", "quantal"],
+        help="the training reward: the obedience-penalty shaping, or a quantal receiver "
+        "with annealed lambda",
+    )
+    parser.add_argument("--margin", type=float, default=0.02, help="obedience margin")
+    parser.add_argument("--penalty", type=float, default=5.0, help="obedience penalty")
+    parser.add_argument("--lam-start", type=float, default=10.0, help="quantal signal")
+    parser.add_argument("--lam-end", type=float, default=300.0, help="quantal signal")
     parser.add_argument("--logit-scale", type=float, default=5.0)
     parser.add_argument("--eval-games", type=int, default=200, help="held-out games")
+    parser.add_argument("--lr", type=float, default=3e-4, help="PPO learning rate")
     parser.add_argument("--seed", type=int, default=0, help="PPO and training-game seed")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
+    quantal = args.signal == "quantal"
     env = SchemeCommitmentVectorEnv(
         args.envs,
         size=(args.size, args.size),
-        receiver="quantal",
-        receiver_kwargs={"lam": args.lam_start},
+        receiver="quantal" if quantal else "best_response",
+        receiver_kwargs={"lam": args.lam_start} if quantal else None,
         logit_scale=args.logit_scale,
         episode_length=args.episode_length,
         lp_reference=False,
     )
-    venv = VecMonitor(SB3VecEnv(env, info_keys=()))
+    venv: VecEnv = SB3VecEnv(env, info_keys=())
+    if not quantal:
+        venv = ObedienceShaping(venv, env, args.margin, args.penalty)
+    venv = VecMonitor(venv)
     venv.seed(args.seed)
     model = PPO(
         "MlpPolicy",
@@ -147,7 +229,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         n_epochs=5,
         gamma=0.0,
         gae_lambda=0.0,
-        learning_rate=3e-4,
+        learning_rate=args.lr,
         ent_coef=0.0,
         clip_range=0.2,
         policy_kwargs={"net_arch": [256, 256], "log_std_init": -1.0},
@@ -156,10 +238,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         verbose=0,
     )
     start = time.perf_counter()
-    model.learn(
-        total_timesteps=args.steps,
-        callback=AnnealLambda(env, args.lam_start, args.lam_end, args.steps),
-    )
+    anneal = AnnealLambda(env, args.lam_start, args.lam_end, args.steps) if quantal else None
+    model.learn(total_timesteps=args.steps, callback=anneal)
     seconds = time.perf_counter() - start
     # Held-out games: seeds far from the training stream (which is drawn from --seed).
     held_out = [
@@ -169,12 +249,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     result.update(steps=float(model.num_timesteps), seconds=seconds)
     print(
         f"PPO across random {args.size}x{args.size} games: {model.num_timesteps} steps in "
-        f"{seconds:.0f} s (quantal lam {args.lam_start:g} -> {args.lam_end:g})"
+        f"{seconds:.0f} s, signal: "
+        + (
+            f"quantal receiver, lam {args.lam_start:g} -> {args.lam_end:g}"
+            if quantal
+            else f"obedience penalty {args.penalty:g}, margin {args.margin:g}"
+        )
     )
     print(
         f"{args.eval_games} held-out games, value against the true best response / LP value "
         f"(mean over games): policy {result['policy']:.3f} (>= 0.9 on "
-        f"{100 * result['policy_share_at_0.9']:.0f}% of games, worst {result['policy_worst']:.3f}), "
+        f"{100 * result['policy_share_at_0.9']:.0f}% of games, worst "
+        f"{result['policy_worst']:.3f}), "
         f"no information {result['no_information']:.3f}, full disclosure "
         f"{result['full_disclosure']:.3f}, LP 1.000"
     )
