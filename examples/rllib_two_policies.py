@@ -10,8 +10,11 @@ Discrete observations are one-hot encoded by the ``FlattenObservations`` connect
 
 Neither side commits, so the reference is **cheap talk** (MODEL.md C3): the sender-best
 pure-response equilibrium value (``solve_cheap_talk``), between babbling (no information) and
-the commitment LP (A2). The default game, ``climbing`` (3 x 3), has informative cheap talk
-worth more than babbling (0.256 vs 0.122; the LP is also 0.256).
+the commitment LP (A2). The default game, ``lewis`` (Lewis's signalling game: 3 equally likely
+states, both sides paid 1 when the action matches the state), has cheap talk worth 1 (full
+disclosure) against 1/3 for babbling; ``--game climbing`` (an example game with a
+miscoordination penalty of -1) has 0.256 vs 0.122, and independent PPO learners tend to stay
+in its babbling equilibrium.
 
 Printed: each policy's mean return per round over the last training iteration, the sender's
 ratio to the cheap-talk value and to the LP, and the greedy policies after training (state ->
@@ -38,6 +41,12 @@ from persuasion_env.multiagent import repeated_persuasion_v0
 
 ENV_NAME = "persuasion_repeated_persuasion_v0"
 SENDER, RECEIVER = "sender", "receiver"
+
+
+def lewis_game(n: int = 3) -> PersuasionGame:
+    """Lewis's signalling game: ``n`` equally likely states, both paid 1 for ``a = s``."""
+    eye = np.eye(n)
+    return PersuasionGame(np.full(n, 1.0 / n), eye, eye.copy(), name=f"lewis-{n}")
 
 
 def make_env(config: dict[str, Any]) -> Any:
@@ -114,7 +123,7 @@ def greedy_value(game: PersuasionGame, messages: np.ndarray, actions: np.ndarray
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--game", default="climbing", help="example game name")
+    parser.add_argument("--game", default="lewis", help="'lewis' or an example game name")
     parser.add_argument("--max-cycles", type=int, default=50, help="rounds per episode")
     parser.add_argument("--iterations", type=int, default=30, help="PPO training iterations")
     parser.add_argument("--batch", type=int, default=2000, help="env steps per iteration")
@@ -126,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     import ray
     from ray.tune.registry import register_env
 
-    game = PersuasionGame.example(args.game)
+    game = lewis_game() if args.game == "lewis" else PersuasionGame.example(args.game)
     env_config = {"game": game, "max_cycles": args.max_cycles}
     cheap_talk = solve_cheap_talk(game)
     lp = solve_commitment(game).sender_value

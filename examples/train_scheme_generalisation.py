@@ -71,12 +71,16 @@ def evaluate(
     disclosure; plus the share of games where the policy reaches >= 0.9 of the LP."""
     schemes = policy_schemes(games)
     ratios: dict[str, list[float]] = {name: [] for name in BASELINES}
+    obeyed: list[float] = []
     for game, scheme in zip(games, schemes, strict=True):
         lp = solve_commitment(game).sender_value
         candidates = {"policy": scheme, **reference_schemes(game, scheme.shape[1])}
         for name in BASELINES:
             ratios[name].append(best_response_value(game, candidates[name]) / lp)
+        # Diagnostic: the policy's value if the receiver followed every recommendation.
+        obeyed.append(float(game.prior @ (scheme * game.sender_utility).sum(axis=1)) / lp)
     out = {name: float(np.mean(values)) for name, values in ratios.items()}
+    out["policy_if_obeyed"] = float(np.mean(obeyed))
     out["policy_share_at_0.9"] = float(np.mean(np.asarray(ratios["policy"]) >= 0.9))
     out["policy_worst"] = float(np.min(ratios["policy"]))
     return out
@@ -262,7 +266,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         f"{100 * result['policy_share_at_0.9']:.0f}% of games, worst "
         f"{result['policy_worst']:.3f}), "
         f"no information {result['no_information']:.3f}, full disclosure "
-        f"{result['full_disclosure']:.3f}, LP 1.000"
+        f"{result['full_disclosure']:.3f}, LP 1.000 (the policy's schemes if the receiver "
+        f"obeyed every recommendation: {result['policy_if_obeyed']:.3f})"
     )
     return result
 

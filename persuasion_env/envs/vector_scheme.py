@@ -28,7 +28,7 @@ from persuasion_env import bayes
 from persuasion_env._validation import check_int
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_seed
-from persuasion_env.envs.core import embedded_agent
+from persuasion_env.envs.core import embedded_agent, spawn_rng
 from persuasion_env.envs.scheme_commitment import SchemeCommitmentEnv, action_to_scheme
 from persuasion_env.protocols import GameView
 
@@ -151,7 +151,8 @@ class SchemeCommitmentVectorEnv(VectorEnv):
         self._obs = np.stack([env._obs for env in envs])
         if self.batched:
             view = GameView.for_agent(games, self.receiver, self.n_messages)
-            self.receiver.reset(view, runs=self.num_envs, rng=envs[0].np_random)
+            # Its own generator, so that the copies' streams stay those of the single envs.
+            self.receiver.reset(view, runs=self.num_envs, rng=spawn_rng(self.np_random))
         self.t = 0
         self._needs_reset = False
         self._autoreset = False
