@@ -204,7 +204,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--lam-end", type=float, default=300.0, help="quantal signal")
     parser.add_argument("--logit-scale", type=float, default=5.0)
     parser.add_argument("--eval-games", type=int, default=200, help="held-out games")
-    parser.add_argument("--lr", type=float, default=3e-4, help="PPO learning rate")
+    parser.add_argument("--lr", type=float, default=1e-3, help="PPO learning rate")
+    parser.add_argument("--epochs", type=int, default=5, help="PPO epochs per rollout")
+    parser.add_argument("--log-std", type=float, default=-1.0, help="initial log std")
     parser.add_argument("--seed", type=int, default=0, help="PPO and training-game seed")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     args = parser.parse_args(argv)
@@ -230,13 +232,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         venv,
         n_steps=8,
         batch_size=512,
-        n_epochs=5,
+        n_epochs=args.epochs,
         gamma=0.0,
         gae_lambda=0.0,
         learning_rate=args.lr,
         ent_coef=0.0,
         clip_range=0.2,
-        policy_kwargs={"net_arch": [256, 256], "log_std_init": -1.0},
+        policy_kwargs={"net_arch": [256, 256], "log_std_init": args.log_std},
         seed=args.seed,
         device="cpu",
         verbose=0,
