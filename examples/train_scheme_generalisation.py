@@ -19,8 +19,17 @@ policy's scheme is played against the **true best response** (MODEL.md A1), next
 information, full disclosure, and the LP optimum (A2); every figure is the mean over games of
 the value divided by that game's LP value.
 
-    nice -n 10 python examples/train_scheme_generalisation.py              # a few minutes
+    nice -n 10 python examples/train_scheme_generalisation.py              # 2-5 minutes
     nice -n 10 python examples/train_scheme_generalisation.py --steps 20000   # smoke run
+
+Measured (defaults: 300k steps, 141 s on a loaded 2-core machine; 200 held-out games): the
+policy reaches **0.842** of the LP against the true best response (>= 0.9 on 32% of the games,
+worst 0.438), against 0.741 for no information and 0.753 for full disclosure; its schemes
+would be worth 0.895 if the receiver obeyed every recommendation (the rest is lost where the
+best response deviates). This is short of 0.9. Other settings tried (same seed): the annealed
+quantal signal 0.808 (300k); obedience shaping with lr 3e-4, log std -1, 5 epochs 0.844
+(300k) and 0.848 (1M); lr 1e-3, 1M steps 0.857; margin 0.05 / penalty 10: 0.802-0.810;
+margin 0.03 / penalty 20 / log std -2.5, 600k: 0.749.
 """
 
 from __future__ import annotations
@@ -187,7 +196,7 @@ class AnnealLambda(BaseCallback):
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1_000_000, help="PPO env steps")
+    parser.add_argument("--steps", type=int, default=300_000, help="PPO env steps")
     parser.add_argument("--size", type=int, default=4, help="S = A of the random games")
     parser.add_argument("--envs", type=int, default=256, help="batched env copies")
     parser.add_argument("--episode-length", type=int, default=32)
@@ -205,8 +214,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--logit-scale", type=float, default=5.0)
     parser.add_argument("--eval-games", type=int, default=200, help="held-out games")
     parser.add_argument("--lr", type=float, default=1e-3, help="PPO learning rate")
-    parser.add_argument("--epochs", type=int, default=5, help="PPO epochs per rollout")
-    parser.add_argument("--log-std", type=float, default=-1.0, help="initial log std")
+    parser.add_argument("--epochs", type=int, default=10, help="PPO epochs per rollout")
+    parser.add_argument("--log-std", type=float, default=-2.0, help="initial log std")
     parser.add_argument("--seed", type=int, default=0, help="PPO and training-game seed")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     args = parser.parse_args(argv)

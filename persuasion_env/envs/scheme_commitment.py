@@ -8,7 +8,9 @@ scheme through the batched engine, :func:`persuasion_env.simulate`, and its gree
 the end is the response); the reward is the sender's expected utility ``U1(pi, q)``.
 
 The observation describes the game (prior and normalised utilities), so one policy can be
-trained across random games and generalise.
+trained across random games and asked for schemes on games it never saw
+(``examples/train_scheme_generalisation.py`` measures how well: 0.84 of the LP on held-out
+random 4 x 4 games, above no information and full disclosure, short of the LP).
 """
 
 from __future__ import annotations
