@@ -31,11 +31,11 @@ import gymnasium
 import numpy as np
 import torch
 from stable_baselines3 import PPO
-from stable_baselines3.common.env_util import make_vec_env
 
 import persuasion_env  # noqa: F401  (registers the env ids)
 from agents import make_sender
 from agents.sb3 import RatioToOptimumCallback
+from agents.sb3_vec import make_sb3_vec_env
 from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment
 from persuasion_env.envs.scheme_commitment import action_to_scheme
 
@@ -98,7 +98,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "logit_scale": args.logit_scale,
         "episode_length": 16,
     }
-    venv = make_vec_env(ENV_ID, n_envs=args.envs, seed=args.seed, env_kwargs=env_kwargs)
+    # The batched env (all copies answered in one NumPy call) as an SB3 VecEnv: a drop-in for
+    # make_vec_env(ENV_ID, n_envs=..., seed=..., env_kwargs=...); copy i is seeded seed + i as
+    # there, so the copies play exactly what make_vec_env's single envs would.
+    venv = make_sb3_vec_env(ENV_ID, n_envs=args.envs, seed=args.seed, env_kwargs=env_kwargs)
     model = PPO(
         "MlpPolicy",
         venv,

@@ -45,6 +45,12 @@ REWARD_THRESHOLDS: dict[str, float] = {
 #: Natively batched vector envs (used by ``gymnasium.make_vec`` unless another mode is asked).
 VECTOR_ENTRY_POINTS: dict[str, str] = {
     "persuasion/RepeatedPersuasion-v0": "persuasion_env.envs.vector:RepeatedPersuasionVectorEnv",
+    "persuasion/RepeatedPersuasionReceiver-v0": (
+        "persuasion_env.envs.vector_receiver:RepeatedPersuasionReceiverVectorEnv"
+    ),
+    "persuasion/SchemeCommitment-v0": (
+        "persuasion_env.envs.vector_scheme:SchemeCommitmentVectorEnv"
+    ),
 }
 
 

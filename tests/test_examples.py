@@ -1,4 +1,5 @@
-"""Every example runs (each in well under a minute by default)."""
+"""Every example runs (each in well under a minute by default, or with the short arguments
+below: the RL training examples take minutes at their defaults)."""
 
 import os
 import subprocess
@@ -10,19 +11,32 @@ import pytest
 ROOT = Path(__file__).parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
+#: Short runs of the examples whose defaults train for minutes.
+SHORT_ARGS = {
+    "train_scheme_generalisation.py": ["--steps", "4096", "--envs", "64", "--eval-games", "20"],
+    "rllib_two_policies.py": ["--iterations", "1", "--batch", "400"],
+}
+#: Starting Ray takes 10-60 s on a shared machine.
+SLOW = {"rllib_two_policies.py"}
+
 
 def test_there_are_examples():
     assert len(EXAMPLES) >= 3
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p for p in EXAMPLES],
+    ids=lambda p: p.name,
+)
 def test_example_runs(path, tmp_path):
-    # this checkout's packages first: an example run from another directory would otherwise
-    # import whatever copy is installed (e.g. another worktree's editable install)
-    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    # The checked-out packages first (not whichever copy is installed).
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     result = subprocess.run(
-        [sys.executable, str(path)],
+        [sys.executable, str(path), *SHORT_ARGS.get(path.name, [])],
         cwd=tmp_path,
         capture_output=True,
         text=True,

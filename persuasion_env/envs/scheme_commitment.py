@@ -8,11 +8,14 @@ scheme through the batched engine, :func:`persuasion_env.simulate`, and its gree
 the end is the response); the reward is the sender's expected utility ``U1(pi, q)``.
 
 The observation describes the game (prior and normalised utilities), so one policy can be
-trained across random games and generalise.
+trained across random games and asked for schemes on games it never saw
+(``examples/train_scheme_generalisation.py`` measures how well: 0.84 of the LP on held-out
+random 4 x 4 games, above no information and full disclosure, short of the LP).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,7 +98,8 @@ class SchemeCommitmentEnv(gymnasium.Env):
 
     The reward is the sender's expected utility ``U1(pi, q) = sum p[s] pi[s,m] q[m,a] u1[s,a]``.
     The optimum over schemes against a best-responding receiver is the commitment LP (A2),
-    reported in ``info["lp_value"]``.
+    reported in ``info["lp_value"]`` (NaN with ``lp_reference=False``, which skips the solve
+    at each reset: training across random games then resets ~10x faster).
 
     ## Action Space
 
@@ -144,8 +148,11 @@ class SchemeCommitmentEnv(gymnasium.Env):
 
     ``reset``: ``lp_value``. ``step``: ``scheme`` (S, M), ``response`` (M, A),
     ``receiver_utility`` (``U2``), ``best_response_utility`` (``U1`` of the scheme against
-    the exact best response, the honest evaluation), ``lp_value`` and ``ratio``
-    (``sender_utility / lp_value``), ``sender_utility`` (unscaled reward).
+    the exact best response, the honest evaluation), ``lp_value``, ``ratio``
+    (``best_response_utility / lp_value``: the evaluation against the exact best response,
+    against which the LP is the optimum, whatever receiver the agent trains against),
+    ``reward_ratio`` (``sender_utility / lp_value``, against the training receiver; the
+    reward with ``reward_scale="lp"``) and ``sender_utility`` (unscaled reward).
 
     ## Arguments
 
@@ -164,6 +171,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
     | `normalize`                | `True`            | learners observe payoffs / max abs u2     |
     | `observe_receiver_utility` | `True`            | include `u2` in the observation           |
     | `reward_scale`             | `"none"`          | `"none"` or `"lp"`                        |
+    | `lp_reference`             | `True`            | solve the LP at each reset (else NaN)     |
     | `render_mode`              | `None`            | `"ansi"` or `"rgb_array"`                 |
 
     ```python
@@ -196,6 +204,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
         normalize: bool = True,
         observe_receiver_utility: bool = True,
         reward_scale: str = "none",
+        lp_reference: bool = True,
         render_mode: str | None = None,
     ) -> None:
         self.config = GameConfig(game, size, default=(4, 4))
@@ -213,6 +222,9 @@ class SchemeCommitmentEnv(gymnasium.Env):
             observe_receiver_utility, "observe_receiver_utility"
         )
         self.reward_scale = reward_scale
+        self.lp_reference = check_bool(lp_reference, "lp_reference")
+        if reward_scale == "lp" and not self.lp_reference:
+            raise ValueError("reward_scale='lp' needs lp_reference=True (the LP optimum)")
         self.render_mode = render_mode
         n_states, n_actions = self.config.shape
         self.n_states, self.n_actions = n_states, n_actions
@@ -235,7 +247,8 @@ class SchemeCommitmentEnv(gymnasium.Env):
         override = game_option(options)
         super().reset(seed=check_seed(seed))
         self.game = self.config.draw(spawn_rng(self.np_random), override)
-        self.lp_value = lp_value(self.game, self.n_messages)
+        # Skipping the LP (lp_reference=False) makes resets of random games ~10x cheaper.
+        self.lp_value = lp_value(self.game, self.n_messages) if self.lp_reference else math.nan
         if self.receiver.needs_scheme:
             view = GameView.for_agent(self.game, self.receiver, self.n_messages)
             self.receiver.reset(view, runs=1, rng=spawn_rng(self.np_random))
@@ -288,8 +301,11 @@ class SchemeCommitmentEnv(gymnasium.Env):
         )
         best_u1 = bayes.expected_utility(game.prior, scheme, best, game.sender_utility)
         sender_utility = float(u1)
-        ratio = sender_utility / self.lp_value if self.lp_value else float("nan")
-        reward = ratio if self.reward_scale == "lp" else sender_utility
+        # The LP is the optimum against the exact best response, so the honest ratio is taken
+        # there, whatever receiver the agent trains against; the reward's ratio is separate.
+        ratio = float(best_u1) / self.lp_value if self.lp_value else math.nan
+        reward_ratio = sender_utility / self.lp_value if self.lp_value else math.nan
+        reward = reward_ratio if self.reward_scale == "lp" else sender_utility
         info = {
             "scheme": scheme,
             "response": response,
@@ -298,6 +314,7 @@ class SchemeCommitmentEnv(gymnasium.Env):
             "best_response_utility": float(best_u1),
             "lp_value": self.lp_value,
             "ratio": ratio,
+            "reward_ratio": reward_ratio,
         }
         self._last = info
         self.t += 1
@@ -361,8 +378,9 @@ class SchemeCommitmentEnv(gymnasium.Env):
         if self._last is not None:
             header += (
                 f"\nsender utility {self._last['sender_utility']:.4f} "
-                f"(ratio {self._last['ratio']:.3f}); against the exact best response "
-                f"{self._last['best_response_utility']:.4f}"
+                f"(to the LP {self._last['reward_ratio']:.3f}); against the exact best "
+                f"response {self._last['best_response_utility']:.4f} (ratio "
+                f"{self._last['ratio']:.3f})"
             )
         return _render.render_ansi(
             header,

@@ -1,0 +1,287 @@
+"""One PPO policy, trained across random 4x4 games, commits to schemes for games it never saw.
+
+``persuasion/SchemeCommitment-v0`` without a fixed game draws a fresh random game (prior
+uniform, ``u1, u2 ~ U[0, 1]``) at every reset and shows it in the observation
+(``[prior, u1 / max u1, u2 / max u2]``); the action is a whole scheme. The recipe:
+
+* **a reward with a gradient**: against the exact best response the sender's utility is a
+  step function of the scheme (the optimum sits where the receiver is indifferent), so PPO
+  trains against a **quantal** receiver whose ``lam`` is **annealed** geometrically from
+  ``--lam-start`` (smooth: every scheme change moves the reward) to ``--lam-end`` (close to
+  the best response, so the learned schemes keep a small safety margin inside the obedience
+  region and survive the exact best response);
+* ``gamma = 0`` (each commitment is a contextual bandit), many batched copies of the env
+  (:func:`agents.sb3_vec.SB3VecEnv` over ``SchemeCommitmentVectorEnv``, one game per copy)
+  and ``lp_reference=False`` (no LP solve at each reset: training never reads the optimum).
+
+Evaluation, on ``--eval-games`` held-out games (another seed range): the deterministic
+policy's scheme is played against the **true best response** (MODEL.md A1), next to no
+information, full disclosure, and the LP optimum (A2); every figure is the mean over games of
+the value divided by that game's LP value.
+
+    nice -n 10 python examples/train_scheme_generalisation.py              # 2-5 minutes
+    nice -n 10 python examples/train_scheme_generalisation.py --steps 20000   # smoke run
+
+Measured (defaults: 300k steps, 141 s on a loaded 2-core machine; 200 held-out games): the
+policy reaches **0.842** of the LP against the true best response (>= 0.9 on 32% of the games,
+worst 0.438), against 0.741 for no information and 0.753 for full disclosure; its schemes
+would be worth 0.895 if the receiver obeyed every recommendation (the rest is lost where the
+best response deviates). This is short of 0.9. Other settings tried (same seed): the annealed
+quantal signal 0.808 (300k); obedience shaping with lr 3e-4, log std -1, 5 epochs 0.844
+(300k) and 0.848 (1M); lr 1e-3, 1M steps 0.857; margin 0.05 / penalty 10: 0.802-0.810;
+margin 0.03 / penalty 20 / log std -2.5, 600k: 0.749.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecMonitor
+
+import persuasion_env  # noqa: F401  (registers the env ids)
+from agents.sb3_vec import SB3VecEnv
+from persuasion_env import PersuasionGame, bayes, solve_commitment
+from persuasion_env.envs.scheme_commitment import action_to_scheme, game_observation
+from persuasion_env.envs.vector_scheme import SchemeCommitmentVectorEnv
+
+BASELINES = ("policy", "no_information", "full_disclosure")
+
+
+def best_response_value(game: PersuasionGame, scheme: np.ndarray) -> float:
+    """The sender's expected utility of ``scheme`` against the exact Bayesian best response
+    (ties in the sender's favour, MODEL.md A1)."""
+    response = bayes.best_response_matrix(
+        game.prior, scheme, game.receiver_utility, game.sender_utility
+    )
+    return float(bayes.expected_utility(game.prior, scheme, response, game.sender_utility))
+
+
+def reference_schemes(game: PersuasionGame, n_messages: int) -> dict[str, np.ndarray]:
+    """No information (every state sends message 0) and full disclosure (state ``s`` sends
+    message ``s``; needs ``M >= S``)."""
+    n_states = game.n_states
+    silent = np.zeros((n_states, n_messages))
+    silent[:, 0] = 1.0
+    return {"no_information": silent, "full_disclosure": np.eye(n_states, n_messages)}
+
+
+def evaluate(
+    policy_schemes: Callable[[Sequence[PersuasionGame]], np.ndarray],
+    games: Sequence[PersuasionGame],
+) -> dict[str, float]:
+    """Mean over ``games`` of (value against the true best response) / (LP value) for the
+    policy's schemes (``policy_schemes(games)`` -> ``(G, S, M)``), no information and full
+    disclosure; plus the share of games where the policy reaches >= 0.9 of the LP."""
+    schemes = policy_schemes(games)
+    ratios: dict[str, list[float]] = {name: [] for name in BASELINES}
+    obeyed: list[float] = []
+    for game, scheme in zip(games, schemes, strict=True):
+        lp = solve_commitment(game).sender_value
+        candidates = {"policy": scheme, **reference_schemes(game, scheme.shape[1])}
+        for name in BASELINES:
+            ratios[name].append(best_response_value(game, candidates[name]) / lp)
+        # Diagnostic: the policy's value if the receiver followed every recommendation.
+        obeyed.append(float(game.prior @ (scheme * game.sender_utility).sum(axis=1)) / lp)
+    out = {name: float(np.mean(values)) for name, values in ratios.items()}
+    out["policy_if_obeyed"] = float(np.mean(obeyed))
+    out["policy_share_at_0.9"] = float(np.mean(np.asarray(ratios["policy"]) >= 0.9))
+    out["policy_worst"] = float(np.min(ratios["policy"]))
+    return out
+
+
+def model_schemes(
+    model: PPO, logit_scale: float
+) -> Callable[[Sequence[PersuasionGame]], np.ndarray]:
+    """The deterministic policy's schemes for a list of games (one batched ``predict``)."""
+
+    def schemes(games: Sequence[PersuasionGame]) -> np.ndarray:
+        obs = np.stack([game_observation(g) for g in games])
+        actions, _ = model.predict(obs, deterministic=True)
+        return action_to_scheme(actions, "softmax", logit_scale)
+
+    return schemes
+
+
+def obedience_reward(
+    priors: np.ndarray,
+    u1: np.ndarray,
+    u2: np.ndarray,
+    schemes: np.ndarray,
+    *,
+    margin: float,
+    penalty: float,
+) -> np.ndarray:
+    """The shaped reward of recommendation schemes ``(B, S, A)`` (message ``m`` recommends
+    action ``m``): the sender's utility if the receiver obeys, minus ``penalty`` times the
+    obedience violations (MODEL.md A2's constraints, each tightened by ``margin * P(m)``):
+
+    ``sum_{s,m} p[s] pi[s,m] u1[s,m] - penalty * sum_{m, a' != m} max(0, sum_s p[s] pi[s,m]
+    (u2[s,a'] - u2[s,m]) + margin * P(m))``.
+
+    It is the penalty form of the commitment LP (the device of Lin et al.'s signalling
+    gradient): concave in the scheme, with a gradient everywhere, and its maximiser with a
+    large ``penalty`` is a strictly obedient scheme, so the true best response follows it."""
+    joint = priors[:, :, None] * schemes  # (B, S, M)
+    value = np.einsum("bsm,bsm->b", joint, u1)
+    # gain[b, m, a'] = E[u2(s, a') - u2(s, m) ; message m]: what disobeying m for a' gains.
+    follow = np.einsum("bsm,bsm->bm", joint, u2)
+    deviate = np.einsum("bsm,bsa->bma", joint, u2)
+    slack = margin * joint.sum(axis=1)  # (B, M)
+    violation = np.maximum(deviate - follow[:, :, None] + slack[:, :, None], 0.0)
+    n_actions = u2.shape[-1]
+    violation[:, np.arange(n_actions), np.arange(n_actions)] = 0.0  # a' = m is no deviation
+    return value - penalty * violation.sum(axis=(1, 2))
+
+
+class ObedienceShaping(VecEnvWrapper):
+    """Replaces the env's reward by :func:`obedience_reward` of the scheme each copy
+    committed to (computed from the action, as the env maps it)."""
+
+    def __init__(self, venv: VecEnv, env: SchemeCommitmentVectorEnv, margin: float, penalty: float):
+        super().__init__(venv)
+        self.env, self.margin, self.penalty = env, margin, penalty
+        self._games: list[PersuasionGame] | None = None
+
+    def reset(self) -> np.ndarray:
+        return self.venv.reset()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        games = self.env.games  # the games of this step (an autoreset replaces the list)
+        if games is not self._games:
+            self._games = games
+            self._arrays = (
+                np.stack([g.prior for g in games]),
+                np.stack([g.sender_utility for g in games]),
+                np.stack([g.receiver_utility for g in games]),
+            )
+        low = float(self.env.single_action_space.low.flat[0])
+        self._schemes = action_to_scheme(
+            np.clip(actions, low, 1.0), "softmax", self.env.envs[0].logit_scale
+        )
+        self.venv.step_async(actions)
+
+    def step_wait(self):
+        obs, _, dones, infos = self.venv.step_wait()
+        rewards = obedience_reward(
+            *self._arrays, self._schemes, margin=self.margin, penalty=self.penalty
+        )
+        return obs, rewards.astype(np.float32), dones, infos
+
+
+class AnnealLambda(BaseCallback):
+    """Sets the quantal receiver's ``lam`` before every rollout: geometric from ``start``
+    (at step 0) to ``end`` (at ``total`` steps)."""
+
+    def __init__(self, env: SchemeCommitmentVectorEnv, start: float, end: float, total: int):
+        super().__init__()
+        self.env, self.start, self.end, self.total = env, start, end, total
+
+    def lam(self, steps: int) -> float:
+        progress = min(steps / self.total, 1.0)
+        return float(self.start * (self.end / self.start) ** progress)
+
+    def _on_rollout_start(self) -> None:
+        self.env.receiver.lam = self.lam(self.num_timesteps)
+        self.logger.record("train/quantal_lambda", self.env.receiver.lam)
+
+    def _on_step(self) -> bool:
+        return True
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=300_000, help="PPO env steps")
+    parser.add_argument("--size", type=int, default=4, help="S = A of the random games")
+    parser.add_argument("--envs", type=int, default=256, help="batched env copies")
+    parser.add_argument("--episode-length", type=int, default=32)
+    parser.add_argument(
+        "--signal",
+        default="obedience",
+        choices=["obedience", "quantal"],
+        help="the training reward: the obedience-penalty shaping, or a quantal receiver "
+        "with annealed lambda",
+    )
+    parser.add_argument("--margin", type=float, default=0.02, help="obedience margin")
+    parser.add_argument("--penalty", type=float, default=5.0, help="obedience penalty")
+    parser.add_argument("--lam-start", type=float, default=10.0, help="quantal signal")
+    parser.add_argument("--lam-end", type=float, default=300.0, help="quantal signal")
+    parser.add_argument("--logit-scale", type=float, default=5.0)
+    parser.add_argument("--eval-games", type=int, default=200, help="held-out games")
+    parser.add_argument("--lr", type=float, default=1e-3, help="PPO learning rate")
+    parser.add_argument("--epochs", type=int, default=10, help="PPO epochs per rollout")
+    parser.add_argument("--log-std", type=float, default=-2.0, help="initial log std")
+    parser.add_argument("--seed", type=int, default=0, help="PPO and training-game seed")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    quantal = args.signal == "quantal"
+    env = SchemeCommitmentVectorEnv(
+        args.envs,
+        size=(args.size, args.size),
+        receiver="quantal" if quantal else "best_response",
+        receiver_kwargs={"lam": args.lam_start} if quantal else None,
+        logit_scale=args.logit_scale,
+        episode_length=args.episode_length,
+        lp_reference=False,
+    )
+    venv: VecEnv = SB3VecEnv(env, info_keys=())
+    if not quantal:
+        venv = ObedienceShaping(venv, env, args.margin, args.penalty)
+    venv = VecMonitor(venv)
+    venv.seed(args.seed)
+    model = PPO(
+        "MlpPolicy",
+        venv,
+        n_steps=8,
+        batch_size=512,
+        n_epochs=args.epochs,
+        gamma=0.0,
+        gae_lambda=0.0,
+        learning_rate=args.lr,
+        ent_coef=0.0,
+        clip_range=0.2,
+        policy_kwargs={"net_arch": [256, 256], "log_std_init": args.log_std},
+        seed=args.seed,
+        device="cpu",
+        verbose=0,
+    )
+    start = time.perf_counter()
+    anneal = AnnealLambda(env, args.lam_start, args.lam_end, args.steps) if quantal else None
+    model.learn(total_timesteps=args.steps, callback=anneal)
+    seconds = time.perf_counter() - start
+    # Held-out games: seeds far from the training stream (which is drawn from --seed).
+    held_out = [
+        PersuasionGame.random(args.size, args.size, seed=10**6 + k) for k in range(args.eval_games)
+    ]
+    result = evaluate(model_schemes(model, args.logit_scale), held_out)
+    result.update(steps=float(model.num_timesteps), seconds=seconds)
+    print(
+        f"PPO across random {args.size}x{args.size} games: {model.num_timesteps} steps in "
+        f"{seconds:.0f} s, signal: "
+        + (
+            f"quantal receiver, lam {args.lam_start:g} -> {args.lam_end:g}"
+            if quantal
+            else f"obedience penalty {args.penalty:g}, margin {args.margin:g}"
+        )
+    )
+    print(
+        f"{args.eval_games} held-out games, value against the true best response / LP value "
+        f"(mean over games): policy {result['policy']:.3f} (>= 0.9 on "
+        f"{100 * result['policy_share_at_0.9']:.0f}% of games, worst "
+        f"{result['policy_worst']:.3f}), "
+        f"no information {result['no_information']:.3f}, full disclosure "
+        f"{result['full_disclosure']:.3f}, LP 1.000 (the policy's schemes if the receiver "
+        f"obeyed every recommendation: {result['policy_if_obeyed']:.3f})"
+    )
+    return result
+
+
+if __name__ == "__main__":
+    main()
