@@ -13,6 +13,7 @@ with the scheme-commitment env, the PettingZoo env and the Stable-Baselines3 ada
 from __future__ import annotations
 
 import copy
+import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -29,9 +30,11 @@ from persuasion_env._validation import (
 )
 from persuasion_env.envs._common import check_render_mode
 from persuasion_env.envs.defaults import (
+    DEFAULT_BEST_FIXED_RUNS,
     DEFAULT_EPISODE_LENGTH,
     DEFAULT_RECEIVER,
     default_receiver_kwargs,
+    episode_best_fixed_value,
 )
 from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match, resolve_agent, row_frequencies
@@ -270,6 +273,7 @@ class SenderViewOptions(_RoundEnvOptions):
     n_messages: int | None = None
     epoch: int = 1
     obs_type: str = "state"
+    best_fixed_runs: int | None = None  # None: DEFAULT_BEST_FIXED_RUNS for a fixed game, else 0
 
     _obs_types: ClassVar[tuple[str, ...]] = ("state", "vector")
 
@@ -287,6 +291,25 @@ class SenderViewOptions(_RoundEnvOptions):
         self.epoch = check_int(self.epoch, "epoch", minimum=1)
         self.noise = check_positive(self.noise, "noise", allow_zero=True)
         self.normalize = check_bool(self.normalize, "normalize")
+        if self.best_fixed_runs is None:  # on for a fixed game, off when every reset draws one
+            self.best_fixed_runs = 0 if self.config.fixed is None else DEFAULT_BEST_FIXED_RUNS
+        self.best_fixed_runs = check_int(self.best_fixed_runs, "best_fixed_runs", minimum=0)
+        # An untrained copy of the receiver, for the reference (the embedded one learns).
+        self._fresh_agent = copy.deepcopy(self.agent)
+
+    def best_fixed_value(self, game: PersuasionGame) -> float:
+        """The best fixed scheme's realised value in an episode of ``game`` against a fresh
+        receiver (:func:`~persuasion_env.envs.defaults.episode_best_fixed_value`, memoised
+        per game); NaN when off (``best_fixed_runs = 0``) or with ``M != A``."""
+        if self.best_fixed_runs == 0 or self.n_messages != game.n_actions:
+            return math.nan
+        return episode_best_fixed_value(
+            game,
+            self._fresh_agent,
+            rounds=self.episode_length,
+            runs=self.best_fixed_runs,
+            options=(("normalize", self.normalize), ("noise", self.noise), ("epoch", self.epoch)),
+        )
 
 
 @dataclass(kw_only=True)

@@ -15,7 +15,6 @@ options and the shared helpers (games, embedded agents, observations) live in
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -23,7 +22,7 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from persuasion_env._validation import check_action, check_int
+from persuasion_env._validation import check_action
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import (
@@ -37,10 +36,6 @@ from persuasion_env.envs.core import (
     sender_vector_observation,
     spawn_rng,
     start_match,
-)
-from persuasion_env.envs.defaults import (
-    DEFAULT_BEST_FIXED_RUNS,
-    episode_best_fixed_value,
 )
 from persuasion_env.game import PersuasionGame
 from persuasion_env.match import Match
@@ -314,20 +309,10 @@ class RepeatedPersuasionEnv(_RepeatedBase):
 
     _side = "sender"
 
-    def __init__(
-        self,
-        game: PersuasionGame | str | None = None,
-        *,
-        best_fixed_runs: int | None = None,
-        **options: Any,
-    ) -> None:
+    def __init__(self, game: PersuasionGame | str | None = None, **options: Any) -> None:
         super().__init__(options_of(SenderViewOptions, type(self).__name__, game, options))
         obs_type = self.obs_type
-        if best_fixed_runs is None:  # on for a fixed game, off when every reset draws one
-            best_fixed_runs = 0 if self.config.fixed is None else DEFAULT_BEST_FIXED_RUNS
-        self.best_fixed_runs = check_int(best_fixed_runs, "best_fixed_runs", minimum=0)
-        # An untrained copy of the receiver, for the reference (the embedded one learns).
-        self._fresh_receiver = copy.deepcopy(self.agent)
+        self.best_fixed_runs = self.options.best_fixed_runs
         self.best_fixed_value = math.nan
         self._references: dict[str, float] = {}
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
@@ -347,21 +332,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         obs, info = super().reset(seed=seed, options=options)
-        self.best_fixed_value = (
-            episode_best_fixed_value(
-                self.game,
-                self._fresh_receiver,
-                rounds=self.episode_length,
-                runs=self.best_fixed_runs,
-                options=(
-                    ("normalize", self.options.normalize),
-                    ("noise", self.options.noise),
-                    ("epoch", self.options.epoch),
-                ),
-            )
-            if self.best_fixed_runs > 0 and self.n_messages == self.n_actions
-            else math.nan
-        )
+        self.best_fixed_value = self.options.best_fixed_value(self.game)
         self._references = (
             {} if math.isnan(self.best_fixed_value) else {"best_fixed_value": self.best_fixed_value}
         )  # absent rather than NaN when off (NaN != NaN would break info comparisons)

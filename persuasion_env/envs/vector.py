@@ -82,9 +82,8 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
     :class:`~persuasion_env.envs.repeated.RepeatedPersuasionEnv`: ``game``, ``size``,
     ``receiver``, ``receiver_kwargs``, ``episode_length``, ``n_messages``, ``noise``,
     ``normalize``, ``epoch``, ``obs_type``, ``render_mode`` (``render()`` returns a tuple with
-    one frame per copy), with the same defaults; not ``best_fixed_runs``: the vector env
-    reports ``lp_value`` only (the single env's ``best_fixed_value`` for the same game and
-    receiver is its reference too).
+    one frame per copy), ``best_fixed_runs``, with the same defaults; its infos carry
+    ``lp_value`` and (when computed) ``best_fixed_value`` for every copy, as the single env's.
     """
 
     metadata = {
@@ -109,6 +108,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         check_batch_size(self.num_envs, n_states * max(n_actions, self.n_messages), "num_envs")
         self.core: Match | None = None
         self.lp_value = float("nan")
+        self.best_fixed_value = float("nan")  # as the single env's (SenderViewOptions)
         self.single_action_space = spaces.Discrete(self.n_messages)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         if obs_type == "state":
@@ -135,7 +135,15 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         override = game_option(options)
         super().reset(seed=check_seed(seed))
         self._start(override)
-        return self._observations(), {"lp_value": np.full(self.num_envs, self.lp_value)}
+        return self._observations(), self._references()
+
+    def _references(self) -> dict[str, np.ndarray]:
+        """``lp_value`` and, when computed, ``best_fixed_value`` of every copy, with masks."""
+        infos = {"lp_value": np.full(self.num_envs, self.lp_value), "_lp_value": self._true}
+        if not np.isnan(self.best_fixed_value):  # absent when off, as in the single env
+            infos["best_fixed_value"] = np.full(self.num_envs, self.best_fixed_value)
+            infos["_best_fixed_value"] = self._true
+        return infos
 
     def _start(self, override: Any = None) -> None:
         self.game = self.config.draw(spawn_rng(self.np_random), override)
@@ -152,6 +160,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
             normalize=options.normalize,
         )
         self.lp_value = lp_value(self.game, self.n_messages)
+        self.best_fixed_value = options.best_fixed_value(self.game)
         self.core.begin()
         self._needs_reset = False
         self._autoreset = False
@@ -164,7 +173,7 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
         zeros = np.zeros(self.num_envs, dtype=bool)
         if self._autoreset:
             self._start()
-            infos = {"lp_value": np.full(self.num_envs, self.lp_value)}
+            infos = self._references()
             return self._observations(), np.zeros(self.num_envs), zeros, zeros.copy(), infos
         messages = self._check_actions(actions)
         core = self.core
@@ -176,9 +185,9 @@ class RepeatedPersuasionVectorEnv(VectorEnv):
             "receiver_action": core.last_actions,
             "receiver_payoff": core.u2,
             "sender_utility": core.u1,
-            "lp_value": np.full(self.num_envs, self.lp_value),
+            **self._references(),
         }
-        for key in (*_INFO_KEYS, "lp_value"):
+        for key in _INFO_KEYS:
             infos["_" + key] = self._true
         truncated = np.full(self.num_envs, core.t >= self.episode_length)
         if truncated[0]:
