@@ -33,6 +33,7 @@ from persuasion_env.solvers.oracle import (
     plan_queries,
     policy_payoff,
     realisable_thresholds,
+    threshold_certified,
     threshold_query,
     threshold_realisable,
 )
@@ -336,9 +337,14 @@ class OracleQueryEnv(gym.Env):
                 # the answer is known (the hidden type lies in lo..hi): nothing to learn, and
                 # no query LP to solve
                 self._log.append(f"ask type >= {a}: answer already known (wasted)")
-            elif threshold_realisable(self.game, a):
-                q = threshold_query(self.game, a)
-                yes = self._oracle.query(q.scheme, q.message)
+            elif (known := threshold_certified(self.game, a)) is not False and (
+                known or threshold_realisable(self.game, a)
+            ):
+                if known:  # the query LP would separate at t: the answer is the type's side
+                    yes = self._oracle._type >= a
+                else:
+                    q = threshold_query(self.game, a)
+                    yes = self._oracle.query(q.scheme, q.message)
                 if yes:
                     self._lo = a
                 else:
