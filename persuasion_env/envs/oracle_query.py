@@ -29,7 +29,6 @@ from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     acts,
-    interval_policy,
     plan_queries,
     policy_payoff,
     realisable_thresholds,
@@ -37,6 +36,7 @@ from persuasion_env.solvers.oracle import (
     threshold_query,
     threshold_realisable,
 )
+from persuasion_env.solvers.oracle.small_lp import fast_interval_policy
 
 __all__ = [
     "OracleQueryEnv",
@@ -274,7 +274,7 @@ class OracleQueryEnv(gym.Env):
 
     def _commit(self) -> tuple[float, dict[str, Any]]:
         assert self.game is not None and self._oracle is not None
-        leaf = self._leaf = interval_policy(self.game, self._lo, self._hi)
+        leaf = self._leaf = fast_interval_policy(self.game, self._lo, self._hi)
         t = self._oracle._type
         if self.reward_mode == "probability":
             p_t = float(self.game.type_marginal[t])
