@@ -74,7 +74,11 @@ def sender_observation(
     mask = np.zeros(T, dtype=np.float32)
     mask[lo : hi + 1] = 1.0
     left = np.float32(queries_left / max_queries) if max_queries > 0 else np.float32(0.0)
-    marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
+    marginal = game._cache.get("env_marginal")  # read-only, computed once per game
+    if marginal is None:
+        marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
+        marginal.setflags(write=False)
+        game._cache["env_marginal"] = marginal
     return np.concatenate([mask, marginal, [left]]).astype(np.float32)
 
 

@@ -51,12 +51,21 @@ def _refusal_margin(og: OracleGame, e: np.ndarray, t: int) -> float:
     pair = _threshold_neighbours(og, t)
     if pair is None:
         return 0.0
-    c = -e[:, pair[0]]  # maximise c.x
-    g = e[:, pair[1]]  # subject to g.x >= 0, 0 <= x <= 1
-    # dual: min_{lam >= 0} sum_w max(0, c_w + lam g_w); convex piecewise linear in lam
+    c, g = -e[:, pair[0]], e[:, pair[1]]
+    return _pair_margin(c, g, _breakpoints(c, g))
+
+
+def _breakpoints(c: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """0 and the positive breakpoints ``-c_w / g_w`` of the dual of max c.x s.t. g.x >= 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         bps = np.where(g != 0, -c / g, np.nan)
-    cand = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
+    return np.concatenate(([0.0], bps[np.isfinite(bps) & (bps > 0)]))
+
+
+def _pair_margin(c: np.ndarray, g: np.ndarray, cand: np.ndarray) -> float:
+    """max c.x s.t. g.x >= 0, x in [0,1]^W (c: minus t-'s row, g: t+'s row), through the
+    1-D dual ``min_{lam >= 0} sum_w max(0, c_w + lam g_w)`` (convex piecewise linear in lam,
+    so its minimum is at one of the breakpoints ``cand``)."""
     vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
     # t+ must be able to act on a message it sees (threshold_query keeps it strictly
     # willing): a type with no state of positive utility only ever acts vacuously, on
@@ -137,16 +146,13 @@ CERTIFY_MARGIN = 1e-3
 _ENUMERATE_STATES = 6
 
 
-def _candidate_columns(c: np.ndarray, g: np.ndarray, *, wide: bool) -> np.ndarray:
+def _candidate_columns(c: np.ndarray, g: np.ndarray, lams: np.ndarray, *, wide: bool) -> np.ndarray:
     """Columns in ``[0, 1]^W`` likely to separate well: the sets ``{w : c_w + lam g_w > 0}``
     at the breakpoints of the filter's dual (with and without the ties ``t+`` gains on), each
     mixed with the states ``t+`` likes. With ``wide``, also every 0/1 column for small ``W``
     and each column with one coordinate moved part of the way to its other bound (a vertex of
     the query LP has few fractional coordinates)."""
     W = c.size
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bps = np.where(g != 0, -c / g, np.nan)
-    lams = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
     score = c[None, :] + lams[:, None] * g[None, :]
     base = [score > 0, (score > 0) | ((score == 0) & (g > 0))]
     if wide and W <= _ENUMERATE_STATES:
@@ -198,22 +204,25 @@ def threshold_certified(
 def _certify(og: OracleGame, t: int, accept_margin: float) -> bool | None:
     """The decision of :func:`threshold_certified` (not cached)."""
     psi, u = og.joint_prior, og.receiver_utility
-    P = np.maximum(psi.sum(axis=0), 1e-300)
+    mass = psi.sum(axis=0)
+    P = np.maximum(mass, 1e-300)
     e = psi * u / P  # exactly as in _refusal_margins, so the filter decides alike
+    pair = _threshold_neighbours(og, t)
+    if pair is None:
+        return False  # margin 0: the filter rejects
+    below, above = pair
+    g, c = e[:, above], -e[:, below]
+    lams = _breakpoints(c, g)
     margins = og._cache.get("margins")
-    margin = margins[t - 1] if margins is not None else _refusal_margin(og, e, t)
+    margin = margins[t - 1] if margins is not None else _pair_margin(c, g, lams)
     if not margin > 1e-10:
         return False
     if not og.check_assumptions:
         return None
-    pair = _threshold_neighbours(og, t)
-    assert pair is not None  # a positive margin needs mass on both sides
-    below, above = pair
-    e_low = e[:, :t][:, og.type_marginal[:t] > 0]  # the rows of the lower types
-    g, c = e[:, above], -e[:, below]
+    e_low = e[:, :t][:, mass[:t] > 0]  # the rows of the lower types
     need = CERTIFY_MARGIN * max(1.0, float(np.abs(u).max()))
     for wide in (False, True):  # the few likeliest columns first
-        cols = _candidate_columns(c, g, wide=wide)
+        cols = _candidate_columns(c, g, lams, wide=wide)
         refusal = -(cols @ e_low).max(axis=1)  # each column's smallest refusal margin
         m = np.minimum(np.minimum(refusal, (cols @ g) / accept_margin), 1.0).max()
         if m >= need:
