@@ -71,15 +71,16 @@ def sender_observation(
 ) -> np.ndarray:
     """The sender's observation: possible-type mask, type marginal, budget left (fraction)."""
     T = game.n_types
-    mask = np.zeros(T, dtype=np.float32)
-    mask[lo : hi + 1] = 1.0
-    left = np.float32(queries_left / max_queries) if max_queries > 0 else np.float32(0.0)
-    marginal = game._cache.get("env_marginal")  # read-only, computed once per game
+    marginal = game._cache.get("env_marginal")  # computed once per game
     if marginal is None:
-        marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
-        marginal.setflags(write=False)
-        game._cache["env_marginal"] = marginal
-    return np.concatenate([mask, marginal, [left]]).astype(np.float32)
+        marginal = game._cache["env_marginal"] = np.clip(
+            game.type_marginal.astype(np.float32), 0.0, 1.0
+        )
+    obs = np.zeros(2 * T + 1, dtype=np.float32)
+    obs[lo : hi + 1] = 1.0
+    obs[T : 2 * T] = marginal
+    obs[2 * T] = queries_left / max_queries if max_queries > 0 else 0.0
+    return obs
 
 
 def game_features(game: OracleGame) -> np.ndarray:

@@ -93,18 +93,15 @@ def _simplex(tab: np.ndarray, m: int, N: int) -> np.ndarray | None:
     (cycling on a degenerate vertex is then cut short and HiGHS decides)."""
     basis = np.arange(N - m, N)
     rhs = tab[:m, N]
-    ratios = np.empty(m)
     for _ in range(_MAX_PIVOTS):
         rc = tab[m, :N]
         j = int(rc.argmax())
         if rc[j] <= _EPS:
             return basis
         col = tab[:m, j]
-        pos = col > _EPS
-        ratios.fill(np.inf)
-        np.divide(rhs, col, out=ratios, where=pos)
-        i = int(ratios.argmin())
-        if not pos[i]:  # pragma: no cover - B2 is bounded (every x <= 1)
+        # ratio test: rhs / col over the rows with col > _EPS (inf elsewhere; rhs >= 0)
+        i = int((np.where(col > _EPS, rhs, np.inf) / np.maximum(col, _EPS)).argmin())
+        if not col[i] > _EPS:  # pragma: no cover - B2 is bounded (every x <= 1)
             return None
         row = tab[i] / tab[i, j]
         tab -= tab[:, j, None] * row

@@ -213,21 +213,36 @@ def _certify(og: OracleGame, t: int, accept_margin: float) -> bool | None:
     below, above = pair
     g, c = e[:, above], -e[:, below]
     lams = _breakpoints(c, g)
+    if og.check_assumptions:
+        e_low = e[:, :t][:, mass[:t] > 0]  # the rows of the lower types
+        need = CERTIFY_MARGIN * max(1.0, float(np.abs(u).max()))
+        # a certified column has c.x >= m > 0 and g.x >= 0: the filter's margin (the max of
+        # c.x subject to g.x >= 0) is then at least m, so the filter passes as well
+        if _certified_by(_candidate_columns(c, g, lams, wide=False), g, e_low, need, accept_margin):
+            return True
     margins = og._cache.get("margins")
     margin = margins[t - 1] if margins is not None else _pair_margin(c, g, lams)
     if not margin > 1e-10:
         return False
     if not og.check_assumptions:
         return None
-    e_low = e[:, :t][:, mass[:t] > 0]  # the rows of the lower types
-    need = CERTIFY_MARGIN * max(1.0, float(np.abs(u).max()))
-    for wide in (False, True):  # the few likeliest columns first
-        cols = _candidate_columns(c, g, lams, wide=wide)
-        refusal = -(cols @ e_low).max(axis=1)  # each column's smallest refusal margin
-        m = np.minimum(np.minimum(refusal, (cols @ g) / accept_margin), 1.0).max()
-        if m >= need:
-            return True
-    return None
+    wide = _candidate_columns(c, g, lams, wide=True)
+    return True if _certified_by(wide, g, e_low, need, accept_margin) else None
+
+
+def _certified_by(
+    cols: np.ndarray,
+    g: np.ndarray,
+    e_low: np.ndarray,
+    need: float,
+    accept_margin: float,
+) -> bool:
+    """Whether one of the columns ``cols`` (rows) gives the query LP a margin ``>= need``:
+    its smallest refusal margin among the lower types, ``t+``'s acceptance over
+    ``accept_margin`` and the bound 1, whichever is smallest."""
+    refusal = -(cols @ e_low).max(axis=1)
+    m = np.minimum(np.minimum(refusal, (cols @ g) / accept_margin), 1.0)
+    return bool(m.max() >= need)
 
 
 def threshold_query(
