@@ -20,7 +20,6 @@ from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle.intervals import (
     LeafPolicy,
     _leaf_from_x,
-    _polish,
     _scaled_obedience,
     interval_policy,
 )
@@ -82,8 +81,25 @@ def small_b2_lp(psi_sub: np.ndarray, a_sub: np.ndarray) -> tuple[float, np.ndarr
     x = np.zeros(W * n)
     x[cols] = full[:nv]
     x = x.reshape(n, W).T.copy()
-    x = _polish(np.clip(x, 0.0, None), a_sub)
+    x = _polish_vectorised(np.clip(x, 0.0, None), a_sub)
     return float((cost * x).sum()), x
+
+
+def _polish_vectorised(x: np.ndarray, a_sub: np.ndarray) -> np.ndarray:
+    """:func:`~persuasion_env.solvers.oracle.intervals._polish` with the obedience of every
+    message computed at once (a message's row may round differently in the last bit, so a
+    row at exactly 0 may be polished here and not there: a 1e-12 relative difference)."""
+    s = x.sum(axis=1)
+    over = s > 1
+    if over.any():
+        x[over] /= s[over, None]
+    eu = (a_sub * x).sum(axis=0)
+    for k in np.nonzero(eu < 0)[0]:
+        bad = a_sub[:, k] < 0
+        neg = float(-(a_sub[bad, k] @ x[bad, k]))
+        if neg > 0:
+            x[bad, k] *= max(0.0, 1.0 + float(eu[k]) / neg) * (1 - 1e-12)
+    return x
 
 
 def _simplex(tab: np.ndarray, m: int, N: int) -> np.ndarray | None:
