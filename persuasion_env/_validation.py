@@ -303,6 +303,8 @@ def check_options(
 def check_sorted(values: np.ndarray, name: str) -> None:
     """A ``ValueError`` naming ``name`` unless ``values`` is strictly increasing."""
     diffs = np.diff(values)
+    if diffs.size == 0 or diffs.min() > 0:  # the common case, one pass
+        return
     if np.any(diffs == 0):
         k = int(np.nonzero(diffs == 0)[0][0])
         raise ValueError(

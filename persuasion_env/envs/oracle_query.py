@@ -29,13 +29,14 @@ from persuasion_env.oracle.game import OracleGame
 from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     acts,
-    interval_policy,
     plan_queries,
     policy_payoff,
     realisable_thresholds,
+    threshold_certified,
     threshold_query,
     threshold_realisable,
 )
+from persuasion_env.solvers.oracle.small_lp import fast_interval_policy
 
 __all__ = [
     "OracleQueryEnv",
@@ -70,11 +71,16 @@ def sender_observation(
 ) -> np.ndarray:
     """The sender's observation: possible-type mask, type marginal, budget left (fraction)."""
     T = game.n_types
-    mask = np.zeros(T, dtype=np.float32)
-    mask[lo : hi + 1] = 1.0
-    left = np.float32(queries_left / max_queries) if max_queries > 0 else np.float32(0.0)
-    marginal = np.clip(game.type_marginal.astype(np.float32), 0.0, 1.0)
-    return np.concatenate([mask, marginal, [left]]).astype(np.float32)
+    marginal = game._cache.get("env_marginal")  # computed once per game
+    if marginal is None:
+        marginal = game._cache["env_marginal"] = np.clip(
+            game.type_marginal.astype(np.float32), 0.0, 1.0
+        )
+    obs = np.zeros(2 * T + 1, dtype=np.float32)
+    obs[lo : hi + 1] = 1.0
+    obs[T : 2 * T] = marginal
+    obs[2 * T] = queries_left / max_queries if max_queries > 0 else 0.0
+    return obs
 
 
 def game_features(game: OracleGame) -> np.ndarray:
@@ -273,7 +279,7 @@ class OracleQueryEnv(gym.Env):
 
     def _commit(self) -> tuple[float, dict[str, Any]]:
         assert self.game is not None and self._oracle is not None
-        leaf = self._leaf = interval_policy(self.game, self._lo, self._hi)
+        leaf = self._leaf = fast_interval_policy(self.game, self._lo, self._hi)
         t = self._oracle._type
         if self.reward_mode == "probability":
             p_t = float(self.game.type_marginal[t])
@@ -336,9 +342,14 @@ class OracleQueryEnv(gym.Env):
                 # the answer is known (the hidden type lies in lo..hi): nothing to learn, and
                 # no query LP to solve
                 self._log.append(f"ask type >= {a}: answer already known (wasted)")
-            elif threshold_realisable(self.game, a):
-                q = threshold_query(self.game, a)
-                yes = self._oracle.query(q.scheme, q.message)
+            elif (known := threshold_certified(self.game, a)) is not False and (
+                known or threshold_realisable(self.game, a)
+            ):
+                if known:  # the query LP would separate at t: the answer is the type's side
+                    yes = self._oracle._type >= a
+                else:
+                    q = threshold_query(self.game, a)
+                    yes = self._oracle.query(q.scheme, q.message)
                 if yes:
                     self._lo = a
                 else:

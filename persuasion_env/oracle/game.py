@@ -25,6 +25,7 @@ queries thresholds and the planners of :mod:`persuasion_env.solvers.oracle` exac
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -51,6 +52,21 @@ __all__ = ["OracleGame", "EXAMPLES", "AFFILIATION_RTOL"]
 AFFILIATION_RTOL = 1e-9
 
 
+#: Games with ``W^2 T^2`` at most this are checked for affiliation in one vectorised step.
+_AFFILIATION_VECTOR_CELLS = 20_000
+
+
+@functools.lru_cache(maxsize=64)
+def _pair_mask(W: int, T: int) -> np.ndarray:
+    """``(W, W, T, T)`` bool: ``w < w'`` and ``t < t'`` (read-only, cached per size)."""
+    mask = (
+        np.triu(np.ones((W, W), dtype=bool), k=1)[:, :, None, None]
+        & np.triu(np.ones((T, T), dtype=bool), k=1)[None, None]
+    )
+    mask.setflags(write=False)
+    return mask
+
+
 def affiliation_violation(joint_prior: np.ndarray) -> tuple[int, int, int, int] | None:
     """The first pair breaking affiliation (B1), or None when the prior is affiliated.
 
@@ -62,6 +78,19 @@ def affiliation_violation(joint_prior: np.ndarray) -> tuple[int, int, int, int] 
     """
     psi = np.asarray(joint_prior, dtype=np.float64)
     W, T = psi.shape
+    if W < 2 or T < 2:
+        return None
+    if W * W * T * T <= _AFFILIATION_VECTOR_CELLS:
+        # all pairs at once (small games, e.g. every reset of the oracle env's random mode):
+        # lhs[w, w', t, t'] = psi[w', t'] psi[w, t];  rhs = psi[w', t] psi[w, t']
+        lhs = psi[None, :, None, :] * psi[:, None, :, None]
+        rhs = psi[None, :, :, None] * psi[:, None, None, :]
+        bad = lhs < rhs - AFFILIATION_RTOL * np.maximum(lhs, rhs) - 1e-300
+        bad &= _pair_mask(W, T)
+        if not bad.any():
+            return None
+        w, w2, t, t2 = (int(v) for v in np.argwhere(bad)[0])  # the loop's first, in order
+        return (w, w2, t, t2)
     for w in range(W - 1):
         upper = psi[w + 1 :]  # rows w' > w
         # lhs[w', t, t'] = psi[w', t'] psi[w, t];  rhs = psi[w', t] psi[w, t']
@@ -132,15 +161,17 @@ class OracleGame:
         check_string(name, "name", optional=True)
         check_assumptions = check_bool(check_assumptions, "check_assumptions")
         if check_assumptions:
-            dw = np.argwhere(np.diff(u, axis=0) < -1e-12)
-            if dw.size:
+            down = np.diff(u, axis=0) < -1e-12
+            dw = np.argwhere(down) if down.any() else ()
+            if len(dw):
                 w, t = (int(v) for v in dw[0])
                 raise ValueError(
                     f"receiver_utility must be weakly increasing in the state: "
                     f"u[{w + 1}, {t}] = {u[w + 1, t]:.6g} < u[{w}, {t}] = {u[w, t]:.6g}"
                 )
-            dt = np.argwhere(np.diff(u, axis=1) < -1e-12)
-            if dt.size:
+            down = np.diff(u, axis=1) < -1e-12
+            dt = np.argwhere(down) if down.any() else ()
+            if len(dt):
                 w, t = (int(v) for v in dt[0])
                 raise ValueError(
                     f"receiver_utility must be weakly increasing in the type: "

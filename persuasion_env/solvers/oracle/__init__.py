@@ -67,6 +67,7 @@ from persuasion_env.solvers.oracle.rounding import (
 from persuasion_env.solvers.oracle.thresholds import (
     ThresholdQuery,
     realisable_thresholds,
+    threshold_certified,
     threshold_query,
     threshold_realisable,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "set_partitions",
     "solve_partition_queries",
     "subset_value",
+    "threshold_certified",
     "threshold_query",
     "threshold_realisable",
 ]

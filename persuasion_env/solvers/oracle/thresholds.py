@@ -46,6 +46,34 @@ def _threshold_neighbours(og: OracleGame, t: int) -> tuple[int, int] | None:
     return int(below[-1]), int(t + above[0])
 
 
+def _refusal_margin(og: OracleGame, e: np.ndarray, t: int) -> float:
+    """Entry ``t - 1`` of :func:`_refusal_margins` (``e = psi u / P``), computed alone."""
+    pair = _threshold_neighbours(og, t)
+    if pair is None:
+        return 0.0
+    c, g = -e[:, pair[0]], e[:, pair[1]]
+    return _pair_margin(c, g, _breakpoints(c, g))
+
+
+def _breakpoints(c: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """0 and the positive breakpoints ``-c_w / g_w`` of the dual of max c.x s.t. g.x >= 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bps = np.where(g != 0, -c / g, np.nan)
+    return np.concatenate(([0.0], bps[np.isfinite(bps) & (bps > 0)]))
+
+
+def _pair_margin(c: np.ndarray, g: np.ndarray, cand: np.ndarray) -> float:
+    """max c.x s.t. g.x >= 0, x in [0,1]^W (c: minus t-'s row, g: t+'s row), through the
+    1-D dual ``min_{lam >= 0} sum_w max(0, c_w + lam g_w)`` (convex piecewise linear in lam,
+    so its minimum is at one of the breakpoints ``cand``)."""
+    vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
+    # t+ must be able to act on a message it sees (threshold_query keeps it strictly
+    # willing): a type with no state of positive utility only ever acts vacuously, on
+    # messages it never receives, and then higher types need not act (it never acts, so
+    # grouping it with either side loses nothing)
+    return float(vals.min()) if g.max() > 0 else 0.0
+
+
 def _refusal_margins(og: OracleGame) -> np.ndarray:
     """For each threshold t = 1..T-1, max over x in [0,1]^W of the refusal margin of ``t-``
     (the highest type of positive mass below t) subject to ``t+`` (the lowest of positive mass
@@ -60,21 +88,7 @@ def _refusal_margins(og: OracleGame) -> np.ndarray:
     T = og.n_types
     out = np.zeros(max(T - 1, 0))
     for t in range(1, T):
-        pair = _threshold_neighbours(og, t)
-        if pair is None:
-            continue
-        c = -e[:, pair[0]]  # maximise c.x
-        g = e[:, pair[1]]  # subject to g.x >= 0, 0 <= x <= 1
-        # dual: min_{lam >= 0} sum_w max(0, c_w + lam g_w); convex piecewise linear in lam
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bps = np.where(g != 0, -c / g, np.nan)
-        cand = np.r_[0.0, bps[np.isfinite(bps) & (bps > 0)]]
-        vals = np.maximum(0.0, c[None, :] + cand[:, None] * g[None, :]).sum(axis=1)
-        # t+ must be able to act on a message it sees (threshold_query keeps it strictly
-        # willing): a type with no state of positive utility only ever acts vacuously, on
-        # messages it never receives, and then higher types need not act (it never acts, so
-        # grouping it with either side loses nothing)
-        out[t - 1] = float(vals.min()) if g.max() > 0 else 0.0
+        out[t - 1] = _refusal_margin(og, e, t)
     og._cache["margins"] = out
     return out
 
@@ -118,6 +132,117 @@ def threshold_realisable(og: OracleGame, threshold: int) -> bool:
     except ValueError:
         return False
     return True
+
+
+#: :func:`threshold_certified` decides a threshold without its query LP only when a column
+#: found in closed form gives the query LP a margin ``m`` at least this large (times
+#: ``max(1, max |u|)``): the acceptance row then holds with ``1e-6``, ten times HiGHS's
+#: feasibility tolerance (and the refusal rows with 1e4 times), so the
+#: LP's own column then separates strictly as well and every type answers as its side says.
+CERTIFY_MARGIN = 1e-3
+
+
+#: Columns tried by :func:`threshold_certified`: every 0/1 column when ``W`` is at most this.
+_ENUMERATE_STATES = 6
+
+
+def _candidate_columns(c: np.ndarray, g: np.ndarray, lams: np.ndarray, *, wide: bool) -> np.ndarray:
+    """Columns in ``[0, 1]^W`` likely to separate well: the sets ``{w : c_w + lam g_w > 0}``
+    at the breakpoints of the filter's dual (with and without the ties ``t+`` gains on), each
+    mixed with the states ``t+`` likes. With ``wide``, also every 0/1 column for small ``W``
+    and each column with one coordinate moved part of the way to its other bound (a vertex of
+    the query LP has few fractional coordinates)."""
+    W = c.size
+    score = c[None, :] + lams[:, None] * g[None, :]
+    base = [score > 0, (score > 0) | ((score == 0) & (g > 0))]
+    if wide and W <= _ENUMERATE_STATES:
+        base.append((np.arange(2**W)[:, None] >> np.arange(W)[None, :]) & 1 > 0)
+    cols = np.vstack(base).astype(np.float64)
+    if wide:
+        alphas = np.array([0.2, 0.4, 0.6, 0.8])
+        eye = np.eye(W)
+        toward = (1.0 - 2.0 * cols)[:, :, None] * eye[None, :, :]  # (K, k, W)
+        moved = cols[:, None, None, :] + alphas[None, None, :, None] * toward[:, :, None, :]
+        cols = np.vstack([cols, moved.reshape(-1, W)])
+    likes = (g > 0).astype(np.float64)
+    return np.vstack([cols, 0.95 * cols + 0.05 * likes, 0.7 * cols + 0.3 * likes])
+
+
+def threshold_certified(
+    og: OracleGame, threshold: int, *, accept_margin: float = 1e-3
+) -> bool | None:
+    """:func:`threshold_realisable` decided without the query LP where that is certain, for
+    callers (the oracle environment) that need only the decision and the answers.
+
+    Returns:
+        * ``False`` when the closed-form margin filter rejects ``t`` (exactly the first test
+          of :func:`threshold_realisable`, which then returns False as well);
+        * ``True`` when a column built from the closed-form dual of that filter (the states
+          where ``t-``'s refusal gains most per unit of ``t+``'s acceptance, mixed with the
+          states ``t+`` likes) is feasible for the query LP of :func:`threshold_query` with
+          margin ``m >= CERTIFY_MARGIN * max(1, max|u|)``. The LP's optimum is then at least
+          that large, so the LP succeeds and its column strictly separates: every type of
+          positive mass below ``t`` refuses it (its row ``<= -m``), ``t+`` accepts it (row
+          ``>= accept_margin * m``), and by affiliation (B1, Lemma 2.6) so does every type
+          above ``t+``: the oracle answers "type >= t" exactly;
+        * ``None`` otherwise (near-degenerate margins, or a game built with
+          ``check_assumptions=False``, where Lemma 2.6 may fail): solve the LP.
+    """
+    T = og.n_types
+    t = check_int(threshold, "threshold")
+    if not 1 <= t <= T - 1:
+        raise ValueError(f"threshold must be in 1..T-1 = 1..{T - 1}, got {t}")
+    cached = og._cache.get("realisable")
+    if cached is not None:
+        return bool(cached[t - 1])
+    key = ("certified", t, float(accept_margin))
+    if key not in og._cache:
+        og._cache[key] = _certify(og, t, accept_margin)
+    return og._cache[key]
+
+
+def _certify(og: OracleGame, t: int, accept_margin: float) -> bool | None:
+    """The decision of :func:`threshold_certified` (not cached)."""
+    psi, u = og.joint_prior, og.receiver_utility
+    mass = psi.sum(axis=0)
+    P = np.maximum(mass, 1e-300)
+    e = psi * u / P  # exactly as in _refusal_margins, so the filter decides alike
+    pair = _threshold_neighbours(og, t)
+    if pair is None:
+        return False  # margin 0: the filter rejects
+    below, above = pair
+    g, c = e[:, above], -e[:, below]
+    lams = _breakpoints(c, g)
+    if og.check_assumptions:
+        e_low = e[:, :t][:, mass[:t] > 0]  # the rows of the lower types
+        need = CERTIFY_MARGIN * max(1.0, float(np.abs(u).max()))
+        # a certified column has c.x >= m > 0 and g.x >= 0: the filter's margin (the max of
+        # c.x subject to g.x >= 0) is then at least m, so the filter passes as well
+        if _certified_by(_candidate_columns(c, g, lams, wide=False), g, e_low, need, accept_margin):
+            return True
+    margins = og._cache.get("margins")
+    margin = margins[t - 1] if margins is not None else _pair_margin(c, g, lams)
+    if not margin > 1e-10:
+        return False
+    if not og.check_assumptions:
+        return None
+    wide = _candidate_columns(c, g, lams, wide=True)
+    return True if _certified_by(wide, g, e_low, need, accept_margin) else None
+
+
+def _certified_by(
+    cols: np.ndarray,
+    g: np.ndarray,
+    e_low: np.ndarray,
+    need: float,
+    accept_margin: float,
+) -> bool:
+    """Whether one of the columns ``cols`` (rows) gives the query LP a margin ``>= need``:
+    its smallest refusal margin among the lower types, ``t+``'s acceptance over
+    ``accept_margin`` and the bound 1, whichever is smallest."""
+    refusal = -(cols @ e_low).max(axis=1)
+    m = np.minimum(np.minimum(refusal, (cols @ g) / accept_margin), 1.0)
+    return bool(m.max() >= need)
 
 
 def threshold_query(
