@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
+from gymnasium.utils import EzPickle, seeding
 from pettingzoo import AECEnv, ParallelEnv
 
 from persuasion_env._validation import (
@@ -241,16 +241,22 @@ def _observe(match: _Match, agent: str, mask_in_obs: bool) -> Any:
     return obs
 
 
-def _infos(match: _Match, agents: list[str]) -> dict[str, dict[str, Any]]:
-    """Each agent's info: its action mask; at the end also the drawn state and type."""
+def _infos(
+    match: _Match, agents: list[str], *, active: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Each agent's info: its action mask; at the end also the drawn state and type; with
+    ``active`` (the parallel env) ``active_agent``, who moves next, while the episode runs."""
     end = {"state": match.state, "type": match.type} if match.done else {}
+    if active and not match.done:
+        end["active_agent"] = match.turn
     return {a: {**end, "action_mask": match.mask(a)} for a in agents}
 
 
-class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
+class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo naming convention
     """AEC version (true turns). Keyword arguments as ``OracleQuery-v0``: ``game``,
     ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``); and
-    ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts)."""
+    ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts).
+    ``EzPickle``: a pickled env (also mid-episode) is rebuilt from these arguments."""
 
     metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
 
@@ -265,6 +271,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            n_states=n_states,
+            n_types=n_types,
+            budget=budget,
+            costs=costs,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         super().__init__()
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
@@ -272,6 +288,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         self.possible_agents = [SENDER, RECEIVER]
         self._obs_spaces, self._act_spaces = _spaces(self._match.T, self.action_mask_in_obs)
         self._np_random, _ = seeding.np_random(None)
+
+    def _clear_rewards(self) -> None:
+        # PettingZoo's version (used by _was_dead_step) resets to the int 0: keep floats.
+        for agent in self.rewards:
+            self.rewards[agent] = 0.0
 
     @functools.cache  # noqa: B019 - spaces must be the same objects
     def observation_space(self, agent: str) -> spaces.Space:
@@ -334,8 +355,10 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         pass
 
 
-class OracleQueryParallelEnv(ParallelEnv):
-    """Native parallel version: both agents act every step; only the mover's action counts."""
+class OracleQueryParallelEnv(ParallelEnv, EzPickle):
+    """Native parallel version: both agents act every step; only the mover's action counts
+    (``infos[agent]["active_agent"]`` names the mover, as in ``repeated_persuasion_v0``).
+    ``EzPickle`` as :class:`raw_env`."""
 
     metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0"}
 
@@ -350,6 +373,16 @@ class OracleQueryParallelEnv(ParallelEnv):
         action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            n_states=n_states,
+            n_types=n_types,
+            budget=budget,
+            costs=costs,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
@@ -378,7 +411,7 @@ class OracleQueryParallelEnv(ParallelEnv):
             self._np_random, _ = seeding.np_random(seed)
         self._match.reset(self._np_random)
         self.agents = list(self.possible_agents)
-        return self._observations(), _infos(self._match, self.agents)
+        return self._observations(), _infos(self._match, self.agents, active=True)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Both agents may send an action; only the mover's (``observation[-1] == 1``) counts.
@@ -402,7 +435,7 @@ class OracleQueryParallelEnv(ParallelEnv):
         rewards = {SENDER: rs, RECEIVER: rr}
         terms = {a: m.done for a in self.agents}
         truncs = {a: False for a in self.agents}
-        infos = _infos(m, self.agents)
+        infos = _infos(m, self.agents, active=True)
         if m.done:
             self.agents = []
         return obs, rewards, terms, truncs, infos

@@ -112,18 +112,24 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
+from gymnasium.utils import EzPickle, seeding
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector
 from pettingzoo.utils.env import ParallelEnv
 
-from persuasion_env._validation import check_action, check_int, check_positive
+from persuasion_env._validation import check_action, check_bool, check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.core import GameConfig, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match
-from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
+from persuasion_env.multiagent._wrappers import (
+    OBS_TYPES,
+    TurnBasedParallel,
+    check_obs_type,
+    masked_space,
+    wrap,
+)
 from persuasion_env.references import cheap_talk_values
 from persuasion_env.rounds import RoundTables
 
@@ -142,8 +148,12 @@ def parallel_env(**kwargs: Any) -> ParallelEnv:
     return TurnBasedParallel(env(**kwargs))
 
 
-class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
-    """The repeated persuasion game as an AEC environment (see the module docstring)."""
+class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
+    """The repeated persuasion game as an AEC environment (see the module docstring).
+
+    ``EzPickle`` (as PettingZoo's classic envs): a pickled env, also mid-episode, is rebuilt
+    from its constructor arguments, so the copy is a fresh env that must be reset.
+    """
 
     metadata = {
         "render_modes": ["ansi", "rgb_array"],
@@ -160,8 +170,21 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         n_messages: int | None = None,
         max_cycles: int = 100,
         noise: float = 0.0,
+        obs_type: str = "discrete",
+        action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            size=size,
+            n_messages=n_messages,
+            max_cycles=max_cycles,
+            noise=noise,
+            obs_type=obs_type,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         super().__init__()
         self.config = GameConfig(game, size, default="prosecutor")
         n_states, n_actions = self.config.shape
@@ -171,16 +194,25 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         )
         self.max_cycles = check_int(max_cycles, "max_cycles", minimum=1)
         self.noise = check_positive(noise, "noise", allow_zero=True)
+        self.obs_type = check_obs_type(obs_type)
+        self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [SENDER, RECEIVER]
         self.agents = self.possible_agents[:]
-        self._observation_spaces = {
-            SENDER: spaces.Discrete(n_states),
-            RECEIVER: spaces.Discrete(self.n_messages + 1),
-        }
+        # Observed values: the state (S of them) and the message (M, or M for "none yet").
+        self._n_values = {SENDER: n_states, RECEIVER: self.n_messages + 1}
         self._action_spaces = {
             SENDER: spaces.Discrete(self.n_messages),
             RECEIVER: spaces.Discrete(n_actions),
+        }
+        self._observation_spaces = {
+            agent: masked_space(
+                spaces.Discrete(n)
+                if self.obs_type == "discrete"
+                else spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32),
+                self._action_spaces[agent].n if self.action_mask_in_obs else None,
+            )
+            for agent, n in self._n_values.items()
         }
         self._np_random: np.random.Generator | None = None
         self.game: PersuasionGame | None = None
@@ -226,16 +258,38 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         self.rounds = 0
         self.core.begin()
         self.message = self.n_messages  # "no message yet"
-        self.last: tuple[int, int, int] | None = None
+        self.last_round: tuple[int, int, int] | None = None
 
     @property
     def state_index(self) -> int:
         """The state of the current round."""
         return int(self.core.states[0])
 
-    def observe(self, agent: str) -> np.ndarray:
+    def observe(self, agent: str) -> Any:
         value = self.state_index if agent == SENDER else self.message
-        return np.asarray(value, dtype=np.int64)
+        if self.obs_type == "discrete":
+            obs = np.asarray(value, dtype=np.int64)
+        else:
+            obs = np.zeros(self._n_values[agent], dtype=np.float32)
+            obs[value] = 1.0
+        if not self.action_mask_in_obs:
+            return obs
+        return {"observation": obs, "action_mask": self.action_mask(agent)}
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """``agent``'s action mask (``int8``): all ones on its turn in a live episode, all
+        zeros while it waits (and after the end); every action is legal on one's turn."""
+        live = (
+            agent == self.agent_selection
+            and agent in self.agents
+            and not (self.terminations[agent] or self.truncations[agent])
+        )
+        return np.full(self._action_spaces[agent].n, int(live), dtype=np.int8)
+
+    def _clear_rewards(self) -> None:
+        # PettingZoo's version resets to the int 0; rewards here are always floats.
+        for agent in self.rewards:
+            self.rewards[agent] = 0.0
 
     def step(self, action: Any) -> None:
         if self.game is None:
@@ -264,7 +318,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             u1, u2 = float(core.u1[0]), float(core.u2[0])
             self.rewards[SENDER] = float(core.reward1[0])
             self.rewards[RECEIVER] = float(core.reward2[0])
-            self.last = (state, message, action)
+            self.last_round = (state, message, action)
             self.rounds += 1
             self._round_info = {
                 "state": state,
@@ -296,19 +350,18 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             raise RuntimeError("repeated_persuasion_v0: call reset() before render()")
         scheme = self.core.sender.policy()[0]
         response = self.core.receiver.policy()[0]
+        last = self.last_round
         if self.render_mode == "rgb_array":
             highlights = (
-                [(self.last[0], self.last[1]), (self.last[1], self.last[2])]
-                if self.last
-                else [None, None]
+                [(last[0], last[1]), (last[1], last[2])] if last else [None, None]
             )
             return _render.render_rgb(
                 [scheme, response], highlights, progress=self.rounds / self.max_cycles
             )
         game = self.game
         header = f"repeated_persuasion_v0  game={game.name}  round {self.rounds}/{self.max_cycles}"
-        if self.last is not None:
-            s, m, a = self.last
+        if last is not None:
+            s, m, a = last
             header += (
                 f"\nlast round: state={game.state_names[s]}  message=m{m}  "
                 f"action={game.action_names[a]}"
