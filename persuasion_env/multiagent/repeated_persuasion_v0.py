@@ -123,6 +123,7 @@ from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_se
 from persuasion_env.envs.core import GameConfig, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match
+from persuasion_env.multiagent._vector import RepeatedPersuasionVectorParallelEnv
 from persuasion_env.multiagent._wrappers import (
     OBS_TYPES,
     TurnBasedParallel,
@@ -133,7 +134,7 @@ from persuasion_env.multiagent._wrappers import (
 from persuasion_env.references import cheap_talk_values
 from persuasion_env.rounds import RoundTables
 
-__all__ = ["env", "parallel_env", "raw_env"]
+__all__ = ["env", "parallel_env", "raw_env", "vector_parallel_env"]
 
 SENDER, RECEIVER = "sender", "receiver"
 
@@ -146,6 +147,12 @@ def env(**kwargs: Any) -> AECEnv:
 def parallel_env(**kwargs: Any) -> ParallelEnv:
     """The parallel (turn-based) version: one parallel step per move, see the module doc."""
     return TurnBasedParallel(env(**kwargs))
+
+
+def vector_parallel_env(num_envs: int, **kwargs: Any) -> RepeatedPersuasionVectorParallelEnv:
+    """``num_envs`` copies of :func:`parallel_env` in one object, every value batched
+    (:class:`~persuasion_env.multiagent._vector.RepeatedPersuasionVectorParallelEnv`)."""
+    return RepeatedPersuasionVectorParallelEnv(num_envs, **kwargs)
 
 
 class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
