@@ -258,7 +258,7 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo naming convention
     ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts).
     ``EzPickle``: a pickled env (also mid-episode) is rebuilt from these arguments."""
 
-    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
+    metadata = {"render_modes": ["human", "ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
 
     def __init__(
         self,
@@ -345,8 +345,13 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo naming convention
         if m.done:
             # let each agent see the final step once; removal happens through _was_dead_step
             self.agent_selection = self.agents[0]
+        if self.render_mode == "human":
+            self.render()
 
     def render(self) -> str | None:
+        """The ``"ansi"`` text; ``"human"`` prints it (after every step) and returns None."""
+        if self.render_mode == "human":
+            print(self._match.render(), end="")
         if self.render_mode != "ansi":
             return None
         return self._match.render()
@@ -360,7 +365,7 @@ class OracleQueryParallelEnv(ParallelEnv, EzPickle):
     (``infos[agent]["active_agent"]`` names the mover, as in ``repeated_persuasion_v0``).
     ``EzPickle`` as :class:`raw_env`."""
 
-    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0"}
+    metadata = {"render_modes": ["human", "ansi"], "name": "oracle_query_v0"}
 
     def __init__(
         self,
@@ -438,9 +443,14 @@ class OracleQueryParallelEnv(ParallelEnv, EzPickle):
         infos = _infos(m, self.agents, active=True)
         if m.done:
             self.agents = []
+        if self.render_mode == "human":
+            self.render()
         return obs, rewards, terms, truncs, infos
 
     def render(self) -> str | None:
+        """The ``"ansi"`` text; ``"human"`` prints it (after every step) and returns None."""
+        if self.render_mode == "human":
+            print(self._match.render(), end="")
         if self.render_mode != "ansi":
             return None
         return self._match.render()

@@ -163,7 +163,7 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
     """
 
     metadata = {
-        "render_modes": ["ansi", "rgb_array"],
+        "render_modes": ["human", "ansi", "rgb_array"],
         "name": "repeated_persuasion_v0",
         "is_parallelizable": False,  # turn-based: use parallel_env(), not aec_to_parallel
         "render_fps": 4,
@@ -344,6 +344,8 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
             self.message = self.n_messages
         self.agent_selection = self._agent_selector.next()
         self._accumulate_rewards()
+        if self.render_mode == "human":
+            self.render()
 
     # --------------------------------------------------------------- rendering
     def render(self) -> str | np.ndarray | None:
@@ -365,6 +367,15 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
             return _render.render_rgb(
                 [scheme, response], highlights, progress=self.rounds / self.max_cycles
             )
+        text = self._render_text(scheme, response, last)
+        if self.render_mode == "human":  # printed (after every step, PettingZoo's convention)
+            print(text)
+            return None
+        return text
+
+    def _render_text(
+        self, scheme: np.ndarray, response: np.ndarray, last: tuple[int, int, int] | None
+    ) -> str:
         game = self.game
         header = f"repeated_persuasion_v0  game={game.name}  round {self.rounds}/{self.max_cycles}"
         if last is not None:
