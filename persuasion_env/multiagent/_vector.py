@@ -161,9 +161,7 @@ class RepeatedPersuasionVectorParallelEnv(EzPickle):
             self._np_random, _ = seeding.np_random(seed)
         self.game = single.config.draw(spawn_rng(self.np_random), override)
         self.lp_value = lp_value(self.game, single.n_messages)
-        self.babbling_value, self.cheap_talk_value = cheap_talk_values(
-            self.game, single.n_messages
-        )
+        self.babbling_value, self.cheap_talk_value = cheap_talk_values(self.game, single.n_messages)
         runs = self.num_envs
         tables = RoundTables([self.game], np.zeros(runs, dtype=np.int64), normalize=True)
         states = ChunkedStates(tables, self.np_random, noise=single.noise)
@@ -189,8 +187,7 @@ class RepeatedPersuasionVectorParallelEnv(EzPickle):
             raise ResetNeeded("repeated_persuasion_v0 (vector): call reset() before step()")
         if not self.agents:
             raise ResetNeeded(
-                "repeated_persuasion_v0 (vector): the episode has ended; call reset() before "
-                "step()"
+                "repeated_persuasion_v0 (vector): the episode has ended; call reset() before step()"
             )
         runs, core = self.num_envs, self.core
         moves = check_batch_actions(

@@ -26,6 +26,15 @@ action masks              ``infos[agent]["action_mask"]`` (``int8``, after every
                           dicts ``{"observation": ..., "action_mask": ...}`` instead.
 ========================  =====================================================================
 
+Conventions (issue 17): ids ``persuasion/oracle_query_v0`` in PettingZoo's registry
+(``pettingzoo.make("aec" | "parallel", ...)``, PettingZoo >= 1.27); both classes are
+``EzPickle`` (a pickled env, also mid-episode, is rebuilt from its arguments and must be
+reset); rewards are always ``float``; the parallel env's infos carry ``active_agent`` (who
+moves next) from ``reset`` on; observations are already ``Box`` (SuperSuit can pad them);
+``render_mode`` is ``"ansi"`` or ``"human"`` (prints after every step). PettingZoo's
+``max_cycles_test`` does not apply: an episode ends by itself after at most
+``2 * budget + 2`` moves and there is no ``max_cycles`` (as PettingZoo's classic games).
+
 Answers inconsistent with earlier ones (a lying receiver) are ignored by the sender's belief.
 The episode ends (termination for both) after the receiver's final action. ``raw_env`` is the
 AEC game with true turns (sender, receiver, sender, ...); ``parallel_env()`` is a native parallel
@@ -35,6 +44,11 @@ ignored (the observation's last entry says whose turn it is).
 >>> from persuasion_env.multiagent import oracle_query_v0
 >>> env = oracle_query_v0.env(game="three-types", budget=2)
 >>> env.reset(seed=0)
+
+Version history: v0 initial; issue 17 added ``action_mask`` (infos, and observations with
+``action_mask_in_obs``), then the registry ids, ``EzPickle``, ``active_agent`` in the
+parallel infos, ``"human"`` rendering and ``float`` rewards after dead steps (seeded episodes
+unchanged).
 """
 
 from __future__ import annotations
@@ -241,9 +255,7 @@ def _observe(match: _Match, agent: str, mask_in_obs: bool) -> Any:
     return obs
 
 
-def _infos(
-    match: _Match, agents: list[str], *, active: bool = False
-) -> dict[str, dict[str, Any]]:
+def _infos(match: _Match, agents: list[str], *, active: bool = False) -> dict[str, dict[str, Any]]:
     """Each agent's info: its action mask; at the end also the drawn state and type; with
     ``active`` (the parallel env) ``active_agent``, who moves next, while the episode runs."""
     end = {"state": match.state, "type": match.type} if match.done else {}
@@ -254,11 +266,15 @@ def _infos(
 
 class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo naming convention
     """AEC version (true turns). Keyword arguments as ``OracleQuery-v0``: ``game``,
-    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``); and
+    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``, ``"human"``);
     ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts).
     ``EzPickle``: a pickled env (also mid-episode) is rebuilt from these arguments."""
 
-    metadata = {"render_modes": ["human", "ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
+    metadata = {
+        "render_modes": ["human", "ansi"],
+        "name": "oracle_query_v0",
+        "is_parallelizable": False,
+    }
 
     def __init__(
         self,

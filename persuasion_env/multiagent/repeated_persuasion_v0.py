@@ -9,7 +9,8 @@ The repeated sender-receiver game of MODEL.md Part A with **both sides outside**
 | Parallel API      | Yes (turn-based: `parallel_env()`)                             |
 | Agents            | `agents = ["sender", "receiver"]`                              |
 | Action shape      | sender `Discrete(M)`, receiver `Discrete(A)`                   |
-| Observation shape | sender `Discrete(S)`, receiver `Discrete(M + 1)`               |
+| Observation shape | sender `Discrete(S)`, receiver `Discrete(M + 1)` (or one-hot)  |
+| Registered ids    | `persuasion/repeated_persuasion_v0` (`pettingzoo.make`)        |
 
 ## Description
 
@@ -26,7 +27,15 @@ setting of Bhatt & Buro; MODEL.md A4.3, A6).
 | sender   | `Discrete(S)`   | the current state                                               |
 | receiver | `Discrete(M+1)` | the message of the current round; `M` until the sender has sent |
 
-Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``).
+Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``). With
+``obs_type="one_hot"`` they are ``float32`` one-hot vectors in ``Box(0, 1, (S,))`` and
+``Box(0, 1, (M + 1,))`` instead, which SuperSuit's ``pad_observations_v0`` can pad to a
+common shape (it cannot pad ``Discrete`` spaces).
+
+With ``action_mask_in_obs=True`` every observation is PettingZoo classic's dict
+``{"observation": <the above>, "action_mask": int8 (n_actions,)}``: all ones for the agent
+whose turn it is (every action is legal), all zeros for the agent that waits and after the
+end.
 
 ## Action Space
 
@@ -38,7 +47,8 @@ Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``).
 ## Rewards
 
 At the receiver's move: sender ``u1[s, a]``, receiver ``u2[s, a]`` (game units), each plus
-``noise * max|u| * N(0, 1)`` when ``noise > 0``. Zero at the sender's move.
+``noise * max|u| * N(0, 1)`` when ``noise > 0``. ``0.0`` at the sender's move. Rewards are
+always Python ``float``s (also after PettingZoo's dead steps).
 
 ## Episode End
 
@@ -73,12 +83,32 @@ the same round as the engine's and the Gymnasium envs'.
 parallel step is **half a round**; only the active agent's action is used (the other's, if
 given, must be in its space but is ignored; an unknown agent or a missing action of the
 active agent is a ``ValueError``), and ``infos[agent]["active_agent"]`` names who moves
-next. A simultaneous-move version would not be persuasion: the receiver must see the message
-before acting.
+next, from ``reset`` on. A simultaneous-move version would not be persuasion: the receiver
+must see the message before acting. So an episode of ``max_cycles`` rounds is
+``2 * max_cycles`` parallel steps (PettingZoo's ``max_cycles_test`` assumes one parallel step
+per cycle; the AEC env meets it, each agent acting ``max_cycles`` times).
+
+## Vectorised parallel env
+
+``vector_parallel_env(num_envs, **kwargs)`` is ``num_envs`` copies of ``parallel_env`` in one
+object over the runs axis of the same ``Match``: the same dicts, every value batched
+(observations ``(B, ...)``, rewards ``(B,)`` floats, ``(B,)`` bools, round infos as ``(B,)``
+arrays; ``active_agent`` one name, as the copies move in lockstep and end together; no
+autoreset). With ``num_envs=1`` and the same seed it is ``parallel_env`` step for step.
+
+## Registry and pickling
+
+``import persuasion_env`` registers ``persuasion/repeated_persuasion_v0`` with PettingZoo's
+registry (PettingZoo >= 1.27; skipped for older versions):
+``pettingzoo.make("aec", "persuasion/repeated_persuasion_v0", game="climbing")`` is ``env()``
+and ``pettingzoo.make("parallel", ...)`` is ``parallel_env()``. ``raw_env`` is
+``gymnasium.utils.EzPickle`` (as PettingZoo's classic envs): a pickled env, also
+mid-episode, is rebuilt from its arguments and must be reset.
 
 ## Arguments
 
-``env(game=None, size=None, n_messages=None, max_cycles=100, noise=0.0, render_mode=None)``:
+``env(game=None, size=None, n_messages=None, max_cycles=100, noise=0.0, obs_type="discrete",
+action_mask_in_obs=False, render_mode=None)``:
 
 | Argument      | Default        | Meaning                                        |
 |---------------|----------------|------------------------------------------------|
@@ -87,7 +117,9 @@ before acting.
 | `n_messages`  | `None` (A)     | number of messages M                           |
 | `max_cycles`  | `100`          | rounds per episode                             |
 | `noise`       | `0.0`          | payoff noise (std. relative to max abs u)      |
-| `render_mode` | `None`         | `"ansi"` or `"rgb_array"`                      |
+| `obs_type`    | `"discrete"`   | `"discrete"` or `"one_hot"` (Box)              |
+| `action_mask_in_obs` | `False` | observations as `{"observation", "action_mask"}` |
+| `render_mode` | `None`         | `"human"` (prints), `"ansi"` or `"rgb_array"`  |
 
 ```python
 from persuasion_env.multiagent import repeated_persuasion_v0
@@ -103,6 +135,11 @@ par = repeated_persuasion_v0.parallel_env(size=(4, 4), max_cycles=50)
   ``np_random.choice`` per round, so seeded episodes differ from earlier ones; and the infos
   of a round are no longer cleared by the sender's next move, so the receiver's ``last()``
   shows its previous round (it was always ``{}``).
+* v0, issue 17 (PettingZoo conventions; seeded episodes of the defaults unchanged): registered
+  ids, ``EzPickle``, ``obs_type="one_hot"``, ``action_mask_in_obs``, ``"human"`` rendering,
+  ``active_agent`` in the parallel env's reset infos, ``float`` rewards after dead steps
+  (PettingZoo's ``_clear_rewards`` wrote the int ``0``), ``vector_parallel_env``; the raw
+  env's last round is ``last_round`` (an attribute ``last`` hid the AEC method ``last()``).
 """
 
 from __future__ import annotations
@@ -125,7 +162,6 @@ from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match
 from persuasion_env.multiagent._vector import RepeatedPersuasionVectorParallelEnv
 from persuasion_env.multiagent._wrappers import (
-    OBS_TYPES,
     TurnBasedParallel,
     check_obs_type,
     masked_space,
@@ -361,9 +397,7 @@ class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
         response = self.core.receiver.policy()[0]
         last = self.last_round
         if self.render_mode == "rgb_array":
-            highlights = (
-                [(last[0], last[1]), (last[1], last[2])] if last else [None, None]
-            )
+            highlights = [(last[0], last[1]), (last[1], last[2])] if last else [None, None]
             return _render.render_rgb(
                 [scheme, response], highlights, progress=self.rounds / self.max_cycles
             )

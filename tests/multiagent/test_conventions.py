@@ -48,7 +48,9 @@ ALL = [(rp, c) for c in RP_CONFIGS] + [(oq, c) for c in OQ_CONFIGS]
 
 def ids(case):
     module, kwargs = case
-    return module.__name__.rsplit(".", 1)[-1] + "-" + "-".join(f"{k}={v}" for k, v in kwargs.items())
+    return (
+        module.__name__.rsplit(".", 1)[-1] + "-" + "-".join(f"{k}={v}" for k, v in kwargs.items())
+    )
 
 
 @pytest.fixture(params=ALL, ids=[ids(c) for c in ALL])
@@ -166,7 +168,7 @@ def _play(env, steps):
     seed_action_spaces(env)
     seed_observation_spaces(env)
     out = []
-    for _, agent in zip(range(steps), env.agent_iter()):
+    for _, agent in zip(range(steps), env.agent_iter(), strict=False):
         obs, reward, term, trunc, info = env.last()
         out.append((agent, obs, reward, term, trunc, info))
         if term or trunc:
@@ -229,11 +231,17 @@ def test_repeated_masks_ones_for_the_mover_zeros_for_the_idle(obs_type, prosecut
     seen = []
     for agent in env.agent_iter():
         obs, _, term, trunc, _ = env.last()
-        seen.append((agent, env.observe("sender")["action_mask"].tolist(),
-                     env.observe("receiver")["action_mask"].tolist()))
+        seen.append(
+            (
+                agent,
+                env.observe("sender")["action_mask"].tolist(),
+                env.observe("receiver")["action_mask"].tolist(),
+            )
+        )
         live = not (term or trunc)
-        expected.append((agent, [int(live and agent == "sender")] * 2,
-                         [int(live and agent == "receiver")] * 2))
+        expected.append(
+            (agent, [int(live and agent == "sender")] * 2, [int(live and agent == "receiver")] * 2)
+        )
         assert obs["action_mask"].dtype == np.int8
         env.step(None if not live else 1)
     assert seen == expected
@@ -243,18 +251,24 @@ def test_repeated_masks_ones_for_the_mover_zeros_for_the_idle(obs_type, prosecut
 
 def test_repeated_one_hot_is_the_index(prosecutor):
     # The same seed gives the same states; the one-hot view is eye[index] of the discrete one
-    # (the receiver's "no message yet" is the last entry, index M = 2).
+    # (the receiver's "no message yet" is the last entry, index M = 2). Both agents' views
+    # are read at every move of 5 rounds in which the sender sends message round % 2.
     views = {}
     for obs_type in ("discrete", "one_hot"):
         env = rp.env(game=prosecutor, obs_type=obs_type, max_cycles=5)
         env.reset(seed=3)
-        views[obs_type] = [(a, env.observe("sender"), env.observe("receiver")) for a, *_ in
-                           _play(env, 10)]
-    for (a, s, r), (b, s1, r1) in zip(views["discrete"], views["one_hot"]):
-        assert a == b and s1.dtype == np.float32 and s1.shape == (2,) and r1.shape == (3,)
+        views[obs_type] = []
+        for k in range(10):
+            views[obs_type].append((env.observe("sender"), env.observe("receiver")))
+            env.step((k // 2) % 2)
+    assert len(views["one_hot"]) == 10
+    for (s, r), (s1, r1) in zip(views["discrete"], views["one_hot"], strict=True):
+        assert s1.dtype == np.float32 and s1.shape == (2,) and r1.shape == (3,)
         np.testing.assert_array_equal(s1, np.eye(2)[int(s)])
         np.testing.assert_array_equal(r1, np.eye(3)[int(r)])
-    assert int(views["discrete"][0][2]) == 2  # nothing sent yet
+    receiver_saw = [int(r) for _, r in views["discrete"]]
+    assert receiver_saw == [2, 0, 2, 1, 2, 0, 2, 1, 2, 0]  # none yet, then the message sent
+    assert len({int(s) for s, _ in views["discrete"]}) == 2  # both states occur
 
 
 def test_oracle_parallel_active_agent_follows_the_turn():
