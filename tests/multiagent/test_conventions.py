@@ -66,6 +66,8 @@ def test_pettingzoo_test_suite(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # api_test's own notes (e.g. unknown reset options)
         api_test(module.env(**kwargs), num_cycles=60)
+        # the unwrapped env too (its ``last()`` was hidden by an attribute before issue 17)
+        api_test(module.raw_env(**kwargs), num_cycles=20)
         parallel_api_test(module.parallel_env(**kwargs), num_cycles=60)
     if kwargs.get("n_messages") == 2:
         # climbing with 2 messages: cheap_talk_value is NaN (not claimed, module doc), and
