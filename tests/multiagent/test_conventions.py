@@ -311,3 +311,16 @@ def test_supersuit_padding_and_vectorisation():
     for _ in range(6):  # past the end: the copies reset themselves
         obs, rewards, term, trunc, _ = vec.step(np.zeros(4, dtype=np.int64))
     assert rewards.dtype.kind == "f" and obs.shape == (4, 4)
+
+
+def test_registration_is_idempotent_and_options_are_checked():
+    from persuasion_env.registration import register_pettingzoo_envs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PettingZoo warns when an id is registered again
+        register_pettingzoo_envs()
+        register_pettingzoo_envs()
+    with pytest.raises(ValueError, match="obs_type"):
+        rp.env(obs_type="image")
+    with pytest.raises(TypeError, match="action_mask_in_obs"):
+        rp.parallel_env(action_mask_in_obs="yes")
