@@ -1,8 +1,10 @@
-"""Registration of the ``persuasion/`` environment ids with Gymnasium.
+"""Registration of the ``persuasion/`` environment ids with Gymnasium and PettingZoo.
 
 Importing :mod:`persuasion_env` calls :func:`register_envs`, after which
-``gymnasium.make("persuasion/<Name>-v0")`` works. Entry points are strings, so the env
-modules (and their dependencies) are imported only when an env is made.
+``gymnasium.make("persuasion/<Name>-v0")`` works, and (PettingZoo >= 1.27, which has a
+registry) ``pettingzoo.make("aec", "persuasion/repeated_persuasion_v0")`` and
+``pettingzoo.make("parallel", ...)``. Entry points are strings, so the env modules (and their
+dependencies) are imported only when an env is made.
 """
 
 from __future__ import annotations
@@ -54,8 +56,40 @@ VECTOR_ENTRY_POINTS: dict[str, str] = {
 }
 
 
+#: PettingZoo ids: (id, module); ``module:env`` is the AEC entry point, ``module:parallel_env``
+#: the parallel one. PettingZoo spells versions ``_v0`` and stores them as ``-v0``
+#: (``pettingzoo.make`` accepts both).
+PETTINGZOO_SPECS: tuple[tuple[str, str], ...] = (
+    ("persuasion/repeated_persuasion_v0", "persuasion_env.multiagent.repeated_persuasion_v0"),
+    ("persuasion/oracle_query_v0", "persuasion_env.multiagent.oracle_query_v0"),
+)
+
+
+def register_pettingzoo_envs() -> bool:
+    """Register the PettingZoo ids in PettingZoo's AEC and parallel registries (idempotent).
+
+    Returns ``False``, registering nothing, with a PettingZoo older than 1.27 (no
+    ``pettingzoo.register``); the envs are then made by importing their modules."""
+    try:
+        import pettingzoo
+    except ImportError:  # pragma: no cover - pettingzoo is a dependency
+        return False
+    register = getattr(pettingzoo, "register", None)
+    if register is None:
+        return False
+    for env_id, module in PETTINGZOO_SPECS:
+        stored = env_id.replace("_v0", "-v0")  # PettingZoo's normalised form
+        if stored not in pettingzoo.aec_registry:
+            register("aec", env_id, entry_point=f"{module}:env")
+        if stored not in pettingzoo.parallel_registry:
+            register("parallel", env_id, entry_point=f"{module}:parallel_env")
+    return True
+
+
 def register_envs() -> None:
-    """Register every ``persuasion/`` id (idempotent)."""
+    """Register every ``persuasion/`` id with Gymnasium, and with PettingZoo where it has a
+    registry (idempotent)."""
+    register_pettingzoo_envs()
     for env_id, entry_point, max_steps in ENV_SPECS:
         if env_id in gymnasium.registry:
             continue

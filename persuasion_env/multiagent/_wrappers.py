@@ -10,14 +10,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import turn_based_aec_to_parallel_wrapper
 
-from persuasion_env._validation import check_turn_actions
+from persuasion_env._validation import check_choice, check_turn_actions
 from persuasion_env.envs._common import ResetNeeded
 
-__all__ = ["TurnBasedParallel", "wrap"]
+__all__ = ["OBS_TYPES", "TurnBasedParallel", "check_obs_type", "masked_space", "wrap"]
+
+#: ``obs_type`` of ``repeated_persuasion_v0``: ``"discrete"`` (0-d ``int64`` index, the
+#: default) or ``"one_hot"`` (``Box(0, 1)`` float32 vector, which SuperSuit can pad).
+OBS_TYPES = ("discrete", "one_hot")
+
+
+def check_obs_type(obs_type: Any) -> str:
+    """``obs_type`` checked to be one of :data:`OBS_TYPES`."""
+    return check_choice(obs_type, "obs_type", OBS_TYPES)
+
+
+def masked_space(space: spaces.Space, n_actions: int | None) -> spaces.Space:
+    """``space``, or with ``n_actions`` PettingZoo classic's ``Dict({"observation": space,
+    "action_mask": Box(0, 1, (n_actions,), int8)})``."""
+    if n_actions is None:
+        return space
+    mask = spaces.Box(0, 1, shape=(n_actions,), dtype=np.int8)
+    return spaces.Dict({"observation": space, "action_mask": mask})
 
 
 class _OrderEnforcing(wrappers.OrderEnforcingWrapper):
@@ -32,6 +52,10 @@ class _OrderEnforcing(wrappers.OrderEnforcingWrapper):
             raise ResetNeeded(f"{name}: the episode has ended; call reset() before step()")
         super().step(action)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The raw env is EzPickle (a pickled copy is rebuilt unreset): so is the check.
+        return {**self.__dict__, "_has_reset": False}
+
 
 class TurnBasedParallel(turn_based_aec_to_parallel_wrapper):
     """PettingZoo's ``turn_based_aec_to_parallel`` with the checks of a native parallel env.
@@ -41,6 +65,15 @@ class TurnBasedParallel(turn_based_aec_to_parallel_wrapper):
     unknown agent or the waiting agent's out-of-range action pass silently. Here the same
     :func:`~persuasion_env._validation.check_turn_actions` as ``oracle_query_v0`` applies.
     """
+
+    def reset(
+        self, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict, dict]:
+        """PettingZoo's reset, with ``infos[agent]["active_agent"]`` (who moves first) as
+        after every step (PettingZoo's converter sets it only in ``step``)."""
+        observations, infos = super().reset(seed=seed, options=options)
+        mover = self.aec_env.agent_selection
+        return observations, {a: {**info, "active_agent": mover} for a, info in infos.items()}
 
     def step(self, actions: Any) -> tuple[dict, dict, dict, dict, dict]:
         name = self.metadata.get("name", type(self.aec_env.unwrapped).__name__)
@@ -52,6 +85,12 @@ class TurnBasedParallel(turn_based_aec_to_parallel_wrapper):
         mover = self.aec_env.agent_selection
         moves = check_turn_actions(actions, self.possible_agents, mover, n_actions)
         return super().step(moves)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The AEC env inside is rebuilt unreset when unpickled (EzPickle): so is this one.
+        state = dict(self.__dict__)
+        state.pop("agents", None)
+        return state
 
 
 def wrap(env: AECEnv) -> AECEnv:

@@ -26,6 +26,15 @@ action masks              ``infos[agent]["action_mask"]`` (``int8``, after every
                           dicts ``{"observation": ..., "action_mask": ...}`` instead.
 ========================  =====================================================================
 
+Conventions (issue 17): ids ``persuasion/oracle_query_v0`` in PettingZoo's registry
+(``pettingzoo.make("aec" | "parallel", ...)``, PettingZoo >= 1.27); both classes are
+``EzPickle`` (a pickled env, also mid-episode, is rebuilt from its arguments and must be
+reset); rewards are always ``float``; the parallel env's infos carry ``active_agent`` (who
+moves next) from ``reset`` on; observations are already ``Box`` (SuperSuit can pad them);
+``render_mode`` is ``"ansi"`` or ``"human"`` (prints after every step). PettingZoo's
+``max_cycles_test`` does not apply: an episode ends by itself after at most
+``2 * budget + 2`` moves and there is no ``max_cycles`` (as PettingZoo's classic games).
+
 Answers inconsistent with earlier ones (a lying receiver) are ignored by the sender's belief.
 The episode ends (termination for both) after the receiver's final action. ``raw_env`` is the
 AEC game with true turns (sender, receiver, sender, ...); ``parallel_env()`` is a native parallel
@@ -35,6 +44,11 @@ ignored (the observation's last entry says whose turn it is).
 >>> from persuasion_env.multiagent import oracle_query_v0
 >>> env = oracle_query_v0.env(game="three-types", budget=2)
 >>> env.reset(seed=0)
+
+Version history: v0 initial; issue 17 added ``action_mask`` (infos, and observations with
+``action_mask_in_obs``), then the registry ids, ``EzPickle``, ``active_agent`` in the
+parallel infos, ``"human"`` rendering and ``float`` rewards after dead steps (seeded episodes
+unchanged).
 """
 
 from __future__ import annotations
@@ -44,7 +58,7 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
+from gymnasium.utils import EzPickle, seeding
 from pettingzoo import AECEnv, ParallelEnv
 
 from persuasion_env._validation import (
@@ -241,18 +255,26 @@ def _observe(match: _Match, agent: str, mask_in_obs: bool) -> Any:
     return obs
 
 
-def _infos(match: _Match, agents: list[str]) -> dict[str, dict[str, Any]]:
-    """Each agent's info: its action mask; at the end also the drawn state and type."""
+def _infos(match: _Match, agents: list[str], *, active: bool = False) -> dict[str, dict[str, Any]]:
+    """Each agent's info: its action mask; at the end also the drawn state and type; with
+    ``active`` (the parallel env) ``active_agent``, who moves next, while the episode runs."""
     end = {"state": match.state, "type": match.type} if match.done else {}
+    if active and not match.done:
+        end["active_agent"] = match.turn
     return {a: {**end, "action_mask": match.mask(a)} for a in agents}
 
 
-class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
+class raw_env(AECEnv, EzPickle):  # noqa: N801 - PettingZoo naming convention
     """AEC version (true turns). Keyword arguments as ``OracleQuery-v0``: ``game``,
-    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``); and
-    ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts)."""
+    ``n_states``, ``n_types``, ``budget``, ``costs``, ``render_mode`` (``"ansi"``, ``"human"``);
+    ``action_mask_in_obs`` (observations as ``{"observation", "action_mask"}`` dicts).
+    ``EzPickle``: a pickled env (also mid-episode) is rebuilt from these arguments."""
 
-    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0", "is_parallelizable": False}
+    metadata = {
+        "render_modes": ["human", "ansi"],
+        "name": "oracle_query_v0",
+        "is_parallelizable": False,
+    }
 
     def __init__(
         self,
@@ -265,6 +287,16 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            n_states=n_states,
+            n_types=n_types,
+            budget=budget,
+            costs=costs,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         super().__init__()
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
@@ -272,6 +304,11 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         self.possible_agents = [SENDER, RECEIVER]
         self._obs_spaces, self._act_spaces = _spaces(self._match.T, self.action_mask_in_obs)
         self._np_random, _ = seeding.np_random(None)
+
+    def _clear_rewards(self) -> None:
+        # PettingZoo's version (used by _was_dead_step) resets to the int 0: keep floats.
+        for agent in self.rewards:
+            self.rewards[agent] = 0.0
 
     @functools.cache  # noqa: B019 - spaces must be the same objects
     def observation_space(self, agent: str) -> spaces.Space:
@@ -324,8 +361,13 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         if m.done:
             # let each agent see the final step once; removal happens through _was_dead_step
             self.agent_selection = self.agents[0]
+        if self.render_mode == "human":
+            self.render()
 
     def render(self) -> str | None:
+        """The ``"ansi"`` text; ``"human"`` prints it (after every step) and returns None."""
+        if self.render_mode == "human":
+            print(self._match.render(), end="")
         if self.render_mode != "ansi":
             return None
         return self._match.render()
@@ -334,10 +376,12 @@ class raw_env(AECEnv):  # noqa: N801 - PettingZoo naming convention
         pass
 
 
-class OracleQueryParallelEnv(ParallelEnv):
-    """Native parallel version: both agents act every step; only the mover's action counts."""
+class OracleQueryParallelEnv(ParallelEnv, EzPickle):
+    """Native parallel version: both agents act every step; only the mover's action counts
+    (``infos[agent]["active_agent"]`` names the mover, as in ``repeated_persuasion_v0``).
+    ``EzPickle`` as :class:`raw_env`."""
 
-    metadata = {"render_modes": ["ansi"], "name": "oracle_query_v0"}
+    metadata = {"render_modes": ["human", "ansi"], "name": "oracle_query_v0"}
 
     def __init__(
         self,
@@ -350,6 +394,16 @@ class OracleQueryParallelEnv(ParallelEnv):
         action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            n_states=n_states,
+            n_types=n_types,
+            budget=budget,
+            costs=costs,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         self._match = _Match(game, n_states, n_types, budget, costs)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
@@ -378,7 +432,7 @@ class OracleQueryParallelEnv(ParallelEnv):
             self._np_random, _ = seeding.np_random(seed)
         self._match.reset(self._np_random)
         self.agents = list(self.possible_agents)
-        return self._observations(), _infos(self._match, self.agents)
+        return self._observations(), _infos(self._match, self.agents, active=True)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Both agents may send an action; only the mover's (``observation[-1] == 1``) counts.
@@ -402,12 +456,17 @@ class OracleQueryParallelEnv(ParallelEnv):
         rewards = {SENDER: rs, RECEIVER: rr}
         terms = {a: m.done for a in self.agents}
         truncs = {a: False for a in self.agents}
-        infos = _infos(m, self.agents)
+        infos = _infos(m, self.agents, active=True)
         if m.done:
             self.agents = []
+        if self.render_mode == "human":
+            self.render()
         return obs, rewards, terms, truncs, infos
 
     def render(self) -> str | None:
+        """The ``"ansi"`` text; ``"human"`` prints it (after every step) and returns None."""
+        if self.render_mode == "human":
+            print(self._match.render(), end="")
         if self.render_mode != "ansi":
             return None
         return self._match.render()

@@ -9,7 +9,8 @@ The repeated sender-receiver game of MODEL.md Part A with **both sides outside**
 | Parallel API      | Yes (turn-based: `parallel_env()`)                             |
 | Agents            | `agents = ["sender", "receiver"]`                              |
 | Action shape      | sender `Discrete(M)`, receiver `Discrete(A)`                   |
-| Observation shape | sender `Discrete(S)`, receiver `Discrete(M + 1)`               |
+| Observation shape | sender `Discrete(S)`, receiver `Discrete(M + 1)` (or one-hot)  |
+| Registered ids    | `persuasion/repeated_persuasion_v0` (`pettingzoo.make`)        |
 
 ## Description
 
@@ -26,7 +27,15 @@ setting of Bhatt & Buro; MODEL.md A4.3, A6).
 | sender   | `Discrete(S)`   | the current state                                               |
 | receiver | `Discrete(M+1)` | the message of the current round; `M` until the sender has sent |
 
-Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``).
+Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``). With
+``obs_type="one_hot"`` they are ``float32`` one-hot vectors in ``Box(0, 1, (S,))`` and
+``Box(0, 1, (M + 1,))`` instead, which SuperSuit's ``pad_observations_v0`` can pad to a
+common shape (it cannot pad ``Discrete`` spaces).
+
+With ``action_mask_in_obs=True`` every observation is PettingZoo classic's dict
+``{"observation": <the above>, "action_mask": int8 (n_actions,)}``: all ones for the agent
+whose turn it is (every action is legal), all zeros for the agent that waits and after the
+end.
 
 ## Action Space
 
@@ -38,7 +47,8 @@ Observations are 0-d ``int64`` NumPy arrays (as in PettingZoo's ``rps``).
 ## Rewards
 
 At the receiver's move: sender ``u1[s, a]``, receiver ``u2[s, a]`` (game units), each plus
-``noise * max|u| * N(0, 1)`` when ``noise > 0``. Zero at the sender's move.
+``noise * max|u| * N(0, 1)`` when ``noise > 0``. ``0.0`` at the sender's move. Rewards are
+always Python ``float``s (also after PettingZoo's dead steps).
 
 ## Episode End
 
@@ -73,12 +83,32 @@ the same round as the engine's and the Gymnasium envs'.
 parallel step is **half a round**; only the active agent's action is used (the other's, if
 given, must be in its space but is ignored; an unknown agent or a missing action of the
 active agent is a ``ValueError``), and ``infos[agent]["active_agent"]`` names who moves
-next. A simultaneous-move version would not be persuasion: the receiver must see the message
-before acting.
+next, from ``reset`` on. A simultaneous-move version would not be persuasion: the receiver
+must see the message before acting. So an episode of ``max_cycles`` rounds is
+``2 * max_cycles`` parallel steps (PettingZoo's ``max_cycles_test`` assumes one parallel step
+per cycle; the AEC env meets it, each agent acting ``max_cycles`` times).
+
+## Vectorised parallel env
+
+``vector_parallel_env(num_envs, **kwargs)`` is ``num_envs`` copies of ``parallel_env`` in one
+object over the runs axis of the same ``Match``: the same dicts, every value batched
+(observations ``(B, ...)``, rewards ``(B,)`` floats, ``(B,)`` bools, round infos as ``(B,)``
+arrays; ``active_agent`` one name, as the copies move in lockstep and end together; no
+autoreset). With ``num_envs=1`` and the same seed it is ``parallel_env`` step for step.
+
+## Registry and pickling
+
+``import persuasion_env`` registers ``persuasion/repeated_persuasion_v0`` with PettingZoo's
+registry (PettingZoo >= 1.27; skipped for older versions):
+``pettingzoo.make("aec", "persuasion/repeated_persuasion_v0", game="climbing")`` is ``env()``
+and ``pettingzoo.make("parallel", ...)`` is ``parallel_env()``. ``raw_env`` is
+``gymnasium.utils.EzPickle`` (as PettingZoo's classic envs): a pickled env, also
+mid-episode, is rebuilt from its arguments and must be reset.
 
 ## Arguments
 
-``env(game=None, size=None, n_messages=None, max_cycles=100, noise=0.0, render_mode=None)``:
+``env(game=None, size=None, n_messages=None, max_cycles=100, noise=0.0, obs_type="discrete",
+action_mask_in_obs=False, render_mode=None)``:
 
 | Argument      | Default        | Meaning                                        |
 |---------------|----------------|------------------------------------------------|
@@ -87,7 +117,9 @@ before acting.
 | `n_messages`  | `None` (A)     | number of messages M                           |
 | `max_cycles`  | `100`          | rounds per episode                             |
 | `noise`       | `0.0`          | payoff noise (std. relative to max abs u)      |
-| `render_mode` | `None`         | `"ansi"` or `"rgb_array"`                      |
+| `obs_type`    | `"discrete"`   | `"discrete"` or `"one_hot"` (Box)              |
+| `action_mask_in_obs` | `False` | observations as `{"observation", "action_mask"}` |
+| `render_mode` | `None`         | `"human"` (prints), `"ansi"` or `"rgb_array"`  |
 
 ```python
 from persuasion_env.multiagent import repeated_persuasion_v0
@@ -103,6 +135,11 @@ par = repeated_persuasion_v0.parallel_env(size=(4, 4), max_cycles=50)
   ``np_random.choice`` per round, so seeded episodes differ from earlier ones; and the infos
   of a round are no longer cleared by the sender's next move, so the receiver's ``last()``
   shows its previous round (it was always ``{}``).
+* v0, issue 17 (PettingZoo conventions; seeded episodes of the defaults unchanged): registered
+  ids, ``EzPickle``, ``obs_type="one_hot"``, ``action_mask_in_obs``, ``"human"`` rendering,
+  ``active_agent`` in the parallel env's reset infos, ``float`` rewards after dead steps
+  (PettingZoo's ``_clear_rewards`` wrote the int ``0``), ``vector_parallel_env``; the raw
+  env's last round is ``last_round`` (an attribute ``last`` hid the AEC method ``last()``).
 """
 
 from __future__ import annotations
@@ -112,22 +149,28 @@ from typing import Any
 import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.utils import seeding
+from gymnasium.utils import EzPickle, seeding
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector
 from pettingzoo.utils.env import ParallelEnv
 
-from persuasion_env._validation import check_action, check_int, check_positive
+from persuasion_env._validation import check_action, check_bool, check_int, check_positive
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed, game_option
 from persuasion_env.envs.core import GameConfig, lp_value, spawn_rng
 from persuasion_env.game import PersuasionGame
 from persuasion_env.match import ChunkedStates, Match
-from persuasion_env.multiagent._wrappers import TurnBasedParallel, wrap
+from persuasion_env.multiagent._vector import RepeatedPersuasionVectorParallelEnv
+from persuasion_env.multiagent._wrappers import (
+    TurnBasedParallel,
+    check_obs_type,
+    masked_space,
+    wrap,
+)
 from persuasion_env.references import cheap_talk_values
 from persuasion_env.rounds import RoundTables
 
-__all__ = ["env", "parallel_env", "raw_env"]
+__all__ = ["env", "parallel_env", "raw_env", "vector_parallel_env"]
 
 SENDER, RECEIVER = "sender", "receiver"
 
@@ -142,11 +185,21 @@ def parallel_env(**kwargs: Any) -> ParallelEnv:
     return TurnBasedParallel(env(**kwargs))
 
 
-class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
-    """The repeated persuasion game as an AEC environment (see the module docstring)."""
+def vector_parallel_env(num_envs: int, **kwargs: Any) -> RepeatedPersuasionVectorParallelEnv:
+    """``num_envs`` copies of :func:`parallel_env` in one object, every value batched
+    (:class:`~persuasion_env.multiagent._vector.RepeatedPersuasionVectorParallelEnv`)."""
+    return RepeatedPersuasionVectorParallelEnv(num_envs, **kwargs)
+
+
+class raw_env(AECEnv, EzPickle):  # noqa: N801  (PettingZoo's naming convention)
+    """The repeated persuasion game as an AEC environment (see the module docstring).
+
+    ``EzPickle`` (as PettingZoo's classic envs): a pickled env, also mid-episode, is rebuilt
+    from its constructor arguments, so the copy is a fresh env that must be reset.
+    """
 
     metadata = {
-        "render_modes": ["ansi", "rgb_array"],
+        "render_modes": ["human", "ansi", "rgb_array"],
         "name": "repeated_persuasion_v0",
         "is_parallelizable": False,  # turn-based: use parallel_env(), not aec_to_parallel
         "render_fps": 4,
@@ -160,8 +213,21 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         n_messages: int | None = None,
         max_cycles: int = 100,
         noise: float = 0.0,
+        obs_type: str = "discrete",
+        action_mask_in_obs: bool = False,
         render_mode: str | None = None,
     ) -> None:
+        EzPickle.__init__(
+            self,
+            game,
+            size=size,
+            n_messages=n_messages,
+            max_cycles=max_cycles,
+            noise=noise,
+            obs_type=obs_type,
+            action_mask_in_obs=action_mask_in_obs,
+            render_mode=render_mode,
+        )
         super().__init__()
         self.config = GameConfig(game, size, default="prosecutor")
         n_states, n_actions = self.config.shape
@@ -171,16 +237,25 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         )
         self.max_cycles = check_int(max_cycles, "max_cycles", minimum=1)
         self.noise = check_positive(noise, "noise", allow_zero=True)
+        self.obs_type = check_obs_type(obs_type)
+        self.action_mask_in_obs = check_bool(action_mask_in_obs, "action_mask_in_obs")
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.possible_agents = [SENDER, RECEIVER]
         self.agents = self.possible_agents[:]
-        self._observation_spaces = {
-            SENDER: spaces.Discrete(n_states),
-            RECEIVER: spaces.Discrete(self.n_messages + 1),
-        }
+        # Observed values: the state (S of them) and the message (M, or M for "none yet").
+        self._n_values = {SENDER: n_states, RECEIVER: self.n_messages + 1}
         self._action_spaces = {
             SENDER: spaces.Discrete(self.n_messages),
             RECEIVER: spaces.Discrete(n_actions),
+        }
+        self._observation_spaces = {
+            agent: masked_space(
+                spaces.Discrete(n)
+                if self.obs_type == "discrete"
+                else spaces.Box(0.0, 1.0, shape=(n,), dtype=np.float32),
+                self._action_spaces[agent].n if self.action_mask_in_obs else None,
+            )
+            for agent, n in self._n_values.items()
         }
         self._np_random: np.random.Generator | None = None
         self.game: PersuasionGame | None = None
@@ -226,16 +301,38 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
         self.rounds = 0
         self.core.begin()
         self.message = self.n_messages  # "no message yet"
-        self.last: tuple[int, int, int] | None = None
+        self.last_round: tuple[int, int, int] | None = None
 
     @property
     def state_index(self) -> int:
         """The state of the current round."""
         return int(self.core.states[0])
 
-    def observe(self, agent: str) -> np.ndarray:
+    def observe(self, agent: str) -> Any:
         value = self.state_index if agent == SENDER else self.message
-        return np.asarray(value, dtype=np.int64)
+        if self.obs_type == "discrete":
+            obs = np.asarray(value, dtype=np.int64)
+        else:
+            obs = np.zeros(self._n_values[agent], dtype=np.float32)
+            obs[value] = 1.0
+        if not self.action_mask_in_obs:
+            return obs
+        return {"observation": obs, "action_mask": self.action_mask(agent)}
+
+    def action_mask(self, agent: str) -> np.ndarray:
+        """``agent``'s action mask (``int8``): all ones on its turn in a live episode, all
+        zeros while it waits (and after the end); every action is legal on one's turn."""
+        live = (
+            agent == self.agent_selection
+            and agent in self.agents
+            and not (self.terminations[agent] or self.truncations[agent])
+        )
+        return np.full(self._action_spaces[agent].n, int(live), dtype=np.int8)
+
+    def _clear_rewards(self) -> None:
+        # PettingZoo's version resets to the int 0; rewards here are always floats.
+        for agent in self.rewards:
+            self.rewards[agent] = 0.0
 
     def step(self, action: Any) -> None:
         if self.game is None:
@@ -264,7 +361,7 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             u1, u2 = float(core.u1[0]), float(core.u2[0])
             self.rewards[SENDER] = float(core.reward1[0])
             self.rewards[RECEIVER] = float(core.reward2[0])
-            self.last = (state, message, action)
+            self.last_round = (state, message, action)
             self.rounds += 1
             self._round_info = {
                 "state": state,
@@ -283,6 +380,8 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             self.message = self.n_messages
         self.agent_selection = self._agent_selector.next()
         self._accumulate_rewards()
+        if self.render_mode == "human":
+            self.render()
 
     # --------------------------------------------------------------- rendering
     def render(self) -> str | np.ndarray | None:
@@ -296,19 +395,25 @@ class raw_env(AECEnv):  # noqa: N801  (PettingZoo's naming convention)
             raise RuntimeError("repeated_persuasion_v0: call reset() before render()")
         scheme = self.core.sender.policy()[0]
         response = self.core.receiver.policy()[0]
+        last = self.last_round
         if self.render_mode == "rgb_array":
-            highlights = (
-                [(self.last[0], self.last[1]), (self.last[1], self.last[2])]
-                if self.last
-                else [None, None]
-            )
+            highlights = [(last[0], last[1]), (last[1], last[2])] if last else [None, None]
             return _render.render_rgb(
                 [scheme, response], highlights, progress=self.rounds / self.max_cycles
             )
+        text = self._render_text(scheme, response, last)
+        if self.render_mode == "human":  # printed (after every step, PettingZoo's convention)
+            print(text)
+            return None
+        return text
+
+    def _render_text(
+        self, scheme: np.ndarray, response: np.ndarray, last: tuple[int, int, int] | None
+    ) -> str:
         game = self.game
         header = f"repeated_persuasion_v0  game={game.name}  round {self.rounds}/{self.max_cycles}"
-        if self.last is not None:
-            s, m, a = self.last
+        if last is not None:
+            s, m, a = last
             header += (
                 f"\nlast round: state={game.state_names[s]}  message=m{m}  "
                 f"action={game.action_names[a]}"
