@@ -345,6 +345,34 @@ def options_of(cls: type, env: str, game: Any, options: Mapping[str, Any]) -> An
     return cls(game, **options)
 
 
+def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
+    """A class decorator: the env's ``__init__(..., **options)`` gets the signature of its
+    options dataclass (``inspect.signature``, IDEs and ``help()`` list every option with its
+    default), though the options are declared and checked only in ``options_cls``.
+
+    ``leading`` names positional parameters of ``__init__`` before ``game`` (``num_envs``).
+    """
+    import inspect
+
+    def decorate(env_cls: type) -> type:
+        init = env_cls.__init__
+        own = inspect.signature(init).parameters
+        parameters = [own["self"], *(own[name] for name in leading)]
+        for f in fields(options_cls):
+            if f.name.startswith("_"):
+                continue
+            kind = (
+                inspect.Parameter.POSITIONAL_OR_KEYWORD
+                if f.name == "game"
+                else inspect.Parameter.KEYWORD_ONLY
+            )
+            parameters.append(inspect.Parameter(f.name, kind, default=f.default))
+        init.__signature__ = inspect.Signature(parameters, return_annotation=None)
+        return env_cls
+
+    return decorate
+
+
 # ------------------------------------------------------------------------- the match
 
 

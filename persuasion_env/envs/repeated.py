@@ -29,6 +29,7 @@ from persuasion_env.envs.core import (
     GameConfig,
     ReceiverViewOptions,
     SenderViewOptions,
+    declare_options,
     embedded_agent,
     lp_value,
     options_of,
@@ -196,6 +197,7 @@ def render_run(
 # ----------------------------------------------------------------------- sender's view
 
 
+@declare_options(SenderViewOptions)
 class RepeatedPersuasionEnv(_RepeatedBase):
     """The repeated persuasion game from the **sender's** side, one round per step.
 
@@ -374,6 +376,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
 # --------------------------------------------------------------------- receiver's view
 
 
+@declare_options(ReceiverViewOptions)
 class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     """The repeated persuasion game from the **receiver's** side, one round per step.
 

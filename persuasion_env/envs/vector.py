@@ -27,6 +27,7 @@ from persuasion_env._validation import check_batch_size, check_int
 from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import (
     SenderViewOptions,
+    declare_options,
     lp_value,
     options_of,
     sender_vector_observation,
@@ -42,6 +43,7 @@ __all__ = ["RepeatedPersuasionVectorEnv"]
 _INFO_KEYS = ("state", "message", "receiver_action", "receiver_payoff", "sender_utility")
 
 
+@declare_options(SenderViewOptions, leading=("num_envs",))
 class RepeatedPersuasionVectorEnv(VectorEnv):
     """``num_envs`` copies of :class:`~persuasion_env.envs.repeated.RepeatedPersuasionEnv`
     stepped together through the receiver's batched tables.

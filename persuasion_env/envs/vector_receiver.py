@@ -27,6 +27,7 @@ from persuasion_env._validation import check_batch_size, check_int
 from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import (
     ReceiverViewOptions,
+    declare_options,
     lp_value,
     options_of,
     receiver_vector_observation,
@@ -42,6 +43,7 @@ __all__ = ["RepeatedPersuasionReceiverVectorEnv"]
 _INFO_KEYS = ("state", "message", "action", "sender_utility", "receiver_payoff", "lp_value")
 
 
+@declare_options(ReceiverViewOptions, leading=("num_envs",))
 class RepeatedPersuasionReceiverVectorEnv(VectorEnv):
     """``num_envs`` copies of :class:`~persuasion_env.envs.repeated.
     RepeatedPersuasionReceiverEnv` stepped together through the sender's batched tables.

@@ -248,3 +248,27 @@ def test_a_fictitious_play_receiver_learns_from_the_states_the_env_shows_it(pros
     late = actions[50:]
     assert all(action == message for message, action in late)
     np.testing.assert_array_equal(env.unwrapped.receiver.policy()[0], np.eye(2))
+
+
+def test_env_signatures_list_every_option():
+    """``**options`` envs still show their options (help(), IDEs); every listed name is
+    accepted and an unlisted one is refused, naming the environment."""
+    import inspect
+
+    from persuasion_env.envs.repeated import RepeatedPersuasionEnv
+    from persuasion_env.envs.vector import RepeatedPersuasionVectorEnv
+
+    for cls, first in ((RepeatedPersuasionEnv, "game"), (RepeatedPersuasionVectorEnv, "num_envs")):
+        parameters = inspect.signature(cls).parameters
+        assert next(iter(parameters)) == first
+        assert parameters["episode_length"].default == 3000
+        assert parameters["receiver"].default is None
+        assert {"size", "noise", "normalize", "epoch", "obs_type", "best_fixed_runs"} <= set(
+            parameters
+        )
+    env = RepeatedPersuasionEnv(
+        game="prosecutor", episode_length=5, noise=0.0, epoch=2, best_fixed_runs=0
+    )
+    assert env.episode_length == 5
+    with pytest.raises(TypeError, match="RepeatedPersuasionEnv got unexpected"):
+        RepeatedPersuasionEnv(episode_lenght=5)
