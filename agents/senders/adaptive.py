@@ -1,0 +1,326 @@
+"""A black-box sender that learns where a learning receiver obeys, then persuades it with a
+safety margin it finds itself: :class:`MarginAdaptiveSender`, registered as
+``margin_adaptive`` (issue 16, MODEL.md C1).
+
+The sender knows the prior and its own utility ``u1``; it sees the state and, after each
+round, the receiver's action. It never sees ``u2``, the receiver's payoffs or the LP. It plays
+**epochs**: one scheme for ``epoch_rounds`` rounds, and it reads the receiver's action
+counts per message over the epoch's second half (a learner has then settled on the scheme:
+seed 000's implicit-commitment protocol, MODEL.md A4.3, inside the agent).
+
+1. **Disclosure** (the first ``disclosure_epochs`` epochs): message ``s mod M`` in state
+   ``s`` (full disclosure when ``S <= M``). What the receiver does per message shows its best
+   action ``b(s)`` in each state, and how consistently it plays it: the *reference
+   obedience* ``o_ref`` (a learner that keeps exploring never obeys more often than that).
+2. **Response model**: a multinomial logit ``q(a | mu) = softmax(mu @ W)`` of the receiver's
+   action given the posterior ``mu`` of a message, fitted to every epoch's (posterior, action
+   counts) pairs of the last ``memory`` epochs. ``W`` stands for the receiver's utility up to
+   scale: the decision boundaries of the fitted model are the obedience constraints.
+3. **Persuasion with a margin**: the LP of MODEL.md A2 solved on the model (``u2 := W``)
+   gives a recommendation scheme ``L`` at the model's boundaries; the sender plays
+   ``theta * F + (1 - theta) * L``, with ``F`` the recommendation form of full disclosure
+   (recommend ``b(s)`` in state ``s``). Obedience constraints are linear in the scheme and
+   ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no ``u2``.
+4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After an epoch in which
+   every message was obeyed about as often as under disclosure (``>= o_ref - tolerance``)
+   it moves one step down (more persuasion); after one that was not, two steps up, and that
+   step is retried only after a wait that doubles with each failure (a learner that locks
+   in, such as greedy Q-learning, is not pushed again and again).
+
+Everything is batched over runs (and over games of one shape: each run has its own model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents._sampling import sample_rows, softmax
+from agents.base import BLACK_BOX, GameView, Sender
+from agents.registry import register
+from persuasion_env import bayes
+from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env.game import PersuasionGame
+from persuasion_env.solvers.commitment import solve_commitment
+
+__all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
+
+#: The grid of safety margins: the weight of full disclosure in the scheme played.
+THETAS: tuple[float, ...] = (1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03, 0.015, 0.0)
+
+
+def fit_logit_response(
+    posteriors: np.ndarray,
+    counts: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    start: np.ndarray | None = None,
+    regularization: float = 1e-3,
+    steps: int = 100,
+    lr: float = 2.0,
+) -> np.ndarray:
+    """Fit ``q(a | mu) = softmax(mu @ W)`` to observed action counts, batched over runs.
+
+    Minimises ``-sum_i w_i sum_a c[i, a] log q(a | mu_i) / sum_i w_i n_i + reg * |W|^2`` by
+    gradient descent (the loss is convex; with ``sum_s mu_s = 1`` its curvature is at most
+    1/2 + 2 reg, so ``lr = 2`` is a safe step at small ``reg``).
+
+    Args:
+        posteriors: ``(B, N, S)`` the posterior of each observed message.
+        counts: ``(B, N, A)`` the receiver's action counts after each.
+        weights: ``(B, N)`` per-observation weights (default 1).
+        start: ``(B, S, A)`` initial ``W`` (warm start; default 0).
+        regularization, steps, lr: the L2 weight, gradient steps and step size.
+
+    Returns:
+        ``W``, shape ``(B, S, A)``.
+    """
+    b, _, n_states = posteriors.shape
+    n_actions = counts.shape[-1]
+    w = np.zeros((b, n_states, n_actions)) if start is None else np.array(start, dtype=float)
+    weighted = counts if weights is None else counts * weights[..., None]
+    totals = weighted.sum(axis=-1)  # (B, N)
+    norm = np.maximum(totals.sum(axis=-1), 1e-12)[:, None, None]  # (B, 1, 1)
+    for _ in range(steps):
+        q = softmax(posteriors @ w)  # (B, N, A)
+        residual = q * totals[..., None] - weighted  # d loss / d logits, unnormalised
+        grad = np.einsum("bns,bna->bsa", posteriors, residual) / norm + 2 * regularization * w
+        w -= lr * grad
+    return w
+
+
+def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The commitment LP (MODEL.md A2) with the model ``W`` in place of the receiver's
+    utility, in recommendation form: ``(S, A)``, column ``a`` = "play a"."""
+    game = PersuasionGame(prior=prior, sender_utility=u1, receiver_utility=w, name="model")
+    solution = solve_commitment(game)
+    n_actions = u1.shape[1]
+    scheme = np.zeros((u1.shape[0], n_actions))
+    for m, action in enumerate(solution.recommended_action):
+        scheme[:, action] += solution.scheme[:, m]
+    return scheme
+
+
+@register
+class MarginAdaptiveSender(Sender):
+    """A black-box learned sender: response model from epochs of play, LP on the model,
+    a safety margin (the weight of full disclosure) adapted to the obedience it observes.
+
+    See the module docstring for the algorithm. ``runs = B`` independent senders.
+
+    Args:
+        n_messages: M (default A); must be >= A (recommendations need one message per action).
+        epoch_rounds: rounds per epoch (default ``250 * M``).
+        disclosure_epochs: epochs of full disclosure at the start.
+        tolerance: how much less often than under disclosure a message may be obeyed before
+            the margin is raised.
+        memory: epochs of data the response model is fitted to.
+        regularization: L2 weight of the response model's fit.
+        fit_steps: gradient steps per refit (warm-started).
+        min_count: a message counted fewer times in an epoch is not judged.
+    """
+
+    name = "margin_adaptive"
+    side = "sender"
+    level = "scheme"
+    learns = True
+    needs_scheme = False
+    full_information = False
+    information = BLACK_BOX
+    observes = ("state", "action")  # it counts the receiver's actions per message
+    batched_games = True
+    description = (
+        "Black box: logit model of the receiver from epochs of play, LP on the model, "
+        "safety margin adapted to observed obedience"
+    )
+    _param_names = (
+        "n_messages",
+        "epoch_rounds",
+        "disclosure_epochs",
+        "tolerance",
+        "memory",
+        "regularization",
+        "fit_steps",
+        "min_count",
+        "dwell_epochs",
+    )
+
+    def __init__(
+        self,
+        n_messages: int | None = None,
+        *,
+        epoch_rounds: int | None = None,
+        disclosure_epochs: int = 2,
+        tolerance: float = 0.05,
+        memory: int = 40,
+        regularization: float = 1e-3,
+        fit_steps: int = 100,
+        min_count: int = 10,
+        dwell_epochs: int = 3,
+    ) -> None:
+        super().__init__()
+        self.n_messages = (
+            None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
+        )
+        self.epoch_rounds = (
+            None if epoch_rounds is None else check_int(epoch_rounds, "epoch_rounds", minimum=2)
+        )
+        self.disclosure_epochs = check_int(disclosure_epochs, "disclosure_epochs", minimum=1)
+        self.tolerance = check_probability(tolerance, "tolerance")
+        self.memory = check_int(memory, "memory", minimum=disclosure_epochs)
+        self.regularization = check_positive(regularization, "regularization")
+        self.fit_steps = check_int(fit_steps, "fit_steps", minimum=1)
+        self.min_count = check_int(min_count, "min_count", minimum=1)
+        self.dwell_epochs = check_int(dwell_epochs, "dwell_epochs", minimum=1)
+
+    # ------------------------------------------------------------------ engine protocol
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        n_states, n_actions, n_messages = view.n_states, view.n_actions, view.n_messages
+        if n_messages < n_actions:
+            raise ValueError(
+                f"margin_adaptive needs at least one message per action (n_messages >= "
+                f"{n_actions}), got {n_messages}"
+            )
+        self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
+        self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
+        self._epoch = self.epoch_rounds or 250 * n_messages
+        self._observe_from = self._epoch // 2
+        self._rows = np.arange(runs)
+        self.t = 0
+        self.epochs = 0
+        self._counts = np.zeros((runs, n_messages, n_actions))
+        capacity = self.memory * n_messages
+        self._data_mu = np.zeros((runs, capacity, n_states))
+        self._data_counts = np.zeros((runs, capacity, n_actions))
+        self._data_next = 0
+        self.model = np.zeros((runs, n_states, n_actions))
+        self.reference_obedience = np.ones(runs)
+        self.disclosure = np.zeros((runs, n_states, n_actions))  # F, recommendation form
+        self.level = np.zeros(runs, dtype=int)
+        self._ceiling = np.full(runs, len(THETAS) - 1)
+        self._dwell = np.zeros(runs, dtype=int)
+        self.theta = np.ones(runs)
+        disclose = np.zeros((n_states, n_messages))
+        disclose[np.arange(n_states), np.arange(n_states) % n_messages] = 1.0
+        self._commit(np.broadcast_to(disclose, (runs, n_states, n_messages)))
+        self._recommending = False
+
+    def _commit(self, schemes: np.ndarray) -> None:
+        self._schemes = np.array(schemes, dtype=np.float64)
+        self.policy_version += 1
+
+    def act(self, states: np.ndarray) -> np.ndarray:
+        self._require_reset()
+        return sample_rows(self._schemes[self._rows, states], self.rng)
+
+    def update(
+        self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
+    ) -> None:
+        if self.t >= self._observe_from:
+            np.add.at(self._counts, (self._rows, messages, actions), 1.0)
+        self.t += 1
+        if self.t < self._epoch:
+            return
+        counts, self._counts = self._counts, np.zeros_like(self._counts)
+        self.t = 0
+        self._end_epoch(counts)
+
+    def policy(self) -> np.ndarray:
+        self._require_reset()
+        return self._schemes.copy()
+
+    # ------------------------------------------------------------------ learning
+    def _record(self, counts: np.ndarray) -> None:
+        """Add the epoch's (posterior, counts) pairs to the ring buffer of data."""
+        m = counts.shape[1]
+        slots = (self._data_next + np.arange(m)) % self._data_mu.shape[1]
+        self._data_mu[:, slots] = bayes.posteriors(self.priors, self._schemes)
+        self._data_counts[:, slots] = counts
+        self._data_next = (self._data_next + m) % self._data_mu.shape[1]
+        self.model = fit_logit_response(
+            self._data_mu,
+            self._data_counts,
+            start=self.model,
+            regularization=self.regularization,
+            steps=self.fit_steps,
+        )
+
+    def _end_epoch(self, counts: np.ndarray) -> None:
+        self.epochs += 1
+        self._record(counts)
+        if self.epochs < self.disclosure_epochs:
+            return  # keep disclosing
+        if not self._recommending:
+            self._start_recommending(counts)
+        else:
+            self._adapt_margin(counts)
+        self._commit(self._next_schemes())
+
+    def _start_recommending(self, counts: np.ndarray) -> None:
+        """After disclosure: the receiver's best action per state, and how consistently it
+        plays the action it prefers after a message (the reference obedience)."""
+        n_states, n_actions = self.u1.shape[1:]
+        n_messages = counts.shape[1]
+        best = self.model.argmax(axis=-1)  # (B, S): b(s), from the fitted model's vertices
+        self.disclosure = np.zeros((self.runs, n_states, n_actions))
+        self.disclosure[self._rows[:, None], np.arange(n_states)[None, :], best] = 1.0
+        # Which message recommends which action. A learner ties its action to the message
+        # label, so the recommendation of ``a`` goes on a message after which the receiver
+        # already plays ``a`` (the message of a state with ``b(s) = a``); other actions get
+        # the remaining messages.
+        self.message_of = np.zeros((self.runs, n_actions), dtype=int)
+        habit = counts.argmax(axis=-1)  # (B, M): what the receiver plays after each message
+        for b in range(self.runs):
+            free = list(range(n_messages))
+            unassigned = []
+            for a in range(n_actions):
+                candidates = [m for m in free if habit[b, m] == a and counts[b, m].sum() > 0]
+                if candidates:
+                    self.message_of[b, a] = candidates[0]
+                    free.remove(candidates[0])
+                else:
+                    unassigned.append(a)
+            for a in unassigned:
+                self.message_of[b, a] = free.pop(0)
+        seen = counts.sum(axis=-1)
+        consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
+        self.reference_obedience = np.where(seen.sum(axis=-1) > 0, consistent, 1.0)
+        self._recommending = True
+
+    def _adapt_margin(self, counts: np.ndarray) -> None:
+        """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
+        n_actions = self.u1.shape[2]
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        seen = by_action.sum(axis=-1)  # (B, A)
+        obeyed = np.einsum("baa->ba", by_action)
+        rate = obeyed / np.maximum(seen, 1.0)
+        judged = seen >= self.min_count
+        threshold = (self.reference_obedience - self.tolerance)[:, None]
+        good = np.all(~judged | (rate >= threshold), axis=-1)
+        for b in range(self.runs):
+            level = self.level[b]
+            if good[b]:
+                self._dwell[b] += 1
+                if level < self._ceiling[b] and self._dwell[b] >= self.dwell_epochs + level:
+                    self.level[b] = level + 1
+                    self._dwell[b] = 0
+            else:
+                # A learner that stopped obeying at this margin may lock in: step back, and
+                # never go this far again.
+                self._ceiling[b] = max(min(self._ceiling[b], level - 1), 0)
+                self.level[b] = max(level - 2, 0)
+                self._dwell[b] = 0
+        self.theta = np.array([THETAS[k] for k in self.level])
+
+    def _next_schemes(self) -> np.ndarray:
+        n_messages = self._schemes.shape[2]
+        n_states, n_actions = self.u1.shape[1:]
+        schemes = np.zeros((self.runs, n_states, n_messages))
+        for b in range(self.runs):
+            theta = self.theta[b]
+            target = self.disclosure[b]
+            if theta < 1.0:
+                lp = model_lp_scheme(self.priors[b], self.u1[b], self.model[b])
+                target = theta * target + (1.0 - theta) * lp
+            schemes[b][:, self.message_of[b]] = target
+        return schemes
