@@ -38,7 +38,7 @@ from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from persuasion_env import bayes
-from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
@@ -142,6 +142,10 @@ class MarginAdaptiveSender(Sender):
         "fit_steps",
         "min_count",
         "dwell_epochs",
+        "spare_messages",
+        "patience",
+        "settle_share",
+        "max_disclosure_epochs",
     )
 
     def __init__(
@@ -156,6 +160,10 @@ class MarginAdaptiveSender(Sender):
         fit_steps: int = 100,
         min_count: int = 10,
         dwell_epochs: int = 3,
+        spare_messages: bool = True,
+        patience: int = 3,
+        settle_share: float = 0.8,
+        max_disclosure_epochs: int = 200,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -171,8 +179,20 @@ class MarginAdaptiveSender(Sender):
         self.fit_steps = check_int(fit_steps, "fit_steps", minimum=1)
         self.min_count = check_int(min_count, "min_count", minimum=1)
         self.dwell_epochs = check_int(dwell_epochs, "dwell_epochs", minimum=1)
+        self.spare_messages = check_bool(spare_messages, "spare_messages")
+        self.patience = check_int(patience, "patience", minimum=1)
+        self.settle_share = check_probability(settle_share, "settle_share")
+        self.max_disclosure_epochs = check_int(
+            max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
+        )
 
     # ------------------------------------------------------------------ engine protocol
+    def messages_for(self, game: PersuasionGame) -> int:
+        """M: ``n_messages`` if given, else ``A`` (``2 A`` with spare messages)."""
+        if self.n_messages is not None:
+            return self.n_messages
+        return game.n_actions * (2 if self.spare_messages else 1)
+
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
         n_states, n_actions, n_messages = view.n_states, view.n_actions, view.n_messages
@@ -204,6 +224,7 @@ class MarginAdaptiveSender(Sender):
         disclose[np.arange(n_states), np.arange(n_states) % n_messages] = 1.0
         self._commit(np.broadcast_to(disclose, (runs, n_states, n_messages)))
         self._recommending = False
+        self._target = None
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -248,13 +269,26 @@ class MarginAdaptiveSender(Sender):
     def _end_epoch(self, counts: np.ndarray) -> None:
         self.epochs += 1
         self._record(counts)
-        if self.epochs < self.disclosure_epochs:
-            return  # keep disclosing
         if not self._recommending:
+            if not self._settled(counts):
+                return  # keep disclosing until the learner has settled
             self._start_recommending(counts)
         else:
             self._adapt_margin(counts)
         self._commit(self._next_schemes())
+
+    def _settled(self, counts: np.ndarray) -> bool:
+        """Whether disclosure may end: after ``disclosure_epochs`` epochs, once every run's
+        receiver plays one action after each message in at least ``settle_share`` of the
+        counted rounds (a slow learner, such as the actor-critic, takes many epochs), and
+        at the latest after ``max_disclosure_epochs``."""
+        if self.epochs < self.disclosure_epochs:
+            return False
+        if self.epochs >= self.max_disclosure_epochs:
+            return True
+        seen = counts.sum(axis=-1).sum(axis=-1)
+        consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0)
+        return bool(np.all((seen == 0) | (consistent >= self.settle_share)))
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         """After disclosure: the receiver's best action per state, and how consistently it
@@ -269,6 +303,7 @@ class MarginAdaptiveSender(Sender):
         # already plays ``a`` (the message of a state with ``b(s) = a``); other actions get
         # the remaining messages.
         self.message_of = np.zeros((self.runs, n_actions), dtype=int)
+        self._free: list[list[int]] = []  # per run: messages never used for a recommendation
         habit = counts.argmax(axis=-1)  # (B, M): what the receiver plays after each message
         for b in range(self.runs):
             free = list(range(n_messages))
@@ -282,10 +317,16 @@ class MarginAdaptiveSender(Sender):
                     unassigned.append(a)
             for a in unassigned:
                 self.message_of[b, a] = free.pop(0)
+            self._free.append(free)
+        self._streak = np.zeros((self.runs, n_actions), dtype=int)
         seen = counts.sum(axis=-1)
         consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
         self.reference_obedience = np.where(seen.sum(axis=-1) > 0, consistent, 1.0)
         self._recommending = True
+        # The direction to persuade in: the LP on the model fitted to disclosure only.
+        self._target = np.stack(
+            [model_lp_scheme(self.priors[b], self.u1[b], self.model[b]) for b in range(self.runs)]
+        )
 
     def _adapt_margin(self, counts: np.ndarray) -> None:
         """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
@@ -296,7 +337,18 @@ class MarginAdaptiveSender(Sender):
         rate = obeyed / np.maximum(seen, 1.0)
         judged = seen >= self.min_count
         threshold = (self.reference_obedience - self.tolerance)[:, None]
-        good = np.all(~judged | (rate >= threshold), axis=-1)
+        failed = judged & (rate < threshold)  # (B, A)
+        good = ~failed.any(axis=-1)
+        self._retire_dead_messages(judged & (rate < 0.5 * threshold))
+        # At full disclosure the learner shows how often it obeys a clear recommendation; a
+        # slow learner (actor-critic) gets better at it over time.
+        overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
+        at_disclosure = (self.level == 0) & (seen.sum(axis=-1) >= self.min_count)
+        self.reference_obedience = np.where(
+            at_disclosure,
+            0.7 * self.reference_obedience + 0.3 * overall,
+            self.reference_obedience,
+        )
         for b in range(self.runs):
             level = self.level[b]
             if good[b]:
@@ -312,6 +364,16 @@ class MarginAdaptiveSender(Sender):
                 self._dwell[b] = 0
         self.theta = np.array([THETAS[k] for k in self.level])
 
+    def _retire_dead_messages(self, failed: np.ndarray) -> None:
+        """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
+        each) has lost its meaning for the learner (greedy Q-learning locks in): its action is
+        recommended on a spare message from now on, which the learner meets afresh."""
+        self._streak = np.where(failed, self._streak + 1, 0)
+        for b, a in zip(*np.nonzero(self._streak >= self.patience), strict=True):
+            if self._free[b]:
+                self.message_of[b, a] = self._free[b].pop(0)
+            self._streak[b, a] = 0
+
     def _next_schemes(self) -> np.ndarray:
         n_messages = self._schemes.shape[2]
         n_states, n_actions = self.u1.shape[1:]
@@ -320,7 +382,6 @@ class MarginAdaptiveSender(Sender):
             theta = self.theta[b]
             target = self.disclosure[b]
             if theta < 1.0:
-                lp = model_lp_scheme(self.priors[b], self.u1[b], self.model[b])
-                target = theta * target + (1.0 - theta) * lp
+                target = theta * target + (1.0 - theta) * self._target[b]
             schemes[b][:, self.message_of[b]] = target
         return schemes
