@@ -13,19 +13,32 @@ seed 000's implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    action ``b(s)`` in each state, and how consistently it plays it: the *reference
    obedience* ``o_ref`` (a learner that keeps exploring never obeys more often than that).
 2. **Response model**: a multinomial logit ``q(a | mu) = softmax(mu @ W)`` of the receiver's
-   action given the posterior ``mu`` of a message, fitted to every epoch's (posterior, action
-   counts) pairs of the last ``memory`` epochs. ``W`` stands for the receiver's utility up to
-   scale: the decision boundaries of the fitted model are the obedience constraints.
-3. **Persuasion with a margin**: the LP of MODEL.md A2 solved on the model (``u2 := W``)
-   gives a recommendation scheme ``L`` at the model's boundaries; the sender plays
-   ``theta * F + (1 - theta) * L``, with ``F`` the recommendation form of full disclosure
-   (recommend ``b(s)`` in state ``s``). Obedience constraints are linear in the scheme and
-   ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no ``u2``.
-4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After an epoch in which
-   every message was obeyed about as often as under disclosure (``>= o_ref - tolerance``)
-   it moves one step down (more persuasion); after one that was not, two steps up, and that
-   step is retried only after a wait that doubles with each failure (a learner that locks
-   in, such as greedy Q-learning, is not pushed again and again).
+   action given the posterior ``mu`` of a message, fitted to the disclosure epochs'
+   (posterior, action counts) pairs (:func:`fit_logit_response`). ``W`` stands for the
+   receiver's utility up to scale; its argmax at each vertex is ``b(s)``.
+3. **Persuasion with a margin**: the LP of MODEL.md A2 solved once on the model
+   (``u2 := W``, :func:`model_lp_scheme`) gives the direction ``L`` to persuade in; the
+   sender plays ``theta * F + (1 - theta) * L``, with ``F`` the recommendation form of full
+   disclosure (recommend ``b(s)`` in state ``s``). Obedience constraints are linear in the
+   scheme and ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no
+   ``u2``. (Refitting the model on the later epochs was tried and dropped: a learner that
+   lags behind a new scheme "obeys" recommendations it will later refuse, and the model
+   then moves the boundary the wrong way.)
+4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After ``dwell_epochs
+   + level`` epochs at a level in which every message was obeyed about as often as under
+   disclosure (``>= o_ref - tolerance``; ``o_ref`` is re-measured whenever ``theta = 1``)
+   it moves one step down (more persuasion); after an epoch that was not, two steps up, and
+   the failed level becomes a ceiling it never passes again (a learner that locks in, such
+   as greedy Q-learning, is not pushed twice).
+5. **Messages**: a learner ties its action to the message *label*, so the recommendation
+   of ``a`` goes on a message after which the receiver already plays ``a``. By default the
+   sender uses ``2 A`` messages: a message mostly disobeyed ``patience`` epochs in a row has
+   lost its meaning for that learner (greedy Q-learning that met a few bad hires never hires
+   again after it), and its action moves to a spare message the learner meets afresh.
+
+Disclosure lasts until the learner has settled (plays one action after each message in at
+least ``settle_share`` of the counted rounds), so a slow learner (the actor-critic) is not
+read before it has learned anything.
 
 Everything is batched over runs (and over games of one shape: each run has its own model).
 """
@@ -268,7 +281,8 @@ class MarginAdaptiveSender(Sender):
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         self.epochs += 1
-        self._record(counts)
+        if not self._recommending:
+            self._record(counts)  # the model only needs the disclosure epochs (see below)
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
@@ -330,7 +344,6 @@ class MarginAdaptiveSender(Sender):
 
     def _adapt_margin(self, counts: np.ndarray) -> None:
         """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
-        n_actions = self.u1.shape[2]
         by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
         seen = by_action.sum(axis=-1)  # (B, A)
         obeyed = np.einsum("baa->ba", by_action)
