@@ -25,7 +25,7 @@ seed 000's implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    lags behind a new scheme "obeys" recommendations it will later refuse, and the model
    then moves the boundary the wrong way.)
 4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After ``dwell_epochs
-   + level`` epochs at a level in which every message was obeyed about as often as under
+   + level // 3`` epochs at a level in which every message was obeyed about as often as under
    disclosure (``>= o_ref - tolerance``; ``o_ref`` is re-measured whenever ``theta = 1``)
    it moves one step down (more persuasion); after an epoch that was not, two steps up, and
    the failed level becomes a ceiling it never passes again (a learner that locks in, such
@@ -58,7 +58,22 @@ from persuasion_env.solvers.commitment import solve_commitment
 __all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
 
 #: The grid of safety margins: the weight of full disclosure in the scheme played.
-THETAS: tuple[float, ...] = (1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.12, 0.08, 0.05, 0.03, 0.015, 0.0)
+THETAS: tuple[float, ...] = (
+    1.0,
+    0.85,
+    0.7,
+    0.55,
+    0.45,
+    0.35,
+    0.25,
+    0.18,
+    0.12,
+    0.08,
+    0.05,
+    0.03,
+    0.015,
+    0.0,
+)
 
 
 def fit_logit_response(
@@ -122,7 +137,7 @@ class MarginAdaptiveSender(Sender):
 
     Args:
         n_messages: M (default A); must be >= A (recommendations need one message per action).
-        epoch_rounds: rounds per epoch (default ``250 * M``).
+        epoch_rounds: rounds per epoch (default ``250 + 125 * A``).
         disclosure_epochs: epochs of full disclosure at the start.
         tolerance: how much less often than under disclosure a message may be obeyed before
             the margin is raised.
@@ -159,6 +174,9 @@ class MarginAdaptiveSender(Sender):
         "patience",
         "settle_share",
         "max_disclosure_epochs",
+        "refit",
+        "refit_retries",
+        "probe_epochs",
     )
 
     def __init__(
@@ -177,6 +195,9 @@ class MarginAdaptiveSender(Sender):
         patience: int = 3,
         settle_share: float = 0.8,
         max_disclosure_epochs: int = 200,
+        refit: bool = False,
+        refit_retries: int = 2,
+        probe_epochs: int = 2,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -194,6 +215,9 @@ class MarginAdaptiveSender(Sender):
         self.dwell_epochs = check_int(dwell_epochs, "dwell_epochs", minimum=1)
         self.spare_messages = check_bool(spare_messages, "spare_messages")
         self.patience = check_int(patience, "patience", minimum=1)
+        self.refit = check_bool(refit, "refit")
+        self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
+        self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.settle_share = check_probability(settle_share, "settle_share")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
@@ -216,7 +240,7 @@ class MarginAdaptiveSender(Sender):
             )
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
-        self._epoch = self.epoch_rounds or 250 * n_messages
+        self._epoch = self.epoch_rounds or 250 + 125 * n_actions
         self._observe_from = self._epoch // 2
         self._rows = np.arange(runs)
         self.t = 0
@@ -225,6 +249,7 @@ class MarginAdaptiveSender(Sender):
         capacity = self.memory * n_messages
         self._data_mu = np.zeros((runs, capacity, n_states))
         self._data_counts = np.zeros((runs, capacity, n_actions))
+        self._data_weights = np.zeros((runs, capacity))
         self._data_next = 0
         self.model = np.zeros((runs, n_states, n_actions))
         self.reference_obedience = np.ones(runs)
@@ -232,12 +257,19 @@ class MarginAdaptiveSender(Sender):
         self.level = np.zeros(runs, dtype=int)
         self._ceiling = np.full(runs, len(THETAS) - 1)
         self._dwell = np.zeros(runs, dtype=int)
+        self._releases = np.zeros(runs, dtype=int)
         self.theta = np.ones(runs)
         disclose = np.zeros((n_states, n_messages))
         disclose[np.arange(n_states), np.arange(n_states) % n_messages] = 1.0
         self._commit(np.broadcast_to(disclose, (runs, n_states, n_messages)))
         self._recommending = False
         self._target = None
+        self._probing = 0
+        self._value_sum = np.zeros(runs)
+        self.value = np.zeros(runs)
+        self._value_avg = np.full(runs, np.nan)
+        self.no_information_value = np.full(runs, -np.inf)
+        self.silent = np.zeros(runs, dtype=bool)
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -252,10 +284,13 @@ class MarginAdaptiveSender(Sender):
     ) -> None:
         if self.t >= self._observe_from:
             np.add.at(self._counts, (self._rows, messages, actions), 1.0)
+            self._value_sum += self.u1[self._rows, states, actions]  # its own payoff
         self.t += 1
         if self.t < self._epoch:
             return
         counts, self._counts = self._counts, np.zeros_like(self._counts)
+        self.value = self._value_sum / (self._epoch - self._observe_from)
+        self._value_sum = np.zeros(self.runs)
         self.t = 0
         self._end_epoch(counts)
 
@@ -264,16 +299,19 @@ class MarginAdaptiveSender(Sender):
         return self._schemes.copy()
 
     # ------------------------------------------------------------------ learning
-    def _record(self, counts: np.ndarray) -> None:
-        """Add the epoch's (posterior, counts) pairs to the ring buffer of data."""
+    def _record(self, counts: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Add the epoch's (posterior, counts) pairs to the ring buffer of data (``weights``
+        ``(B,)``: how much each run's pairs count) and refit the model."""
         m = counts.shape[1]
         slots = (self._data_next + np.arange(m)) % self._data_mu.shape[1]
         self._data_mu[:, slots] = bayes.posteriors(self.priors, self._schemes)
         self._data_counts[:, slots] = counts
+        self._data_weights[:, slots] = 1.0 if weights is None else weights[:, None]
         self._data_next = (self._data_next + m) % self._data_mu.shape[1]
         self.model = fit_logit_response(
             self._data_mu,
             self._data_counts,
+            self._data_weights,
             start=self.model,
             regularization=self.regularization,
             steps=self.fit_steps,
@@ -287,9 +325,33 @@ class MarginAdaptiveSender(Sender):
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
             self._start_recommending(counts)
+            if self._probing > 0:
+                self._commit(self._no_information_schemes())
+                return
+        elif self._probing > 0:
+            self._probing -= 1
+            if self._probing > 0:
+                return
+            self.no_information_value = self.value.copy()
         else:
             self._adapt_margin(counts)
+            self._consider_no_information()
         self._commit(self._next_schemes())
+
+    def _no_information_schemes(self) -> np.ndarray:
+        schemes = np.zeros_like(self._schemes)
+        schemes[self._rows, :, self._silent] = 1.0
+        return schemes
+
+    def _consider_no_information(self) -> None:
+        """Fall back for good to saying nothing (measured in the probe epochs) in a run whose
+        margin cannot move down any more and whose scheme earns less than that."""
+        self._value_avg = np.where(
+            np.isnan(self._value_avg), self.value, 0.7 * self._value_avg + 0.3 * self.value
+        )
+        stuck = (self.level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
+        worse = self._value_avg < self.no_information_value - 0.005
+        self.silent |= stuck & worse & (self._silent >= 0)
 
     def _settled(self, counts: np.ndarray) -> bool:
         """Whether disclosure may end: after ``disclosure_epochs`` epochs, once every run's
@@ -318,6 +380,7 @@ class MarginAdaptiveSender(Sender):
         # the remaining messages.
         self.message_of = np.zeros((self.runs, n_actions), dtype=int)
         self._free: list[list[int]] = []  # per run: messages never used for a recommendation
+        self._silent = np.full(self.runs, -1)
         habit = counts.argmax(axis=-1)  # (B, M): what the receiver plays after each message
         for b in range(self.runs):
             free = list(range(n_messages))
@@ -331,16 +394,21 @@ class MarginAdaptiveSender(Sender):
                     unassigned.append(a)
             for a in unassigned:
                 self.message_of[b, a] = free.pop(0)
+            # The last spare message is kept for the no-information probe (and fallback).
+            self._silent[b] = free.pop() if free else -1
             self._free.append(free)
         self._streak = np.zeros((self.runs, n_actions), dtype=int)
+        self._probing = self.probe_epochs if np.all(self._silent >= 0) else 0
         seen = counts.sum(axis=-1)
         consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
         self.reference_obedience = np.where(seen.sum(axis=-1) > 0, consistent, 1.0)
         self._recommending = True
         # The direction to persuade in: the LP on the model fitted to disclosure only.
-        self._target = np.stack(
-            [model_lp_scheme(self.priors[b], self.u1[b], self.model[b]) for b in range(self.runs)]
-        )
+        self._target = np.stack([self._direction(b) for b in range(self.runs)])
+
+    def _direction(self, b: int) -> np.ndarray:
+        """The LP on run ``b``'s model, in recommendation form, to mix with disclosure."""
+        return model_lp_scheme(self.priors[b], self.u1[b], self.model[b])
 
     def _adapt_margin(self, counts: np.ndarray) -> None:
         """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
@@ -362,20 +430,32 @@ class MarginAdaptiveSender(Sender):
             0.7 * self.reference_obedience + 0.3 * overall,
             self.reference_obedience,
         )
+        before = self.level.copy()
         for b in range(self.runs):
             level = self.level[b]
             if good[b]:
                 self._dwell[b] += 1
-                if level < self._ceiling[b] and self._dwell[b] >= self.dwell_epochs + level:
+                if level < self._ceiling[b] and self._dwell[b] >= self.dwell_epochs + level // 3:
                     self.level[b] = level + 1
                     self._dwell[b] = 0
             else:
                 # A learner that stopped obeying at this margin may lock in: step back, and
                 # never go this far again.
-                self._ceiling[b] = max(min(self._ceiling[b], level - 1), 0)
+                if self.refit and self._releases[b] < self.refit_retries:
+                    # The failure teaches the model, whose new direction may go further.
+                    self._releases[b] += 1
+                else:
+                    self._ceiling[b] = max(min(self._ceiling[b], level - 1), 0)
                 self.level[b] = max(level - 2, 0)
                 self._dwell[b] = 0
         self.theta = np.array([THETAS[k] for k in self.level])
+        if self.refit:
+            # Only settled epochs teach the model: the last one of a dwell (obeyed) and a
+            # failure; the direction to persuade in is then re-solved on the new model.
+            moved = self.level != before
+            self._record(counts, moved.astype(float))
+            for b in np.nonzero(moved)[0]:
+                self._target[b] = self._direction(b)
 
     def _retire_dead_messages(self, failed: np.ndarray) -> None:
         """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
@@ -396,5 +476,8 @@ class MarginAdaptiveSender(Sender):
             target = self.disclosure[b]
             if theta < 1.0:
                 target = theta * target + (1.0 - theta) * self._target[b]
-            schemes[b][:, self.message_of[b]] = target
+            if self.silent[b]:
+                schemes[b, :, self._silent[b]] = 1.0
+            else:
+                schemes[b][:, self.message_of[b]] = target
         return schemes
