@@ -270,6 +270,9 @@ class MarginAdaptiveSender(Sender):
         self._value_avg = np.full(runs, np.nan)
         self.no_information_value = np.full(runs, -np.inf)
         self.silent = np.zeros(runs, dtype=bool)
+        self._silent_epochs = np.zeros(runs, dtype=int)
+        self._silence_blocked = np.zeros(runs, dtype=bool)
+        self._persuasion_value = np.full(runs, np.nan)
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -344,14 +347,26 @@ class MarginAdaptiveSender(Sender):
         return schemes
 
     def _consider_no_information(self) -> None:
-        """Fall back for good to saying nothing (measured in the probe epochs) in a run whose
-        margin cannot move down any more and whose scheme earns less than that."""
+        """Fall back to saying nothing (measured in the probe epochs) in a run whose margin
+        cannot move down any more and whose scheme earns less than that; go back (for good)
+        if silence then earns less than persuasion did."""
         self._value_avg = np.where(
             np.isnan(self._value_avg), self.value, 0.7 * self._value_avg + 0.3 * self.value
         )
+        self._silent_epochs = np.where(self.silent, self._silent_epochs + 1, 0)
+        # Silence is itself on trial: a learner met on a fresh message (the probe) may not
+        # have settled, so if saying nothing earns less than persuasion did, persuade again
+        # and stay with it.
+        back = self.silent & (self._silent_epochs >= 3)
+        back &= self._value_avg < self._persuasion_value - 0.005
+        self.silent &= ~back
+        self._silence_blocked |= back
         stuck = (self.level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
         worse = self._value_avg < self.no_information_value - 0.005
-        self.silent |= stuck & worse & (self._silent >= 0)
+        start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
+        self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
+        self._value_avg = np.where(start | back, np.nan, self._value_avg)
+        self.silent |= start
 
     def _settled(self, counts: np.ndarray) -> bool:
         """Whether disclosure may end: after ``disclosure_epochs`` epochs, once every run's
@@ -432,6 +447,8 @@ class MarginAdaptiveSender(Sender):
         )
         before = self.level.copy()
         for b in range(self.runs):
+            if self.silent[b]:
+                continue  # nothing is recommended: the margin waits
             level = self.level[b]
             if good[b]:
                 self._dwell[b] += 1
