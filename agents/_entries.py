@@ -120,6 +120,22 @@ ENTRIES: tuple[dict, ...] = (
         "observes_state": False,
     },
     {
+        "name": "margin_adaptive",
+        "side": "sender",
+        "entry_point": "agents.senders.adaptive:MarginAdaptiveSender",
+        "description": (
+            "Black box: logit model of the receiver from epochs of play, LP on the model, "
+            "safety margin adapted to observed obedience"
+        ),
+        "information": BLACK_BOX,
+        "observes": ("state", "action"),
+        "game": "repeated",
+        "level": "scheme",
+        "learns": True,
+        "needs_scheme": False,
+        "observes_state": False,
+    },
+    {
         "name": "modelr",
         "side": "sender",
         "entry_point": "agents.senders.baselines:ModelRSender",

@@ -1,0 +1,92 @@
+"""The margin-adaptive black-box sender (agents/senders/adaptive.py, issue 16 point 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import make_receiver, make_sender
+from agents.senders.adaptive import MarginAdaptiveSender, fit_logit_response, model_lp_scheme
+from persuasion_env import PersuasionGame, simulate
+from persuasion_env.protocols import BLACK_BOX, GameView, information_class
+from persuasion_env.references import best_fixed_scheme
+
+
+def _quick_sender() -> MarginAdaptiveSender:
+    return make_sender("margin_adaptive", epoch_rounds=100, dwell_epochs=1)
+
+
+def test_metadata_is_black_box_and_the_view_hides_the_receiver():
+    sender = make_sender("margin_adaptive")
+    assert information_class(sender) == BLACK_BOX
+    assert not sender.full_information
+    assert "own_payoff" not in sender.observes and "game" not in sender.observes
+    game = PersuasionGame.example("prosecutor")
+    view = GameView.for_agent(game, sender, sender.messages_for(game))
+    assert view.games is None  # it never gets u2
+    np.testing.assert_array_equal(view.utilities[0], game.sender_utility)
+
+
+def test_spare_messages_double_the_message_count_unless_fixed():
+    game = PersuasionGame.example("prosecutor")
+    assert make_sender("margin_adaptive").messages_for(game) == 4
+    assert make_sender("margin_adaptive", spare_messages=False).messages_for(game) == 2
+    assert make_sender("margin_adaptive", n_messages=3).messages_for(game) == 3
+    with pytest.raises(ValueError, match="n_messages"):
+        simulate(game, make_sender("margin_adaptive", n_messages=1), "q_learning", rounds=5)
+
+
+def test_same_seed_same_play():
+    game = PersuasionGame.example("recommendation_letter")
+    a = simulate(game, _quick_sender(), "reinforce", rounds=1500, runs=3, seed=7)
+    b = simulate(game, _quick_sender(), "reinforce", rounds=1500, runs=3, seed=7)
+    np.testing.assert_array_equal(a.run_tail_sender_utility, b.run_tail_sender_utility)
+    np.testing.assert_array_equal(a.sender_policy, b.sender_policy)
+
+
+def test_two_by_two_beats_no_information_and_nears_the_best_fixed_scheme():
+    # The recommendation letter (LP 2/3, no information 0) against fictitious play: the
+    # best member of the reference family (LP with margins, full disclosure, no
+    # information), played with the same seed and rounds, is the yardstick.
+    game = PersuasionGame.example("recommendation_letter")
+    rounds, runs, seed = 4000, 4, 3
+    result = simulate(game, _quick_sender(), "fictitious_play", rounds=rounds, runs=runs, seed=seed)
+    learned = float(np.mean(result.run_tail_sender_utility))
+    best = best_fixed_scheme(game, "fictitious_play", rounds=rounds, runs=runs, seed=seed)
+    assert learned > best.members["no_information"] + 0.2
+    assert learned >= best.value - 0.1
+
+
+def test_a_locked_in_learner_gets_a_fresh_message():
+    # Greedy Q-learning (epsilon 0) stops hiring for good after a few bad hires on a message;
+    # the sender then recommends on a spare message, which the learner tries afresh, and ends
+    # near full disclosure (1/3) instead of 0 (what it earns without spares: every message
+    # locked).
+    game = PersuasionGame.example("recommendation_letter")
+    result = simulate(
+        game, _quick_sender(), make_receiver("q_learning"), rounds=8000, runs=4, seed=0
+    )
+    assert np.mean(result.run_tail_sender_utility) >= 0.3
+
+
+def test_logit_fit_recovers_a_known_response():
+    rng = np.random.default_rng(0)
+    true_w = np.array([[2.0, -1.0, 0.0], [-1.0, 3.0, 0.5]])  # (S=2, A=3)
+    mu = rng.dirichlet([1.0, 1.0], size=60)  # posteriors
+    logits = mu @ true_w
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    counts = 1000.0 * probs  # expected counts: the MLE is the truth up to the gauge
+    w = fit_logit_response(mu[None], counts[None], regularization=1e-6, steps=4000, lr=2.0)[0]
+    fitted = mu @ w
+    fitted = np.exp(fitted - fitted.max(axis=1, keepdims=True))
+    fitted /= fitted.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(fitted, probs, atol=0.02)
+
+
+def test_model_lp_on_the_true_utility_is_the_known_optimum():
+    # Recommendation letter: recommend always when excellent, half the time when weak.
+    game = PersuasionGame.example("recommendation_letter")
+    scheme = model_lp_scheme(game.prior, game.sender_utility, game.receiver_utility)
+    np.testing.assert_allclose(scheme[:, 1], [1.0, 0.5], atol=1e-7)
+    np.testing.assert_allclose(scheme.sum(axis=1), 1.0)
