@@ -26,6 +26,12 @@ removed, and only those:
 
 ``--out FILE`` saves the checksums as JSON; ``--compare FILE`` compares them with a saved
 run, names every file whose checksum differs, is missing or is new, and exits 1 if any does.
+
+Saved runs: ``checksums_before.json`` (before issue 14's refactor; the refactor left all 79
+identical), ``checksums_numba.json`` (after issue 15's documented change of random streams,
+38 files differ from the first), ``checksums_main.json`` (the current reference: as
+``checksums_numba.json`` plus the tournament's confidence intervals and ratings, which
+changed only its ranking, stdout and plots). Compare a refactor with ``checksums_main.json``.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from persuasion_env._io import atomic_path, atomic_write_text
+from persuasion_env._io import atomic_path, atomic_write_text, markdown_table
 from persuasion_env._validation import check_int, make_rng
 from persuasion_env.oracle.game import OracleGame
 from persuasion_env.solvers.oracle import greedy_plan, plan_queries
@@ -165,12 +165,8 @@ def reproduce_oracle(
 
 
 def _md_table(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in df.iterrows():
-        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in r]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    rows = ([f"{v:.4f}" if isinstance(v, float) else str(v) for v in r] for _, r in df.iterrows())
+    return markdown_table(list(df.columns), rows)
 
 
 def _write_markdown(df: pd.DataFrame, path: str) -> None:

@@ -12,6 +12,7 @@ from agents.reproduce.seed000.settings import (
     SEED_TABLE1,
     SEED_TABLE2,
 )
+from persuasion_env._io import markdown_table
 
 
 def _fmt(x: float, digits: int = 4) -> str:
@@ -19,9 +20,7 @@ def _fmt(x: float, digits: int = 4) -> str:
 
 
 def _markdown(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    return markdown_table(header, rows) + "\n"
 
 
 def _table_warmup(frame) -> str:

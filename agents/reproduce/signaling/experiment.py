@@ -30,7 +30,7 @@ import numpy as np
 
 from agents.reproduce.signaling import settings
 from agents.reproduce.signaling.driver import train_lin_schedule
-from persuasion_env._io import atomic_path, atomic_write_text
+from persuasion_env._io import atomic_path, atomic_write_text, markdown_table
 from persuasion_env._validation import check_int
 from persuasion_env.game import PersuasionGame
 
@@ -126,18 +126,15 @@ def _table(frame) -> str:
     )
     lines.append("")
     if not head.empty:
-        lines += [
-            f"## epsilon = {eps0}, lambda = {lam0:g}",
-            "",
-            "| run | utility | exact final | phi(rec\\|bad) | phi(rec\\|good) | P(hire\\|rec) |",
-            "|---|---|---|---|---|---|",
+        header = ["run", "utility", "exact final"]
+        header += ["phi(rec\\|bad)", "phi(rec\\|good)", "P(hire\\|rec)"]
+        columns = ["tail_sender_utility", "final_sender_utility"]
+        columns += ["phi_rec_bad", "phi_rec_good", "hire_on_rec"]
+        rows = [
+            [str(int(row.run)), *(f"{row[c]:.3f}" for c in columns)]
+            for _, row in head.sort_values("run").iterrows()
         ]
-        for _, row in head.sort_values("run").iterrows():
-            lines.append(
-                f"| {int(row.run)} | {row.tail_sender_utility:.3f} | "
-                f"{row.final_sender_utility:.3f} | {row.phi_rec_bad:.3f} | "
-                f"{row.phi_rec_good:.3f} | {row.hire_on_rec:.3f} |"
-            )
+        lines += [f"## epsilon = {eps0}, lambda = {lam0:g}", "", markdown_table(header, rows)]
         mean, ci = head.tail_sender_utility.mean(), _ci95(head.tail_sender_utility)
         theirs = settings.HEADLINE_UTILITY
         lines += [
@@ -156,12 +153,7 @@ def _table(frame) -> str:
 def _grid_table(frame, column: str, theirs: str | None, title: str) -> list[str]:
     lams = sorted(frame.lam.unique())
     suffix = ", ours (theirs)" if theirs else ""
-    lines = [
-        f"## {title}: epsilon x lambda, mean over runs{suffix}",
-        "",
-        "| epsilon \\ lambda | " + " | ".join(f"{lam:g}" for lam in lams) + " |",
-        "|---" * (len(lams) + 1) + "|",
-    ]
+    rows = []
     for eps in sorted(frame.epsilon.unique()):
         cells = []
         for lam in lams:
@@ -175,7 +167,10 @@ def _grid_table(frame, column: str, theirs: str | None, title: str) -> list[str]
             if theirs and (part.hire_on_rec < MUTE).any():
                 text += " †"
             cells.append(text)
-        lines.append(f"| {eps:g} | " + " | ".join(cells) + " |")
+        rows.append([f"{eps:g}", *cells])
+    header = ["epsilon \\ lambda", *(f"{lam:g}" for lam in lams)]
+    lines = [f"## {title}: epsilon x lambda, mean over runs{suffix}", ""]
+    lines.append(markdown_table(header, rows))
     if theirs:
         lines += [
             "",
