@@ -311,7 +311,7 @@ def _check_run_options(args: argparse.Namespace) -> None:
 
 #: The learned senders the demo shows against the references (issue 16); extend with new
 #: learned senders (e.g. ``"signaling_gradient"``) as they land.
-DEMO_LEARNED_SENDERS: list[Any] = ["tablenet"]
+DEMO_LEARNED_SENDERS: list[Any] = ["tablenet", "margin_adaptive", "signaling_gradient"]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -334,7 +334,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "full_disclosure",
             "no_information",
         ],
-        ["best_response", "q_learning", "reinforce", "hedge", "fictitious_play"],
+        ["best_response", "q_learning", "reinforce", "hedge", "fictitious_play", "actor_critic"],
         games=["prosecutor"],
         sizes=[4],
         n_games=3,
@@ -385,7 +385,12 @@ def add_tournament_parsers(sub: Any) -> None:
     p.add_argument(
         "--out", default="results/demo", help="output directory, rewritten (default results/demo)"
     )
-    p.add_argument("--rounds", type=int, default=5000, help="rounds per match (default 5000)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=20_000,
+        help="rounds per match (default 20000: enough for the learned senders to rise)",
+    )
     p.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_demo)

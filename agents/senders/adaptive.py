@@ -254,7 +254,7 @@ class MarginAdaptiveSender(Sender):
         self.model = np.zeros((runs, n_states, n_actions))
         self.reference_obedience = np.ones(runs)
         self.disclosure = np.zeros((runs, n_states, n_actions))  # F, recommendation form
-        self.level = np.zeros(runs, dtype=int)
+        self.margin_level = np.zeros(runs, dtype=int)
         self._ceiling = np.full(runs, len(THETAS) - 1)
         self._dwell = np.zeros(runs, dtype=int)
         self._releases = np.zeros(runs, dtype=int)
@@ -361,7 +361,7 @@ class MarginAdaptiveSender(Sender):
         back &= self._value_avg < self._persuasion_value - 0.005
         self.silent &= ~back
         self._silence_blocked |= back
-        stuck = (self.level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
+        stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
         worse = self._value_avg < self.no_information_value - 0.005
         start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
         self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
@@ -439,21 +439,21 @@ class MarginAdaptiveSender(Sender):
         # At full disclosure the learner shows how often it obeys a clear recommendation; a
         # slow learner (actor-critic) gets better at it over time.
         overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
-        at_disclosure = (self.level == 0) & (seen.sum(axis=-1) >= self.min_count)
+        at_disclosure = (self.margin_level == 0) & (seen.sum(axis=-1) >= self.min_count)
         self.reference_obedience = np.where(
             at_disclosure,
             0.7 * self.reference_obedience + 0.3 * overall,
             self.reference_obedience,
         )
-        before = self.level.copy()
+        before = self.margin_level.copy()
         for b in range(self.runs):
             if self.silent[b]:
                 continue  # nothing is recommended: the margin waits
-            level = self.level[b]
+            level = self.margin_level[b]
             if good[b]:
                 self._dwell[b] += 1
                 if level < self._ceiling[b] and self._dwell[b] >= self.dwell_epochs + level // 3:
-                    self.level[b] = level + 1
+                    self.margin_level[b] = level + 1
                     self._dwell[b] = 0
             else:
                 # A learner that stopped obeying at this margin may lock in: step back, and
@@ -463,13 +463,13 @@ class MarginAdaptiveSender(Sender):
                     self._releases[b] += 1
                 else:
                     self._ceiling[b] = max(min(self._ceiling[b], level - 1), 0)
-                self.level[b] = max(level - 2, 0)
+                self.margin_level[b] = max(level - 2, 0)
                 self._dwell[b] = 0
-        self.theta = np.array([THETAS[k] for k in self.level])
+        self.theta = np.array([THETAS[k] for k in self.margin_level])
         if self.refit:
             # Only settled epochs teach the model: the last one of a dwell (obeyed) and a
             # failure; the direction to persuade in is then re-solved on the new model.
-            moved = self.level != before
+            moved = self.margin_level != before
             self._record(counts, moved.astype(float))
             for b in np.nonzero(moved)[0]:
                 self._target[b] = self._direction(b)

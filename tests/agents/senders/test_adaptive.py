@@ -90,3 +90,17 @@ def test_model_lp_on_the_true_utility_is_the_known_optimum():
     scheme = model_lp_scheme(game.prior, game.sender_utility, game.receiver_utility)
     np.testing.assert_allclose(scheme[:, 1], [1.0, 0.5], atol=1e-7)
     np.testing.assert_allclose(scheme.sum(axis=1), 1.0)
+
+
+def test_metadata_survives_reset_and_plays_explicit_receivers():
+    """Its margin steps must not overwrite the ``level`` metadata the round reads (a bug
+    once made every match against a scheme-reading receiver fail)."""
+    from persuasion_env import PersuasionGame, simulate
+
+    sender = make_sender("margin_adaptive")
+    result = simulate(
+        PersuasionGame.example("prosecutor"), sender, "best_response", rounds=2000, seed=0
+    )
+    assert sender.level == "scheme"
+    # Against an exact best response a scheme never earns more than the LP (0.6).
+    assert 0.0 <= result.run_tail_sender_utility.max() <= 0.6 + 1e-12
