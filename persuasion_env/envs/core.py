@@ -346,7 +346,7 @@ def options_of(cls: type, env: str, game: Any, options: Mapping[str, Any]) -> An
 
 
 def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
-    """A class decorator: the env's ``__init__(..., **options)`` gets the signature of its
+    """A class decorator: an env built as ``Env(..., **options)`` gets the signature of its
     options dataclass (``inspect.signature``, IDEs and ``help()`` list every option with its
     default), though the options are declared and checked only in ``options_cls``.
 
@@ -355,9 +355,8 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
     import inspect
 
     def decorate(env_cls: type) -> type:
-        init = env_cls.__init__
-        own = inspect.signature(init).parameters
-        parameters = [own["self"], *(own[name] for name in leading)]
+        own = inspect.signature(env_cls.__init__).parameters
+        parameters = [own[name] for name in leading]
         for f in fields(options_cls):
             if f.name.startswith("_"):
                 continue
@@ -367,7 +366,9 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
                 else inspect.Parameter.KEYWORD_ONLY
             )
             parameters.append(inspect.Parameter(f.name, kind, default=f.default))
-        init.__signature__ = inspect.Signature(parameters, return_annotation=None)
+        # On the class (inspect.signature(cls) reads it first): the batched views share one
+        # __init__, so a signature set on the function would be the last class's.
+        env_cls.__signature__ = inspect.Signature(parameters)
         return env_cls
 
     return decorate

@@ -17,34 +17,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium
 import numpy as np
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from persuasion_env._validation import check_batch_size, check_int
-from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
+from persuasion_env.envs._batched_view import BatchedView
 from persuasion_env.envs.core import (
     ReceiverViewOptions,
     declare_options,
-    lp_value,
-    options_of,
     receiver_vector_observation,
-    spawn_rng,
-    start_match,
 )
-from persuasion_env.envs.repeated import render_run
 from persuasion_env.game import PersuasionGame
-from persuasion_env.match import Match
 
 __all__ = ["RepeatedPersuasionReceiverVectorEnv"]
 
-_INFO_KEYS = ("state", "message", "action", "sender_utility", "receiver_payoff", "lp_value")
-
 
 @declare_options(ReceiverViewOptions, leading=("num_envs",))
-class RepeatedPersuasionReceiverVectorEnv(VectorEnv):
+class RepeatedPersuasionReceiverVectorEnv(BatchedView):
     """``num_envs`` copies of :class:`~persuasion_env.envs.repeated.
     RepeatedPersuasionReceiverEnv` stepped together through the sender's batched tables.
 
@@ -83,128 +72,33 @@ class RepeatedPersuasionReceiverVectorEnv(VectorEnv):
     ``render_mode`` (``render()`` returns one frame per copy).
     """
 
-    metadata = {
-        "render_modes": ["ansi", "rgb_array"],
-        "render_fps": 4,
-        "autoreset_mode": AutoresetMode.NEXT_STEP,
-    }
+    _side = "receiver"
+    _options_class = ReceiverViewOptions
+    _choice = "receiver action"
+    _info_keys = ("state", "message", "action", "sender_utility", "receiver_payoff")
 
-    def __init__(
-        self, num_envs: int = 1, game: PersuasionGame | str | None = None, **options: Any
-    ) -> None:
-        self.num_envs = check_int(num_envs, "num_envs", minimum=1)
-        # The single env's options, declared and checked once (ReceiverViewOptions).
-        self.options = options_of(ReceiverViewOptions, type(self).__name__, game, options)
-        self.config = self.options.config
-        self.sender = self.options.agent
-        self.episode_length = self.options.episode_length
-        self.obs_type = obs_type = self.options.obs_type
-        self.render_mode = self.options.render_mode
-        n_states, n_actions = self.config.shape
-        self.n_states, self.n_actions = n_states, n_actions
-        self.n_messages = self.options.n_messages  # the sender's, as in the single env
-        check_batch_size(self.num_envs, n_states * max(n_actions, self.n_messages), "num_envs")
-        self.core: Match | None = None
-        self.lp_value = float("nan")
+    @property
+    def sender(self) -> Any:
+        """The batched sender agent playing inside (all copies)."""
+        return self.agent
+
+    def _make_spaces(self) -> None:
+        n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.single_action_space = spaces.Discrete(n_actions)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        if obs_type == "message":
-            self.single_observation_space = spaces.Discrete(self.n_messages)
+        if self.obs_type == "message":
+            self.single_observation_space = spaces.Discrete(n_messages)
         else:
-            width = self.n_messages + 2 * n_states + n_states * n_actions
+            width = n_messages + 2 * n_states + n_states * n_actions
             self.single_observation_space = spaces.Box(-1.0, 1.0, (width,), dtype=np.float32)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.game: PersuasionGame | None = None
-        self._needs_reset = True
-        self._autoreset = False
-        self._true = np.ones(self.num_envs, dtype=bool)
 
-    # ------------------------------------------------------------------ gymnasium API
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Reset every copy (the seed seeds ``np_random``, from which all draws come)."""
-        if seed is not None and not isinstance(seed, int | np.integer):
-            raise TypeError(
-                "seed must be an int: the copies share one batched sender and one "
-                f"generator, so a list of seeds is not supported; got {seed!r}"
-            )
-        override = game_option(options)
-        super().reset(seed=check_seed(seed))
-        self._start(override)
-        return self._observations(), {"lp_value": np.full(self.num_envs, self.lp_value)}
-
-    def _start(self, override: Any = None) -> None:
-        # The same draws, in the same order, as the single env's reset.
-        self.game = self.config.draw(spawn_rng(self.np_random), override)
-        if self.sender.messages_for(self.game) != self.n_messages:
+    def _check_game(self, game: PersuasionGame) -> None:
+        if self.sender.messages_for(game) != self.n_messages:
             raise ValueError(
-                f"the sender uses {self.sender.messages_for(self.game)} messages in this game, "
+                f"the sender uses {self.sender.messages_for(game)} messages in this game, "
                 f"but the observation space was built for {self.n_messages}"
             )
-        options = self.options
-        self.core = start_match(
-            "receiver",
-            self.game,
-            self.sender,
-            self.np_random,
-            runs=self.num_envs,
-            n_messages=self.n_messages,
-            epoch=options.epoch,
-            noise=options.noise,
-            normalize=options.normalize,
-        )
-        self.lp_value = lp_value(self.game, self.n_messages)
-        self.core.begin()
-        self._needs_reset = False
-        self._autoreset = False
-
-    def step(
-        self, actions: Any
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        if self._needs_reset:
-            raise ResetNeeded("RepeatedPersuasionReceiverVectorEnv: call reset() before step()")
-        zeros = np.zeros(self.num_envs, dtype=bool)
-        if self._autoreset:
-            self._start()
-            infos = {"lp_value": np.full(self.num_envs, self.lp_value)}
-            return self._observations(), np.zeros(self.num_envs), zeros, zeros.copy(), infos
-        choices = self._check_actions(actions)
-        core = self.core
-        states, messages = core.states, core.messages
-        rewards = np.asarray(core.finish(choices), dtype=np.float64)
-        infos: dict[str, Any] = {
-            "state": states,
-            "message": messages,
-            "action": choices,
-            "sender_utility": core.u1,
-            "receiver_payoff": core.u2,
-            "lp_value": np.full(self.num_envs, self.lp_value),
-        }
-        for key in _INFO_KEYS:
-            infos["_" + key] = self._true
-        truncated = np.full(self.num_envs, core.t >= self.episode_length)
-        if truncated[0]:
-            self._autoreset = True
-        else:
-            core.begin()
-        return self._observations(), rewards, zeros, truncated, infos
-
-    def _check_actions(self, actions: Any) -> np.ndarray:
-        array = np.asarray(actions)
-        if array.shape != (self.num_envs,) or array.dtype.kind not in "iu":
-            raise ValueError(
-                f"actions must be {self.num_envs} integer receiver actions, shape "
-                f"({self.num_envs},) (the action space MultiDiscrete([{self.n_actions}] * "
-                f"{self.num_envs})), got shape {array.shape} and dtype {array.dtype}"
-            )
-        low, high = int(array.min()), int(array.max())
-        if low < 0 or high >= self.n_actions:
-            raise ValueError(
-                f"actions must be receiver actions in [0, {self.n_actions}), got values in "
-                f"[{low}, {high}]"
-            )
-        return array.astype(np.int64, copy=True)
 
     def _observations(self) -> np.ndarray:
         core = self.core
@@ -215,24 +109,14 @@ class RepeatedPersuasionReceiverVectorEnv(VectorEnv):
             self.game.prior, self.game.receiver_utility, core.messages, schemes
         )
 
-    def render(self) -> tuple[Any, ...] | None:
-        """One frame per copy (text or RGB array), as :class:`SyncVectorEnv` returns them."""
-        if self.render_mode is None:
-            gymnasium.logger.warn(
-                "You are calling render method without specifying any render mode, e.g. "
-                'RepeatedPersuasionReceiverVectorEnv(4, render_mode="ansi")'
-            )
-            return None
-        if self.game is None:
-            raise ResetNeeded("RepeatedPersuasionReceiverVectorEnv: call reset() before render()")
-        return tuple(
-            render_run(
-                self.core,
-                self.game,
-                b,
-                self.render_mode,
-                title=f"RepeatedPersuasionReceiverVectorEnv[{b}]",
-                episode_length=self.episode_length,
-            )
-            for b in range(self.num_envs)
-        )
+    def _round_info(
+        self, states: np.ndarray, messages: np.ndarray, choices: np.ndarray
+    ) -> dict[str, Any]:
+        core = self.core
+        return {
+            "state": states,
+            "message": messages,
+            "action": choices,
+            "sender_utility": core.u1,
+            "receiver_payoff": core.u2,
+        }
