@@ -14,3 +14,9 @@ def sample_rows(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarr
     u = rng.random(probabilities.shape[0]) * cumulative[:, -1]
     index = (cumulative < u[:, None]).sum(axis=-1)
     return np.minimum(index, probabilities.shape[-1] - 1)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, stable for large logits."""
+    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
