@@ -27,7 +27,9 @@ receivers, with a 95 % band across the (game, receiver) curves, beside the best-
 lines). ``--docs`` also copies the table and plots into ``docs/`` (persuade_learners page).
 
 Rounds default to 100 000 per match and 1 000 000 for the recommendation letter (the issue's
-sizes; slow in pure Python, see ``--quick``).
+sizes: hours on two cores, mostly TableNet on the two-state examples, whose cost grows faster
+than the rounds; see ``--quick``). ``--jobs N`` computes the cells in N worker processes; every
+match has its own seed (``--seed``), so the results do not depend on N.
 """
 
 from __future__ import annotations
