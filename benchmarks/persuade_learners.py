@@ -1,7 +1,7 @@
 """Persuading learners (issue 16, MODEL.md Part C): learned senders against learning receivers.
 
     python benchmarks/persuade_learners.py [--quick] [--rounds R] [--letter-rounds R]
-        [--runs N] [--games N] [--senders a,b] [--receivers c,d] [--out DIR] [--docs]
+        [--runs N] [--games N] [--senders a,b] [--receivers c,d] [--out DIR] [--docs] [--jobs N]
 
 For every learned sender (by default every registered sender that learns in the repeated
 game, so new ones appear automatically), every learning receiver (q_learning, reinforce,
@@ -27,7 +27,9 @@ receivers, with a 95 % band across the (game, receiver) curves, beside the best-
 lines). ``--docs`` also copies the table and plots into ``docs/`` (persuade_learners page).
 
 Rounds default to 100 000 per match and 1 000 000 for the recommendation letter (the issue's
-sizes; slow in pure Python, see ``--quick``).
+sizes: hours on two cores, mostly TableNet on the two-state examples, whose cost grows faster
+than the rounds; see ``--quick``). ``--jobs N`` computes the cells in N worker processes; every
+match has its own seed (``--seed``), so the results do not depend on N.
 """
 
 from __future__ import annotations
@@ -130,15 +132,57 @@ def play_reference(game, receiver, rounds, runs, seed) -> dict:
     }
 
 
-def _cached(path: Path, compute) -> dict:
+def _load(path: Path) -> dict | None:
+    """A finished cell, or ``None`` (missing, or damaged by hand: writes are atomic)."""
     if path.is_file():
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            pass  # a damaged file is replayed (writes are atomic, so only by hand)
+            pass
+    return None
+
+
+def _compute_one(path: Path, compute) -> dict:
     value = compute()
     atomic_write_json(path, value)
     return value
+
+
+def _compute_all(jobs: dict, n_jobs: int, quiet: bool) -> dict:
+    """Every job's result by its cell path: finished cells are read back, the others computed
+    (in ``n_jobs`` worker processes if > 1) and written atomically as each finishes."""
+    from tqdm.auto import tqdm
+
+    results = {path: _load(path) for path in jobs}
+    todo = [path for path, value in results.items() if value is None]
+    bar = tqdm(total=len(todo), unit="cell", desc="persuade_learners", disable=quiet)
+    if n_jobs <= 1:
+        for path in todo:
+            bar.set_postfix_str(_describe(jobs[path]))
+            results[path] = _compute_one(path, jobs[path])
+            bar.update()
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # spawn: no fork of a process that may hold numba / torch threads
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+            futures = {pool.submit(_compute_one, path, jobs[path]): path for path in todo}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.set_postfix_str(_describe(jobs[futures[future]]))
+                bar.update()
+    bar.close()
+    return results
+
+
+def _describe(job: functools.partial) -> str:
+    if job.func is play_reference:
+        game, receiver = job.args[:2]
+        return f"best fixed vs {receiver} on {game.name}"
+    game, sender, receiver = job.args[:3]
+    return f"{sender} vs {receiver} on {game.name}"
 
 
 def run(args: argparse.Namespace) -> pd.DataFrame:
@@ -165,21 +209,33 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         for receiver in args.receivers
         for sender in args.senders
     ]
-    from tqdm.auto import tqdm
+    rounds_of = {
+        suite: args.letter_rounds if suite == "recommendation letter" else args.rounds
+        for suite in SUITES
+    }
+    # Every job is a pure function of its arguments (each match has its own seed, --seed), so
+    # the results do not depend on the order or the process they are computed in: --jobs 1
+    # and --jobs 2 give identical cells. References first (one per (receiver, game)).
+    jobs: dict[Path, functools.partial] = {}
+    for suite, game, receiver, _sender in cells:
+        rounds = rounds_of[suite]
+        common = (game, receiver, rounds, args.runs, args.seed)
+        jobs.setdefault(
+            _cell_path(out, "reference", receiver, game.name),
+            functools.partial(play_reference, *common),
+        )
+    for suite, game, receiver, sender in cells:
+        rounds = rounds_of[suite]
+        jobs[_cell_path(out, sender, receiver, game.name)] = functools.partial(
+            play_cell, game, sender, receiver, rounds, args.runs, args.seed
+        )
+    results = _compute_all(jobs, args.jobs, args.quiet)
 
     rows = []
-    bar = tqdm(total=len(cells), unit="cell", desc="persuade_learners", disable=args.quiet)
     for suite, game, receiver, sender in cells:
-        rounds = args.letter_rounds if suite == "recommendation letter" else args.rounds
-        bar.set_postfix_str(f"{sender} vs {receiver} on {game.name}")
-        ref = _cached(
-            _cell_path(out, "reference", receiver, game.name),
-            functools.partial(play_reference, game, receiver, rounds, args.runs, args.seed),
-        )
-        cell = _cached(
-            _cell_path(out, sender, receiver, game.name),
-            functools.partial(play_cell, game, sender, receiver, rounds, args.runs, args.seed),
-        )
+        rounds = rounds_of[suite]
+        ref = results[_cell_path(out, "reference", receiver, game.name)]
+        cell = results[_cell_path(out, sender, receiver, game.name)]
         lp = cached_solve_commitment(game).sender_value
         rows.append(
             {
@@ -207,8 +263,6 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
                 "wall_time": cell["wall_time"],
             }
         )
-        bar.update()
-    bar.close()
     return pd.DataFrame(rows)
 
 
@@ -351,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None, help="output directory")
     parser.add_argument("--docs", action="store_true", help="copy table and plots into docs/")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (default 1; same results for any)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.letter_rounds, args.runs, args.games = 3000, 3000, 2, 2
@@ -366,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                 make_agent(side, name)
             except Exception as exc:  # one line, no traceback
                 parser.error(f"--{side}s: {exc}")
-    if min(args.rounds, args.letter_rounds, args.runs, args.games) < 1:
-        parser.error("--rounds, --letter-rounds, --runs and --games must be >= 1")
+    if min(args.rounds, args.letter_rounds, args.runs, args.games, args.jobs) < 1:
+        parser.error("--rounds, --letter-rounds, --runs, --games and --jobs must be >= 1")
     args.out = args.out or str(
         ROOT / "results" / "persuade_learners" / ("quick" if args.quick else "full")
     )
