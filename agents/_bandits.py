@@ -59,7 +59,7 @@ class TabularLearner:
             _kernels.as_index(contexts),
             _kernels.as_index(arms),
             np.asarray(rewards, dtype=np.float64),
-            self.rng,
+            _kernels.kernel_rng(self.rng),
         )
 
     def greedy(self) -> np.ndarray:
