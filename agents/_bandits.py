@@ -59,7 +59,7 @@ class TabularLearner:
             _kernels.as_index(contexts),
             _kernels.as_index(arms),
             np.asarray(rewards, dtype=np.float64),
-            self.rng,
+            _kernels.kernel_rng(self.rng),
         )
 
     def greedy(self) -> np.ndarray:
@@ -90,11 +90,16 @@ class QLearner(TabularLearner):
         self.decay_rounds = epsilon_decay_rounds
         self.q = np.full((runs, contexts, arms), float(initial_q))
         self._params = np.array([alpha, epsilon, epsilon_final, epsilon_decay_rounds], float)
+        self._options = (alpha, epsilon, epsilon_final, epsilon_decay_rounds)
 
     @property
     def state(self) -> tuple:
-        # The options are read again, so that changing an attribute takes effect.
-        self._params[:] = (self.alpha, self.epsilon, self.epsilon_final, self.decay_rounds)
+        # The options are read again, so that changing an attribute takes effect (written
+        # into the array only when one changed: this runs twice a round).
+        options = (self.alpha, self.epsilon, self.epsilon_final, self.decay_rounds)
+        if options != self._options:
+            self._params[:] = options
+            self._options = options
         return (self.q, self._params, self._t)
 
     def current_epsilon(self) -> float:

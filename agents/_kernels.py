@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from persuasion_env._jit import compile_module
+from persuasion_env._jit import compile_module, kernel_rng
 
 # ------------------------------------------------------------------ shared helpers
 
@@ -498,5 +498,5 @@ def choose(kernel, state, contexts: np.ndarray, rng: np.random.Generator) -> np.
     """Call an ``act``-style kernel from Python: a fresh int64 ``(B,)`` of choices."""
     contexts = as_index(contexts)
     out = np.empty(contexts.shape[0], dtype=np.int64)
-    kernel(state, contexts, out, rng)
+    kernel(state, contexts, out, kernel_rng(rng))
     return out

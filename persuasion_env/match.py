@@ -168,16 +168,24 @@ class Outside:
         self.name = f"outside {side}"
         self._counts = np.zeros((runs, rows, columns))
         self._runs = np.arange(runs)
-        # Rounds not yet counted: counting is deferred to when the counts are read (rarely
-        # every round), which keeps a step of a single env cheap.
-        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        # Rounds not yet counted, copied into preallocated (CHUNK, B) buffers: counting is
+        # deferred to when the counts are read (rarely every round), and a round costs two
+        # row copies, no allocation, which keeps a step of a single env cheap.
+        # (At most about 2**20 entries each, so that many runs do not reserve much memory.)
+        self._capacity = max(8, min(CHUNK, (1 << 20) // max(runs, 1)))
+        self._given = np.zeros((self._capacity, runs), dtype=np.int64)
+        self._chosen = np.zeros((self._capacity, runs), dtype=np.int64)
+        self._pending = 0
 
     def record(self, given: np.ndarray, chosen: np.ndarray) -> None:
         """Count one round's choices: ``chosen`` (messages or actions) given ``given``
         (states or messages)."""
-        self._pending.append((np.array(given), np.array(chosen)))
-        if len(self._pending) >= CHUNK:
-            self._count_pending()  # memory stays bounded
+        k = self._pending
+        self._given[k] = given
+        self._chosen[k] = chosen
+        self._pending = k + 1
+        if k + 1 == self._capacity:
+            self._count_pending()  # the buffers are full
 
     @property
     def counts(self) -> np.ndarray:
@@ -187,14 +195,14 @@ class Outside:
 
     def _count_pending(self) -> None:
         if self._pending:
-            given = np.stack([g for g, _ in self._pending])
-            chosen = np.stack([c for _, c in self._pending])
+            given = self._given[: self._pending]
+            chosen = self._chosen[: self._pending]
             _, rows, columns = self._counts.shape
             cells = (self._runs * rows + given) * columns + chosen
             self._counts += np.bincount(cells.ravel(), minlength=self._counts.size).reshape(
                 self._counts.shape
             )
-            self._pending.clear()
+            self._pending = 0
 
     def policy(self) -> np.ndarray:
         """The empirical policy so far (uniform rows for what was never given)."""

@@ -481,3 +481,47 @@ def test_the_sender_env_renders_the_messages_it_was_sent(prosecutor):
     scheme = env.unwrapped.core.sender.policy()[0]
     np.testing.assert_array_equal(scheme, sent / sent.sum(axis=1, keepdims=True))
     assert f"{scheme[0, 0]:.3f}" in env.render()
+
+
+# ------------------------------------------------------- outside counts, kernel streams
+
+
+def test_outside_counts_match_a_brute_force_count_across_flushes():
+    """The counts of an outside side equal a count written here, whether read before or
+    after the record buffers fill (runs large enough that the buffer holds few rounds)."""
+    from persuasion_env.match import Outside
+
+    for runs in (1, 3, 70_000):  # 70 000 runs: a buffer of 14 rounds, flushed several times
+        rng = np.random.default_rng(runs)
+        side = Outside("receiver", runs, 2, 3)
+        expected = np.zeros((runs, 2, 3))
+        for k in range(40):
+            given, chosen = rng.integers(0, 2, runs), rng.integers(0, 3, runs)
+            side.record(given, chosen)
+            for b in range(min(runs, 5)):
+                expected[b, given[b], chosen[b]] += 1
+            if k == 17:  # a read in the middle flushes a partial buffer
+                np.testing.assert_array_equal(side.counts[:5], expected[:5])
+        np.testing.assert_array_equal(side.counts[:5], expected[:5])
+        assert side.counts.sum() == 40 * runs
+
+
+def test_kernel_rng_shares_the_generators_stream():
+    """What a kernel receives for a Generator draws the Generator's own doubles, in order,
+    interleaved with draws from Python (compared with a second Generator seeded alike)."""
+    from agents import _kernels
+    from persuasion_env._jit import available, kernel_rng
+
+    _kernels.ready()
+    rng, twin = np.random.default_rng(11), np.random.default_rng(11)
+    stream = kernel_rng(rng)
+    assert kernel_rng(rng) is stream  # cached per Generator
+    if not available():
+        assert stream is rng
+    values = np.array([0.25, 0.25, 0.5])
+    for _ in range(5):
+        # sample_index: one uniform u, index = number of running sums below u * total
+        u = twin.random()
+        expected = min(int(np.sum(np.cumsum(values) < u)), 2)
+        assert _kernels.sample_index(values, stream) == expected
+        assert rng.random() == twin.random()  # Python draws stay in step

@@ -167,7 +167,7 @@ class ActorCriticReceiver(Receiver):
             _kernels.as_index(messages),
             _kernels.as_index(actions),
             np.asarray(rewards, dtype=np.float64),
-            self.rng,
+            _kernels.kernel_rng(self.rng),
         )
         self.end_compiled_segment()
 
