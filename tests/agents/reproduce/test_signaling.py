@@ -16,7 +16,7 @@ LETTER = PersuasionGame.example("recommendation_letter")
 
 def test_lin_loop_updates_the_receiver_on_every_other_batch():
     # Lin et al.'s train.py: batch 1 -> receiver + sender's critics, batch 2 -> scheme.
-    sender = make_sender("signaling_gradient", schedule="alternate")
+    sender = make_sender("signaling_gradient", schedule="alternate", batch_size=100)
     receiver = make_receiver("actor_critic")
     trace = train_lin_schedule(LETTER, sender, receiver, rounds=1000, runs=3, seed=0)
     assert trace.rounds == 1000  # 5 pairs of 100-round batches

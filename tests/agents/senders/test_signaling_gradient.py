@@ -214,7 +214,7 @@ def test_seeded_determinism():
 
 
 def test_policy_is_the_mixed_scheme_it_draws_from():
-    sender = make_sender("signaling_gradient")
+    sender = make_sender("signaling_gradient", batch_size=100)
     sender.reset(GameView.for_agent(LETTER, sender, 2), runs=2, rng=np.random.default_rng(0))
     phi = sender.policy()
     np.testing.assert_allclose(phi.sum(axis=-1), 1.0)
@@ -415,4 +415,6 @@ def test_on_the_shared_round_the_scheme_steps_once_per_receiver_step():
         assert receiver.actor_adam.t == 6
         assert sender.signal_adam.t == sender_steps
         assert sender.critic_adam.t == sender_steps
-    assert make_sender("signaling_gradient").schedule == "joint"
+    default = make_sender("signaling_gradient")
+    assert default.schedule == "joint"
+    assert 100 % default.batch_size == 0  # aligned with the receiver's batches of 100
