@@ -11,9 +11,11 @@ feedback in one call (:meth:`SignalingGradientSender.record`); the receiver is f
 batch through its ordinary per-round ``update``.
 
 This is the same pair of agents as ``simulate(game, "signaling_gradient", "actor_critic")``
-with two differences, both Lin et al.'s: the receiver skips the sender's scheme batches, and
-messages for a batch are drawn before the receiver acts (the engine interleaves them; the
-draws are the same).
+with three differences, all Lin et al.'s: the receiver skips the sender's scheme batches, the
+sender alternates critics and scheme (``schedule="alternate"``; on the shared round, where the
+receiver learns from every batch, its default ``"joint"`` keeps their one scheme step per
+receiver step), and messages for a batch are drawn before the receiver acts (the engine
+interleaves them; the draws are the same).
 """
 
 from __future__ import annotations
@@ -103,7 +105,9 @@ def train_lin_schedule(
     ``game`` with Lin et al.'s alternating schedule, ``runs`` runs at once.
 
     ``rounds`` is rounded up to a multiple of ``2 n`` (``n`` the sender's batch size, which
-    must equal the receiver's). ``configure(sender)``, if given, runs after the reset (e.g.
+    must equal the receiver's); the sender must have ``schedule="alternate"`` (its default,
+    ``"joint"``, is for the shared round, where the receiver learns from every batch).
+    ``configure(sender)``, if given, runs after the reset (e.g.
     :meth:`SignalingGradientSender.set_constraints` for a grid of runs). Payoffs are
     observed divided by each side's ``max |u|``, as in the engine.
     """
@@ -112,6 +116,11 @@ def train_lin_schedule(
     rounds = check_int(rounds, "rounds", minimum=1)
     runs = check_int(runs, "runs", minimum=1)
     n = sender.batch_size
+    if getattr(sender, "schedule", "alternate") != "alternate":
+        raise ValueError(
+            "Lin et al.'s loop alternates critics and scheme: make the sender with "
+            'schedule="alternate"'
+        )
     if getattr(receiver, "batch_size", n) != n:
         raise ValueError(f"the receiver's batch_size must equal the sender's ({n})")
     iterations = -(-rounds // (2 * n))

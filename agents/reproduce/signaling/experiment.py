@@ -63,7 +63,11 @@ def _row_of_runs(game: PersuasionGame, epsilon: float, lambdas, runs: int, round
 
     cells = [(lam, r) for lam in lambdas for r in range(runs)]
     lams = np.array([lam for lam, _ in cells])
-    sender, receiver = make_sender("signaling_gradient"), make_receiver("actor_critic")
+    # their loop: batches of 100, critics and scheme on alternate batches (the sender's
+    # defaults, batches of 50 and "joint", are for the shared round, where the receiver
+    # learns from every batch)
+    sender = make_sender("signaling_gradient", schedule="alternate", batch_size=100)
+    receiver = make_receiver("actor_critic")
     start = time.perf_counter()
     trace = train_lin_schedule(
         game,

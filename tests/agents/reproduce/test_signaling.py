@@ -16,7 +16,8 @@ LETTER = PersuasionGame.example("recommendation_letter")
 
 def test_lin_loop_updates_the_receiver_on_every_other_batch():
     # Lin et al.'s train.py: batch 1 -> receiver + sender's critics, batch 2 -> scheme.
-    sender, receiver = make_sender("signaling_gradient"), make_receiver("actor_critic")
+    sender = make_sender("signaling_gradient", schedule="alternate", batch_size=100)
+    receiver = make_receiver("actor_critic")
     trace = train_lin_schedule(LETTER, sender, receiver, rounds=1000, runs=3, seed=0)
     assert trace.rounds == 1000  # 5 pairs of 100-round batches
     assert receiver.actor_adam.t == 5 and receiver.critic_adam.t == 5
@@ -73,3 +74,15 @@ def test_other_rounds_in_the_same_directory_are_refused(tmp_path, capsys):
 def test_rounds_and_runs_are_for_the_signaling_experiment_only(tmp_path, capsys):
     assert main(["reproduce", "warmup", "--quick", "--out", str(tmp_path), "--rounds", "10"]) == 2
     assert "signaling experiment only" in capsys.readouterr().err
+
+
+def test_lin_loop_refuses_a_sender_that_does_not_alternate():
+    with pytest.raises(ValueError, match='schedule="alternate"'):
+        train_lin_schedule(
+            LETTER,
+            make_sender("signaling_gradient"),
+            make_receiver("actor_critic"),
+            rounds=200,
+            runs=1,
+            seed=0,
+        )

@@ -214,7 +214,7 @@ def test_seeded_determinism():
 
 
 def test_policy_is_the_mixed_scheme_it_draws_from():
-    sender = make_sender("signaling_gradient")
+    sender = make_sender("signaling_gradient", batch_size=100)
     sender.reset(GameView.for_agent(LETTER, sender, 2), runs=2, rng=np.random.default_rng(0))
     phi = sender.policy()
     np.testing.assert_allclose(phi.sum(axis=-1), 1.0)
@@ -402,3 +402,19 @@ def test_one_update_matches_their_torch_code(lam, eps):
     np.testing.assert_allclose(sender.logits[0], expected, rtol=0, atol=1e-12)
     assert sender.last_constraint[0] == pytest.approx(left, abs=1e-12)
     assert (left < eps) == (eps > 0)
+
+
+def test_on_the_shared_round_the_scheme_steps_once_per_receiver_step():
+    # Lin et al.'s loop: one scheme step and one critic fit per receiver step. On the shared
+    # round the receiver learns from every batch, so the default schedule ("joint") fits
+    # both from every batch; "alternate" (their loop itself) would halve the sender's pace.
+    for schedule, sender_steps in (("joint", 6), ("alternate", 3)):
+        sender = make_sender("signaling_gradient", batch_size=10, schedule=schedule)
+        receiver = make_receiver("actor_critic", batch_size=10)
+        simulate(LETTER, sender, receiver, rounds=60, runs=2, seed=0)
+        assert receiver.actor_adam.t == 6
+        assert sender.signal_adam.t == sender_steps
+        assert sender.critic_adam.t == sender_steps
+    default = make_sender("signaling_gradient")
+    assert default.schedule == "joint"
+    assert 100 % default.batch_size == 0  # aligned with the receiver's batches of 100
