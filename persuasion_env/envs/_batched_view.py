@@ -98,21 +98,11 @@ class BatchedView(VectorEnv):
         # The same draws, in the same order, as the single env's reset.
         self.game = self.config.draw(spawn_rng(self.np_random), override)
         self._check_game(self.game)
-        options = self.options
         self.core = start_match(
-            self._side,
-            self.game,
-            self.agent,
-            self.np_random,
-            runs=self.num_envs,
-            n_messages=self.n_messages,
-            epoch=options.epoch,
-            noise=options.noise,
-            normalize=options.normalize,
+            self._side, self.options, self.game, self.np_random, runs=self.num_envs
         )
         self.lp_value = lp_value(self.game, self.n_messages)
-        reference = getattr(options, "best_fixed_value", None)
-        self.best_fixed_value = reference(self.game) if reference else float("nan")
+        self.best_fixed_value = self.options.best_fixed_value(self.game)
         self.core.begin()
         self._needs_reset = False
         self._autoreset = False

@@ -259,6 +259,11 @@ class _RoundEnvOptions:
         self.agent = embedded_agent(agent, embedded, agent_kwargs)
         self.n_states, self.n_actions = self.config.shape
 
+    def best_fixed_value(self, game: PersuasionGame) -> float:
+        """What a fixed scheme can reach in an episode of ``game``: NaN (not computed) unless
+        the view defines it (the sender's view does)."""
+        return math.nan
+
 
 @dataclass(kw_only=True)
 class SenderViewOptions(_RoundEnvOptions):
@@ -379,22 +384,20 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
 
 def start_match(
     outside: str,
+    options: SenderViewOptions | ReceiverViewOptions,
     game: PersuasionGame,
-    agent: Any,
     rng: np.random.Generator,
     *,
     runs: int,
-    n_messages: int,
-    epoch: int,
-    noise: float,
-    normalize: bool,
 ) -> Match:
     """``runs`` fresh runs of ``game`` in which the ``outside`` side (``"sender"`` or
-    ``"receiver"``) is the RL agent's and ``agent`` plays the other side.
+    ``"receiver"``) is the RL agent's and the env's embedded agent (``options.agent``) plays
+    the other side, with the env's ``n_messages``, ``epoch``, ``noise`` and ``normalize``.
 
     The agent is reset with a Generator spawned from ``rng``; the states and the payoff
     noise are drawn from ``rng`` itself, a whole chunk at a time (the envs' stream).
     """
+    agent, n_messages, normalize = options.agent, options.n_messages, options.normalize
     agent.reset(GameView.for_agent(game, agent, n_messages), runs=runs, rng=spawn_rng(rng))
     tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
     sender, receiver = (None, agent) if outside == "sender" else (agent, None)
@@ -403,7 +406,7 @@ def start_match(
         sender,
         receiver,
         n_messages=n_messages,
-        states=ChunkedStates(tables, rng, noise=noise),
-        epoch=epoch,
+        states=ChunkedStates(tables, rng, noise=options.noise),
+        epoch=options.epoch,
         check="first",
     )

@@ -86,18 +86,7 @@ class _RepeatedBase(gymnasium.Env):
         override = game_option(options)
         super().reset(seed=check_seed(seed))
         self.game = self.config.draw(spawn_rng(self.np_random), override)
-        options = self.options
-        self.core = start_match(
-            self._side,
-            self.game,
-            self.agent,
-            self.np_random,
-            runs=1,
-            n_messages=self.n_messages,
-            epoch=options.epoch,
-            noise=options.noise,
-            normalize=options.normalize,
-        )
+        self.core = start_match(self._side, self.options, self.game, self.np_random, runs=1)
         self.lp_value = lp_value(self.game, self.n_messages)
         self._needs_reset = False
         self._ended = False
