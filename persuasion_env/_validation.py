@@ -398,6 +398,24 @@ def _check_action_slow(action: Any, n: int, label: str, what: str) -> int:
     return value
 
 
+def check_turn_keys(
+    actions: Any, agents: Sequence[str], mover: str, value: str, expected: str
+) -> None:
+    """The keys of a turn-based PettingZoo ``{agent: value}`` actions dict: a mapping, only
+    agents of ``agents``, and an entry (not ``None``) for the ``mover``, whose missing entry
+    is described as ``expected`` (``"an action"``, ``"8 actions"``)."""
+    if not isinstance(actions, Mapping):
+        raise TypeError(f"actions must be a dict {{agent: {value}}}, got {type(actions).__name__}")
+    unknown = sorted(map(str, set(actions) - set(agents)))
+    if unknown:
+        raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {list(agents)}")
+    if actions.get(mover) is None:
+        raise ValueError(
+            f"it is the {mover}'s turn: actions must hold {expected} for {mover!r}, got "
+            f"keys {sorted(map(str, actions))}"
+        )
+
+
 def check_turn_actions(
     actions: Any, agents: Sequence[str], mover: str, n_actions: Mapping[str, int]
 ) -> dict[str, int]:
@@ -410,16 +428,7 @@ def check_turn_actions(
     Returns:
         ``{agent: int action}`` for the actions given (``None`` entries dropped).
     """
-    if not isinstance(actions, Mapping):
-        raise TypeError(f"actions must be a dict {{agent: action}}, got {type(actions).__name__}")
-    unknown = sorted(map(str, set(actions) - set(agents)))
-    if unknown:
-        raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {list(agents)}")
-    if actions.get(mover) is None:
-        raise ValueError(
-            f"it is the {mover}'s turn: actions must hold an action for {mover!r}, got "
-            f"keys {sorted(map(str, actions))}"
-        )
+    check_turn_keys(actions, agents, mover, "action", "an action")
     return {
         agent: check_action(action, n_actions[agent], label=f"{agent}'s action")
         for agent, action in actions.items()

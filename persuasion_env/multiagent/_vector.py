@@ -29,7 +29,7 @@ from gymnasium import spaces
 from gymnasium.utils import EzPickle, seeding
 from gymnasium.vector.utils import batch_space
 
-from persuasion_env._validation import check_batch_size, check_int
+from persuasion_env._validation import check_batch_size, check_int, check_turn_keys
 from persuasion_env.envs._common import ResetNeeded, check_seed, game_option
 from persuasion_env.envs.core import lp_value, spawn_rng
 from persuasion_env.match import ChunkedStates, Match
@@ -55,16 +55,7 @@ def check_batch_actions(
         ValueError: naming the agent, for an unknown agent, missing actions of the mover, a
             wrong shape or dtype, or an action out of range.
     """
-    if not isinstance(actions, Mapping):
-        raise TypeError(f"actions must be a dict {{agent: actions}}, got {type(actions).__name__}")
-    unknown = sorted(map(str, set(actions) - set(agents)))
-    if unknown:
-        raise ValueError(f"actions has unknown agent(s) {unknown}; agents: {list(agents)}")
-    if actions.get(mover) is None:
-        raise ValueError(
-            f"it is the {mover}'s turn: actions must hold {runs} actions for {mover!r}, got "
-            f"keys {sorted(map(str, actions))}"
-        )
+    check_turn_keys(actions, agents, mover, "actions", f"{runs} actions")
     checked = {}
     for agent, given in actions.items():
         if given is None:
