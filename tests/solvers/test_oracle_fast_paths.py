@@ -117,7 +117,7 @@ def test_kernels_compiled_and_plain_python_agree_to_the_bit(og):
     """The kernels run compiled (numba) or as plain Python (``PERSUASION_ENV_JIT=0``) with the
     same results: the same value and policy of every range, the same certificate and column."""
     _kernels.ready()
-    psi, obedience, e, mass = _kernels.game_arrays(og)
+    psi, obedience, e, mass, _ = _kernels.game_arrays(og)
     W, T = og.n_states, og.n_types
     for lo in range(T):
         for hi in range(lo, T):
@@ -232,7 +232,7 @@ def test_certified_column_separates_and_the_search_reaches_the_lp_optimum(og):
     not it certifies, the kernel's search ends at the LP's optimum (to 1e-9)."""
     P = og.type_marginal
     need = CERTIFY_MARGIN * max(1.0, float(np.abs(og.receiver_utility).max()))
-    psi, _, e, mass = _kernels.game_arrays(og)
+    _, _, e, mass, _ = _kernels.game_arrays(og)
     for t in range(1, og.n_types):
         x = np.empty(og.n_states)
         found = _kernels.certify_column(e, mass, t, 1e-3, need, x)

@@ -294,19 +294,22 @@ def certify_column(e, mass, t, accept_margin, need, x):
     return 1 if margin >= need else 0
 
 
-def game_arrays(og: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(psi, psi * u, e, mass)`` of the oracle game ``og`` as the kernels take them, computed
-    once per game (cached): the joint prior, the obedience coefficients, ``e = psi u / P``
-    exactly as the closed-form filter of :mod:`~persuasion_env.solvers.oracle.thresholds`
-    computes it, and the type marginal ``P``; all C-contiguous, writable float64 (one compiled
-    specialisation per kernel)."""
+def game_arrays(og: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(psi, psi * u, e, mass, max_abs_u)`` of the oracle game ``og`` as the kernels take
+    them, computed once per game (cached): the joint prior, the obedience coefficients,
+    ``e = psi u / P`` exactly as the closed-form filter of
+    :mod:`~persuasion_env.solvers.oracle.thresholds` computes it, the type marginal ``P`` and
+    ``max |u|``; arrays C-contiguous, writable float64 (one compiled specialisation per
+    kernel)."""
     cached = og._cache.get("kernel_arrays")
     if cached is None:
         psi = np.array(og.joint_prior, dtype=np.float64, order="C")
         mass = psi.sum(axis=0)
-        obedience = psi * og.receiver_utility
+        u = og.receiver_utility
+        obedience = psi * u
         e = obedience / np.maximum(mass, 1e-300)
-        cached = og._cache["kernel_arrays"] = (psi, obedience, e, mass)
+        cached = (psi, obedience, e, mass, float(np.abs(u).max()) if u.size else 0.0)
+        og._cache["kernel_arrays"] = cached
     return cached
 
 

@@ -63,7 +63,7 @@ def fast_interval_policy(og: OracleGame, lo: int, hi: int) -> LeafPolicy:
         return cached
     leaf = og._cache.get(("leaf", lo, hi))
     if leaf is None:
-        psi, obedience, _, _ = _kernels.game_arrays(og)
+        psi, obedience = _kernels.game_arrays(og)[:2]
         _kernels.ready()
         x = np.empty((og.n_states, hi - lo + 1))
         value = _kernels.b2_vertex(psi, obedience, lo, hi, MAX_SMALL_LP_VARIABLES, x)

@@ -215,12 +215,9 @@ def _certified(og: OracleGame, t: int, accept_margin: float) -> bool | None:
 
 def _certify(og: OracleGame, t: int, accept_margin: float) -> bool | None:
     """The decision of :func:`threshold_certified` (not cached; the column is)."""
-    psi, _, e, mass = _kernels.game_arrays(og)
+    _, _, e, mass, max_abs_u = _kernels.game_arrays(og)
     if og.check_assumptions:
-        need = og._cache.get("certify_need")
-        if need is None:
-            need = CERTIFY_MARGIN * max(1.0, float(np.abs(og.receiver_utility).max()))
-            og._cache["certify_need"] = need
+        need = CERTIFY_MARGIN * max(1.0, max_abs_u)
         _kernels.ready()
         x = np.empty(og.n_states)
         found = _kernels.certify_column(e, mass, t, accept_margin, need, x)
