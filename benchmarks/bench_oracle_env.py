@@ -44,9 +44,9 @@ CONFIGS: dict[str, tuple[dict[str, Any], bool]] = {
 }
 
 
-def time_config(kwargs: dict[str, Any], masked: bool, steps: int, seed: int = 0) -> float:
+def time_config(kwargs: dict[str, Any], masked: bool, steps: int, seed: int = 0) -> float | None:
     """Steps per CPU second of ``OracleQuery-v0(**kwargs)`` over ``steps`` steps (after a
-    warm-up of 200), resetting at the end of each episode; NaN if ``masked`` and the env has
+    warm-up of 200), resetting at the end of each episode; None if ``masked`` and the env has
     no ``action_masks``."""
     import gymnasium
     import numpy as np
@@ -56,7 +56,7 @@ def time_config(kwargs: dict[str, Any], masked: bool, steps: int, seed: int = 0)
     env = gymnasium.make("persuasion/OracleQuery-v0", **kwargs)
     masks = getattr(env.unwrapped, "action_masks", None)
     if masked and masks is None:
-        return float("nan")
+        return None
     env.action_space.seed(seed)
     sampled = [env.action_space.sample() for _ in range(steps + 200)]
     draws = np.random.default_rng(seed).random(steps + 200).tolist()
@@ -86,7 +86,7 @@ def worker(steps: int) -> None:
     import persuasion_env
 
     rates = {label: time_config(kw, masked, steps) for label, (kw, masked) in CONFIGS.items()}
-    print(json.dumps({"file": persuasion_env.__file__, "rates": rates}))
+    print(json.dumps({"file": persuasion_env.__file__, "rates": rates}, allow_nan=False))
 
 
 def extract(revision: str, into: Path) -> str:
@@ -105,7 +105,7 @@ def extract(revision: str, into: Path) -> str:
     return short
 
 
-def timed_by(root: Path, steps: int) -> dict[str, float]:
+def timed_by(root: Path, steps: int) -> dict[str, float | None]:
     """One timing of every configuration in a subprocess importing the code under ``root``."""
     env = dict(os.environ, PYTHONPATH=str(root))
     out = subprocess.run(
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             short = extract(revision, Path(tmp) / revision.replace("/", "_"))
             roots[short] = Path(tmp) / revision.replace("/", "_")
         roots["this checkout"] = ROOT
-        samples: dict[str, dict[str, list[float]]] = {name: {} for name in roots}
+        samples: dict[str, dict[str, list[float | None]]] = {name: {} for name in roots}
         load_before = os.getloadavg()
         for _ in range(repeats):
             for name, root in roots.items():
@@ -149,7 +149,10 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
                     samples[name].setdefault(label, []).append(rate)
         load_after = os.getloadavg()
     medians = {
-        name: {label: statistics.median(rates) for label, rates in by_label.items()}
+        name: {
+            label: statistics.median(rates) if None not in rates else float("nan")
+            for label, rates in by_label.items()
+        }
         for name, by_label in samples.items()
     }
     names = list(roots)
