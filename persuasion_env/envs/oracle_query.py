@@ -26,21 +26,19 @@ from persuasion_env._validation import (
 from persuasion_env.envs import _render
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.oracle.game import OracleGame
-from persuasion_env.oracle.oracles import SimulationOracle
 from persuasion_env.solvers.oracle import (
     acts,
     plan_queries,
     policy_payoff,
     realisable_thresholds,
-    threshold_certified,
-    threshold_query,
-    threshold_realisable,
 )
 from persuasion_env.solvers.oracle.small_lp import fast_interval_policy
+from persuasion_env.solvers.oracle.thresholds import threshold_answer
 
 __all__ = [
     "OracleQueryEnv",
     "dp_value",
+    "draw_cell",
     "game_features",
     "legal_thresholds",
     "resolve_oracle_game",
@@ -64,6 +62,21 @@ def resolve_oracle_game(
             f"game must be an OracleGame, an example name or None, got {type(game).__name__}"
         )
     return game, game.n_states, game.n_types
+
+
+def draw_cell(rng: np.random.Generator, game: OracleGame) -> tuple[int, int]:
+    """A ``(state, type)`` pair drawn from the joint prior: the draw of
+    ``rng.choice(W * T, p=psi.ravel())`` (the same index, the same one uniform double of
+    ``rng``) without ``choice``'s argument checks, which cost more than the draw; the prior's
+    cumulative distribution is cached on the game."""
+    cdf = game._cache.get("env_cdf")
+    if cdf is None:
+        # as Generator.choice: cumulative sum, divided by its last entry, searched on the right
+        cdf = game.joint_prior.ravel().cumsum()
+        cdf /= cdf[-1]
+        game._cache["env_cdf"] = cdf
+    flat = int(cdf.searchsorted(rng.random(), side="right"))
+    return divmod(flat, game.n_types)
 
 
 def sender_observation(
@@ -245,7 +258,8 @@ class OracleQueryEnv(gym.Env):
             self.observation_space = spaces.Box(-1.0, 1.0, shape=(width,), dtype=np.float32)
         self.game: OracleGame | None = self._fixed
         self._leaf: Any = None
-        self._oracle: SimulationOracle | None = None
+        self._started = False
+        self._type = 0
         self._state = 0
         self._lo, self._hi = 0, T - 1
         self._left = self.max_queries
@@ -271,16 +285,16 @@ class OracleQueryEnv(gym.Env):
         """``(T,)`` bool: the actions worth taking now (sb3-contrib's ``MaskablePPO`` calls
         this): commit always; threshold ``t`` iff a query is left, ``lo < t <= hi`` and ``t``
         can be realised. Before the first reset only commit is marked."""
-        if self._oracle is None or self._done:
+        if not self._started or self._done:
             mask = np.zeros(self.n_types, dtype=bool)
             mask[0] = True
             return mask
         return legal_thresholds(self.game, self._lo, self._hi, self._left)
 
     def _commit(self) -> tuple[float, dict[str, Any]]:
-        assert self.game is not None and self._oracle is not None
+        assert self.game is not None and self._started
         leaf = self._leaf = fast_interval_policy(self.game, self._lo, self._hi)
-        t = self._oracle._type
+        t = self._type
         if self.reward_mode == "probability":
             p_t = float(self.game.type_marginal[t])
             reward = float(policy_payoff(self.game, leaf.scheme)[t]) / p_t if p_t > 0 else 0.0
@@ -307,16 +321,16 @@ class OracleQueryEnv(gym.Env):
         if self._fixed is None:
             self.game = OracleGame.random(self.n_states, self.n_types, seed=self.np_random)
         assert self.game is not None
-        psi = self.game.joint_prior
-        flat = int(self.np_random.choice(psi.size, p=psi.ravel()))
-        self._state, t = divmod(flat, self.game.n_types)
-        if true_type is not None:
+        if true_type is None:
+            self._state, t = draw_cell(self.np_random, self.game)
+        else:
             t = true_type
-            col = psi[:, t]
+            col = self.game.joint_prior[:, t]
             if col.sum() <= 0:
                 raise ValueError(f"options['true_type'] = {t} has prior probability 0")
             self._state = int(self.np_random.choice(col.size, p=col / col.sum()))
-        self._oracle = SimulationOracle(self.game, t)
+        self._type = t
+        self._started = True
         self._lo, self._hi = 0, self.game.n_types - 1
         self._left = self.max_queries
         self._done = False
@@ -325,7 +339,7 @@ class OracleQueryEnv(gym.Env):
         return self._obs(), self._info()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self.game is None or self._oracle is None:
+        if self.game is None or not self._started:
             raise ResetNeeded("OracleQueryEnv: call reset() before step()")
         if self._done:
             raise ResetNeeded("OracleQueryEnv: the episode has ended; call reset() before step()")
@@ -342,14 +356,9 @@ class OracleQueryEnv(gym.Env):
                 # the answer is known (the hidden type lies in lo..hi): nothing to learn, and
                 # no query LP to solve
                 self._log.append(f"ask type >= {a}: answer already known (wasted)")
-            elif (known := threshold_certified(self.game, a)) is not False and (
-                known or threshold_realisable(self.game, a)
-            ):
-                if known:  # the query LP would separate at t: the answer is the type's side
-                    yes = self._oracle._type >= a
-                else:
-                    q = threshold_query(self.game, a)
-                    yes = self._oracle.query(q.scheme, q.message)
+            elif (yes := threshold_answer(self.game, a, self._type)) is not None:
+                # the simulation oracle's answer (a certified threshold: the type's side,
+                # without the query LP; otherwise the LP's column)
                 if yes:
                     self._lo = a
                 else:

@@ -48,7 +48,12 @@ ignored (the observation's last entry says whose turn it is).
 Version history: v0 initial; issue 17 added ``action_mask`` (infos, and observations with
 ``action_mask_in_obs``), then the registry ids, ``EzPickle``, ``active_agent`` in the
 parallel infos, ``"human"`` rendering and ``float`` rewards after dead steps (seeded episodes
-unchanged).
+unchanged); then the fast paths of ``OracleQuery-v0`` (no LP for a threshold the certificate
+decides, the B2 policy by the small simplex where its optimum is certified unique): a query
+certified by :func:`~persuasion_env.solvers.oracle.threshold_certified` shows the receiver the
+certifying column instead of the query LP's column (every type of positive mass acts on both
+iff it is at or above the threshold, so truthful answers, the sender's belief, rewards and
+masks are unchanged; the receiver's expected-utility observation of a query column differs).
 """
 
 from __future__ import annotations
@@ -71,17 +76,16 @@ from persuasion_env._validation import (
 )
 from persuasion_env.envs._common import ResetNeeded, check_render_mode, check_seed
 from persuasion_env.envs.oracle_query import (
+    draw_cell,
     legal_thresholds,
     resolve_oracle_game,
     sender_observation,
 )
 from persuasion_env.multiagent._wrappers import wrap
 from persuasion_env.oracle.game import OracleGame
-from persuasion_env.solvers.oracle import (
-    interval_policy,
-    realisable_thresholds,
-    threshold_query,
-)
+from persuasion_env.solvers.oracle import threshold_query, threshold_realisable
+from persuasion_env.solvers.oracle.small_lp import fast_interval_policy
+from persuasion_env.solvers.oracle.thresholds import certified_column
 
 __all__ = ["env", "parallel_env", "raw_env", "OracleQueryParallelEnv"]
 
@@ -123,9 +127,7 @@ class _Match:
         if self.fixed is None:
             self.game = OracleGame.random(self.W, self.T, seed=rng)
         assert self.game is not None
-        psi = self.game.joint_prior
-        flat = int(rng.choice(psi.size, p=psi.ravel()))
-        self.state, self.type = divmod(flat, self.T)
+        self.state, self.type = draw_cell(rng, self.game)
         self.lo, self.hi = 0, self.T - 1
         self.left = self.max_queries
         self.turn = SENDER
@@ -179,8 +181,13 @@ class _Match:
             return 0.0, 0.0
         reward = -float(self.costs[a - 1]) if self.costs is not None else 0.0
         self.left -= 1
-        if realisable_thresholds(self.game)[a - 1]:
-            self.column = np.array(threshold_query(self.game, a).column)
+        if threshold_realisable(self.game, a):
+            # the certified column where the certificate decides (no LP), else the LP's: on
+            # both, a receiver of positive mass acts iff its type is >= a
+            column = certified_column(self.game, a)
+            if column is None:
+                column = threshold_query(self.game, a).column
+            self.column = np.array(column)
             self.is_query = True
             self.pending = a
             self.turn = RECEIVER
@@ -193,7 +200,7 @@ class _Match:
 
     def _commit(self, rng: np.random.Generator) -> None:
         assert self.game is not None
-        leaf = interval_policy(self.game, self.lo, self.hi)
+        leaf = fast_interval_policy(self.game, self.lo, self.hi)
         row = np.clip(leaf.scheme[self.state], 0.0, None)
         m = int(rng.choice(row.size, p=row / row.sum()))
         self.column = np.array(leaf.scheme[:, m])

@@ -350,15 +350,19 @@ class OracleGame:
         check_game_size(W, T, "n_states x n_types", "states x types")
         check_string(name, "name", optional=True)
         rng = make_rng(seed)
-        s = np.sort(rng.normal(size=W))
-        r = np.sort(rng.normal(size=T))
+        # ndarray methods and broadcasting instead of the np.* wrappers (np.outer is this
+        # product): the same arithmetic in the same order, at every reset of the oracle env
+        s = rng.normal(size=W)
+        s.sort()
+        r = rng.normal(size=T)
+        r.sort()
         c = (
             rng.uniform(0.0, 2.0)
             if correlation is None
             else check_positive(correlation, "correlation", allow_zero=True)
         )
         logp = (
-            c * np.outer(s, r)
+            c * (s[:, None] * r[None, :])
             + 0.5 * rng.normal(size=W)[:, None]
             + 0.5 * rng.normal(size=T)[None, :]
         )
@@ -366,16 +370,44 @@ class OracleGame:
         psi /= psi.sum()
 
         def ramp(n: int) -> np.ndarray:
-            steps = np.cumsum(rng.exponential(size=n))
+            steps = rng.exponential(size=n).cumsum()
             return (steps - steps[0]) / max(steps[-1] - steps[0], 1e-12)
 
-        inter = np.cumsum(np.cumsum(rng.exponential(size=(W, T)), axis=0), axis=1)
-        inter = (inter - inter.min()) / max(inter.max() - inter.min(), 1e-12)
+        inter = rng.exponential(size=(W, T)).cumsum(axis=0).cumsum(axis=1)
+        low, high = inter.min(), inter.max()
+        inter = (inter - low) / max(high - low, 1e-12)
         u = 0.4 * ramp(W)[:, None] + 0.4 * ramp(T)[None, :] + 0.2 * inter
         u = u - rng.uniform(0.25, 0.65)
-        states = np.cumsum(rng.uniform(0.5, 1.5, size=W))
-        types = np.cumsum(rng.uniform(0.5, 1.5, size=T))
-        return cls(states, types, psi, u, name=name or f"random-{W}x{T}")
+        states = rng.uniform(0.5, 1.5, size=W).cumsum()
+        types = rng.uniform(0.5, 1.5, size=T).cumsum()
+        return cls._checked_by_construction(states, types, psi, u, name or f"random-{W}x{T}")
+
+    @classmethod
+    def _checked_by_construction(
+        cls, states: np.ndarray, types: np.ndarray, psi: np.ndarray, u: np.ndarray, name: str
+    ) -> OracleGame:
+        """The game ``cls(states, types, psi, u, name=name)`` without re-running the checks of
+        ``__init__``, for arrays that pass them by construction (:meth:`random`, whose games the
+        oracle environment draws at every reset: the checks cost more than the draws).
+
+        :meth:`random` guarantees them: float64 arrays of the right shapes; states and types
+        cumulative sums of positive draws (strictly increasing); a positive prior summing to 1;
+        a utility built by operations that are monotone in floating point (sums of
+        non-decreasing ramps and cumulative sums, scaled by positive constants, shifted by one
+        constant), hence weakly increasing in both indices exactly; a prior
+        ``exp(c s_w r_t + a_w + b_t)`` with sorted ``s``, ``r`` and ``c >= 0``, log-supermodular
+        up to rounding (relative 1e-15, far inside :data:`AFFILIATION_RTOL`). The prior is
+        normalised once more, as ``__init__`` does, so the game is the same to the bit
+        (``tests/oracle/test_game.py`` checks both against ``__init__``)."""
+        og = cls.__new__(cls)
+        psi = psi / float(psi.sum())
+        for arr in (states, types, psi, u):
+            arr.setflags(write=False)
+        og._states, og._types, og._psi, og._u = states, types, psi, u
+        og.name = name
+        og.check_assumptions = True
+        og._cache = {}
+        return og
 
     @classmethod
     def from_density(

@@ -83,9 +83,35 @@ def test_json_round_trip():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 7), st.integers(1, 7))
 def test_random_games_satisfy_assumptions(seed, W, T):
-    og = OracleGame.random(W, T, seed=seed)  # constructor validates B1
+    og = OracleGame.random(W, T, seed=seed)
     assert affiliation_violation(og.joint_prior) is None
+    u = og.receiver_utility
+    assert np.all(np.diff(u, axis=0) >= 0) and np.all(np.diff(u, axis=1) >= 0)  # exactly
     assert og == OracleGame.random(W, T, seed=seed)  # seeded
+
+
+def test_random_games_pass_the_constructor_checks_they_skip(monkeypatch):
+    """``OracleGame.random`` skips ``__init__``'s checks (its construction guarantees them, and
+    the oracle env draws a game at every reset): the same draws through the checking
+    constructor pass every check and give the same game to the bit."""
+    cases = [(seed, W, T) for seed in range(40) for W, T in [(4, 4), (1, 3), (5, 1), (7, 6)]]
+    cases += [(seed, 3, 3) for seed in range(1000, 1200)]
+    fast = [OracleGame.random(W, T, seed=seed) for seed, W, T in cases]
+    monkeypatch.setattr(
+        OracleGame,
+        "_checked_by_construction",
+        classmethod(lambda cls, states, types, psi, u, name: cls(states, types, psi, u, name=name)),
+    )
+    for og, (seed, W, T) in zip(fast, cases, strict=True):
+        checked = OracleGame.random(W, T, seed=seed)  # raises if a check fails
+        for a, b in [
+            (og.states, checked.states),
+            (og.types, checked.types),
+            (og.joint_prior, checked.joint_prior),
+            (og.receiver_utility, checked.receiver_utility),
+        ]:
+            assert a.tobytes() == b.tobytes() and not a.flags.writeable
+        assert og.name == checked.name and og.check_assumptions
 
 
 def test_from_density_requires_bounded_box():

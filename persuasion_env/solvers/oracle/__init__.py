@@ -66,7 +66,9 @@ from persuasion_env.solvers.oracle.rounding import (
 )
 from persuasion_env.solvers.oracle.thresholds import (
     ThresholdQuery,
+    certified_column,
     realisable_thresholds,
+    threshold_answer,
     threshold_certified,
     threshold_query,
     threshold_realisable,
@@ -82,6 +84,7 @@ __all__ = [
     "RoundedGame",
     "ThresholdQuery",
     "acts",
+    "certified_column",
     "evaluate_plan",
     "greedy_plan",
     "interval_policy",
@@ -99,6 +102,7 @@ __all__ = [
     "set_partitions",
     "solve_partition_queries",
     "subset_value",
+    "threshold_answer",
     "threshold_certified",
     "threshold_query",
     "threshold_realisable",

@@ -172,12 +172,17 @@ class LeafPolicy:
 
 
 def _leaf_from_x(lo: int, hi: int, value: float, x: np.ndarray, mass: float) -> LeafPolicy:
-    used = np.nonzero(x.sum(axis=0) > _TOL)[0]
+    """The leaf of the B2 solution ``x``: its used messages, then "nobody acts" (the rest of
+    each row, clipped to [0, 1]). Written with ufuncs and one preallocated array (the oracle
+    env builds a leaf per episode); the same numbers as ``hstack`` / ``np.clip``."""
+    used = np.flatnonzero(x.sum(axis=0) > _TOL)
     cols = x[:, used]
-    rest = np.clip(1.0 - cols.sum(axis=1, keepdims=True), 0.0, 1.0)
-    scheme = np.hstack([cols, rest])
+    k = used.size
+    scheme = np.empty((x.shape[0], k + 1))
+    scheme[:, :k] = cols
+    np.minimum(np.maximum(1.0 - cols.sum(axis=1), 0.0), 1.0, out=scheme[:, k])
     scheme.setflags(write=False)
-    thresholds = tuple(int(lo + k) for k in used) + (hi + 1,)
+    thresholds = tuple((used + lo).tolist()) + (hi + 1,)
     return LeafPolicy(lo, hi, value, scheme, thresholds, mass)
 
 

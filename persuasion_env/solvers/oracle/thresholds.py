@@ -12,6 +12,8 @@ from persuasion_env._validation import (
     check_int,
 )
 from persuasion_env.oracle.game import OracleGame
+from persuasion_env.oracle.model import acts
+from persuasion_env.solvers.oracle import _kernels
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,9 +84,7 @@ def _refusal_margins(og: OracleGame) -> np.ndarray:
     cached = og._cache.get("margins")
     if cached is not None:
         return cached
-    psi, u = og.joint_prior, og.receiver_utility
-    P = np.maximum(psi.sum(axis=0), 1e-300)
-    e = psi * u / P  # conditional expected-utility contributions (W, T)
+    e = _kernels.game_arrays(og)[2]  # psi u / P: conditional expected-utility contributions
     T = og.n_types
     out = np.zeros(max(T - 1, 0))
     for t in range(1, T):
@@ -99,19 +99,15 @@ def realisable_thresholds(og: OracleGame) -> np.ndarray:
     A threshold cannot be realised when the types of positive mass next to it on both sides
     act identically on every column (they may then be merged), or when one side has no mass
     (the answer is known in advance); planners never ask such thresholds. A threshold counts
-    as realisable only if :func:`threshold_query` realises it (the closed-form margin is a
-    quick filter; the query LP decides, so that every threshold a plan asks can be executed,
-    also when tiny masses make the margin too small to realise robustly).
+    as realisable only if :func:`threshold_query` realises it: each entry is
+    :func:`threshold_realisable` (a certificate or the closed-form margin filter where they
+    decide, else the query LP), so that every threshold a plan asks can be executed, also when
+    tiny masses make the margin too small to realise robustly.
     """
     cached = og._cache.get("realisable")
     if cached is not None:
         return cached
-    ok = _refusal_margins(og) > 1e-10
-    for t in np.nonzero(ok)[0] + 1:
-        try:
-            threshold_query(og, int(t))
-        except ValueError:
-            ok[t - 1] = False
+    ok = np.array([_decide(og, t) for t in range(1, og.n_types)], dtype=bool)
     ok.setflags(write=False)
     og._cache["realisable"] = ok
     return ok
@@ -119,130 +115,125 @@ def realisable_thresholds(og: OracleGame) -> np.ndarray:
 
 def threshold_realisable(og: OracleGame, threshold: int) -> bool:
     """Whether threshold ``t`` (1..T-1) can be asked: entry ``t - 1`` of
-    :func:`realisable_thresholds`, decided for ``t`` alone (the closed-form margin filter, then
-    the query LP of ``t`` only), so a caller that asks one threshold does not solve the LPs of
-    all the others. Uses the whole table when it is cached already."""
+    :func:`realisable_thresholds`, decided for ``t`` alone (:func:`threshold_certified`, and
+    where that leaves it open the query LP of ``t`` only), so a caller that asks one threshold
+    does not solve the LPs of all the others. Uses the whole table when it is cached already."""
+    t = _check_threshold(og, threshold)
     cached = og._cache.get("realisable")
     if cached is not None:
-        return bool(cached[threshold - 1])
-    if not _refusal_margins(og)[threshold - 1] > 1e-10:
-        return False
+        return bool(cached[t - 1])
+    return _decide(og, t)
+
+
+def _decide(og: OracleGame, t: int) -> bool:
+    """Whether ``t`` can be realised: the certificate's decision, else the query LP's."""
+    decided = _certified(og, t, 1e-3)
+    if decided is not None:
+        return decided
     try:
-        threshold_query(og, threshold)
+        threshold_query(og, t)
     except ValueError:
         return False
     return True
 
 
-#: :func:`threshold_certified` decides a threshold without its query LP only when a column
-#: found in closed form gives the query LP a margin ``m`` at least this large (times
+def _check_threshold(og: OracleGame, threshold: int) -> int:
+    T = og.n_types
+    t = check_int(threshold, "threshold")
+    if not 1 <= t <= T - 1:
+        raise ValueError(f"threshold must be in 1..T-1 = 1..{T - 1}, got {t}")
+    return t
+
+
+#: :func:`threshold_certified` decides a threshold without its query LP only when it finds a
+#: column that gives the query LP a margin ``m`` at least this large (times
 #: ``max(1, max |u|)``): the acceptance row then holds with ``1e-6``, ten times HiGHS's
 #: feasibility tolerance (and the refusal rows with 1e4 times), so the
 #: LP's own column then separates strictly as well and every type answers as its side says.
 CERTIFY_MARGIN = 1e-3
 
 
-#: Columns tried by :func:`threshold_certified`: every 0/1 column when ``W`` is at most this.
-_ENUMERATE_STATES = 6
-
-
-def _candidate_columns(c: np.ndarray, g: np.ndarray, lams: np.ndarray, *, wide: bool) -> np.ndarray:
-    """Columns in ``[0, 1]^W`` likely to separate well: the sets ``{w : c_w + lam g_w > 0}``
-    at the breakpoints of the filter's dual (with and without the ties ``t+`` gains on), each
-    mixed with the states ``t+`` likes. With ``wide``, also every 0/1 column for small ``W``
-    and each column with one coordinate moved part of the way to its other bound (a vertex of
-    the query LP has few fractional coordinates)."""
-    W = c.size
-    score = c[None, :] + lams[:, None] * g[None, :]
-    base = [score > 0, (score > 0) | ((score == 0) & (g > 0))]
-    if wide and W <= _ENUMERATE_STATES:
-        base.append((np.arange(2**W)[:, None] >> np.arange(W)[None, :]) & 1 > 0)
-    cols = np.vstack(base).astype(np.float64)
-    if wide:
-        alphas = np.array([0.2, 0.4, 0.6, 0.8])
-        eye = np.eye(W)
-        toward = (1.0 - 2.0 * cols)[:, :, None] * eye[None, :, :]  # (K, k, W)
-        moved = cols[:, None, None, :] + alphas[None, None, :, None] * toward[:, :, None, :]
-        cols = np.vstack([cols, moved.reshape(-1, W)])
-    likes = (g > 0).astype(np.float64)
-    return np.vstack([cols, 0.95 * cols + 0.05 * likes, 0.7 * cols + 0.3 * likes])
-
-
 def threshold_certified(
     og: OracleGame, threshold: int, *, accept_margin: float = 1e-3
 ) -> bool | None:
     """:func:`threshold_realisable` decided without the query LP where that is certain, for
-    callers (the oracle environment) that need only the decision and the answers.
+    callers (the oracle environments) that need only the decision and the answers.
 
     Returns:
-        * ``False`` when the closed-form margin filter rejects ``t`` (exactly the first test
-          of :func:`threshold_realisable`, which then returns False as well);
-        * ``True`` when a column built from the closed-form dual of that filter (the states
-          where ``t-``'s refusal gains most per unit of ``t+``'s acceptance, mixed with the
-          states ``t+`` likes) is feasible for the query LP of :func:`threshold_query` with
-          margin ``m >= CERTIFY_MARGIN * max(1, max|u|)``. The LP's optimum is then at least
-          that large, so the LP succeeds and its column strictly separates: every type of
-          positive mass below ``t`` refuses it (its row ``<= -m``), ``t+`` accepts it (row
+        * ``True`` when a column ``x`` (found by a small simplex on the query LP of
+          :func:`threshold_query`, :func:`~persuasion_env.solvers.oracle._kernels.certify_column`)
+          is feasible for that LP with margin ``m >= CERTIFY_MARGIN * max(1, max|u|)``,
+          evaluated afresh from its rows. The LP's optimum is then at least that large, so the
+          LP succeeds and its column strictly separates: every type of positive mass below
+          ``t`` refuses it (its row ``<= -m``), ``t+`` accepts it (row
           ``>= accept_margin * m``), and by affiliation (B1, Lemma 2.6) so does every type
-          above ``t+``: the oracle answers "type >= t" exactly;
+          above ``t+``: the oracle answers "type >= t" exactly, on ``x`` as on the LP's column
+          (:func:`certified_column` returns ``x``);
+        * ``False`` when the closed-form margin filter rejects ``t`` (exactly the first test
+          of the LP path, which then returns False as well);
         * ``None`` otherwise (near-degenerate margins, or a game built with
           ``check_assumptions=False``, where Lemma 2.6 may fail): solve the LP.
     """
-    T = og.n_types
-    t = check_int(threshold, "threshold")
-    if not 1 <= t <= T - 1:
-        raise ValueError(f"threshold must be in 1..T-1 = 1..{T - 1}, got {t}")
-    cached = og._cache.get("realisable")
-    if cached is not None:
-        return bool(cached[t - 1])
-    key = ("certified", t, float(accept_margin))
+    return _certified(og, _check_threshold(og, threshold), float(accept_margin))
+
+
+def certified_column(og: OracleGame, threshold: int) -> np.ndarray | None:
+    """The column that certified threshold ``t`` (read-only ``(W,)``; see
+    :func:`threshold_certified`), or None when ``t`` is not certified. A receiver of positive
+    mass acts on it iff its type is ``>= t``, with a margin: a real query for "type >= t"."""
+    t = _check_threshold(og, threshold)
+    if _certified(og, t, 1e-3) is not True:
+        return None
+    return og._cache[("certified_column", t, 1e-3)]
+
+
+def threshold_answer(og: OracleGame, threshold: int, true_type: int) -> bool | None:
+    """The simulation oracle's answer for a receiver of type ``true_type`` to the query of
+    threshold ``t`` (B3), or None when ``t`` cannot be realised (:func:`threshold_realisable`).
+
+    A certified threshold is answered by its side (``true_type >= t``; what the LP's column and
+    the certified column both give a type of positive mass), other realisable thresholds by
+    the receiver's action on :func:`threshold_query`'s column."""
+    t = _check_threshold(og, threshold)
+    true_type = check_int(true_type, "true_type", minimum=0, maximum=og.n_types - 1)
+    decided = _certified(og, t, 1e-3)
+    if decided is True and og.type_marginal[true_type] > 0:
+        return true_type >= t
+    if not (decided if decided is not None else _decide(og, t)):
+        return None
+    column = og._cache[("certified_column", t, 1e-3)] if decided else threshold_query(og, t).column
+    return bool(acts(og, column)[true_type])
+
+
+def _certified(og: OracleGame, t: int, accept_margin: float) -> bool | None:
+    """:func:`threshold_certified` for a checked ``t`` (cached per game)."""
+    key = ("certified", t, accept_margin)
     if key not in og._cache:
         og._cache[key] = _certify(og, t, accept_margin)
     return og._cache[key]
 
 
 def _certify(og: OracleGame, t: int, accept_margin: float) -> bool | None:
-    """The decision of :func:`threshold_certified` (not cached)."""
-    psi, u = og.joint_prior, og.receiver_utility
-    mass = psi.sum(axis=0)
-    P = np.maximum(mass, 1e-300)
-    e = psi * u / P  # exactly as in _refusal_margins, so the filter decides alike
-    pair = _threshold_neighbours(og, t)
-    if pair is None:
-        return False  # margin 0: the filter rejects
-    below, above = pair
-    g, c = e[:, above], -e[:, below]
-    lams = _breakpoints(c, g)
+    """The decision of :func:`threshold_certified` (not cached; the column is)."""
+    _, _, e, mass, max_abs_u = _kernels.game_arrays(og)
     if og.check_assumptions:
-        e_low = e[:, :t][:, mass[:t] > 0]  # the rows of the lower types
-        need = CERTIFY_MARGIN * max(1.0, float(np.abs(u).max()))
-        # a certified column has c.x >= m > 0 and g.x >= 0: the filter's margin (the max of
-        # c.x subject to g.x >= 0) is then at least m, so the filter passes as well
-        if _certified_by(_candidate_columns(c, g, lams, wide=False), g, e_low, need, accept_margin):
+        need = CERTIFY_MARGIN * max(1.0, max_abs_u)
+        _kernels.ready()
+        x = np.empty(og.n_states)
+        found = _kernels.certify_column(e, mass, t, accept_margin, need, x)
+        if found == 2:
+            return False  # one side has no mass: the filter's margin is 0
+        if found == 1:
+            # a certified column has c.x >= m > 0 and g.x >= 0: the filter's margin (the max
+            # of c.x subject to g.x >= 0) is then at least m, so the filter passes as well
+            x.setflags(write=False)
+            og._cache[("certified_column", t, accept_margin)] = x
             return True
     margins = og._cache.get("margins")
-    margin = margins[t - 1] if margins is not None else _pair_margin(c, g, lams)
+    margin = margins[t - 1] if margins is not None else _refusal_margin(og, e, t)
     if not margin > 1e-10:
         return False
-    if not og.check_assumptions:
-        return None
-    wide = _candidate_columns(c, g, lams, wide=True)
-    return True if _certified_by(wide, g, e_low, need, accept_margin) else None
-
-
-def _certified_by(
-    cols: np.ndarray,
-    g: np.ndarray,
-    e_low: np.ndarray,
-    need: float,
-    accept_margin: float,
-) -> bool:
-    """Whether one of the columns ``cols`` (rows) gives the query LP a margin ``>= need``:
-    its smallest refusal margin among the lower types, ``t+``'s acceptance over
-    ``accept_margin`` and the bound 1, whichever is smallest."""
-    refusal = -(cols @ e_low).max(axis=1)
-    m = np.minimum(np.minimum(refusal, (cols @ g) / accept_margin), 1.0)
-    return bool(m.max() >= need)
+    return None
 
 
 def threshold_query(
