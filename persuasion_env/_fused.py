@@ -24,7 +24,9 @@ the ordinary path does). It plays only what needs no Python in between:
 
 The agent's compiled step (its kernels and arrays) is fetched again after every ordinary
 round and whenever an embedded sender's ``policy_version`` or the agent's Generator
-changes. Without numba (or with ``PERSUASION_ENV_JIT=0``) every round is ordinary.
+changes. Without numba (or with ``PERSUASION_ENV_JIT=0``, or within
+``persuasion_env.compiled.use_compiled(False)`` when the match starts) every round is
+ordinary.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ _TEMPLATES = {
 
 def _usable_step(agent: Any, observes_state: bool) -> compiled.CompiledStep | None:
     """The agent's compiled step if its kernels alone play its rounds, else ``None``."""
-    if not compiled.enabled() or hasattr(agent, "end_compiled_segment"):
+    if hasattr(agent, "end_compiled_segment"):
         return None
     offer = getattr(agent, "compiled_step", None)
     if not callable(offer) or not compiled._kernels_are_its_rules(agent):
@@ -168,7 +170,9 @@ class FusedRound:
         self.floats = np.zeros((4, 1))
         self.no_noise = np.zeros((0, 1))
         self.stale = True  # the agent's step and the match's views must be (re)attached
-        self.usable = True  # False: this match plays ordinary rounds only
+        # False: this match plays ordinary rounds only (decided when the match starts, so
+        # that use_compiled(False) around an env's reset switches its episode off).
+        self.usable = compiled.enabled()
 
     def __getstate__(self) -> dict[str, Any]:
         # The kernels and the Generator's kernel stream are process objects: fetched again.
@@ -189,8 +193,8 @@ class FusedRound:
             return False
         template, params = _TEMPLATES["sender" if self.sender_outside else "receiver"]
         if self.sender_outside:
+            _jit.compile_module(vars(compiled), compiled._LOOP)  # compiled._no_observe
             observe = step.observe if match._observes_state else compiled._no_observe
-            _jit.compile_module(vars(compiled), compiled._LOOP)
             kernels: tuple = (step.act, step.update, observe)
         else:
             kernels = (step.act, step.update)
