@@ -40,45 +40,58 @@ from persuasion_env import _jit, compiled
 __all__ = ["FusedRound"]
 
 
+# Layout of the arrays a compiled round reads and writes (one column: B = 1).
+#: ``ints`` rows: the round's state, message, action, cell; the next round's state (the
+#: current one before the round) and, for an embedded sender, its message; the table offset
+#: of the run's game and the number of actions.
+STATE, MESSAGE, ACTION, CELL, NEXT_STATE, NEXT_MESSAGE, OFFSET, N_ACTIONS = range(8)
+#: ``work``: the flat tables u1, u2 and the embedded side's observed payoff ``u / scale``
+#: (``n`` entries each), then the round's u1, u2, observed payoff, outside reward, and the
+#: outside side's scale.
+U1, U2, OBSERVED, REWARD, SCALE = range(5)
+
+
 def _sender_outside_round(
     r_act,
     r_update,
     r_observe,
     r_state,
     r_rng,
-    state,
-    message,
+    choice,
+    more,
+    k,
     ints,
-    floats,
-    payoffs,
-    offset,
-    n_actions,
+    work,
+    chunk,
     noise,
-    scale,
     log,
     pending,
 ):
-    """The round after an outside sender's ``message`` in ``state``: the receiver acts and
-    learns. ``ints`` rows: states, messages, actions, cells; ``floats`` rows: u1, u2, the
-    receiver's observed payoff, the sender's reward; ``payoffs`` rows: flat u1, u2, u2 /
-    scale2; ``noise`` ``(2, 1)``, or ``(0, 1)`` without noise; ``log`` the outside side's
-    record buffers ``(2, capacity, 1)``, ``pending`` the next free row."""
+    """The round after an outside sender's message ``choice``: the receiver acts and
+    learns; then, if ``more``, the next state is ``chunk[k]``. ``noise`` is the round's
+    ``(2, 1)`` noise, ``(0, 1)`` without; ``log`` the sender's record buffers ``(2,
+    capacity, 1)``, ``pending`` their next free row."""
+    n = (work.shape[0] - 5) // 3
+    out = 3 * n
+    state = ints[4, 0]
     ints[0, 0] = state
-    ints[1, 0] = message
+    ints[1, 0] = choice
     log[0, pending, 0] = state
-    log[1, pending, 0] = message
+    log[1, pending, 0] = choice
     r_act(r_state, ints[1], ints[2], r_rng)
-    cell = offset + state * n_actions + ints[2, 0]
+    cell = ints[6, 0] + state * ints[7, 0] + ints[2, 0]
     ints[3, 0] = cell
-    floats[0, 0] = payoffs[0, cell]
-    floats[1, 0] = payoffs[1, cell]
-    floats[2, 0] = payoffs[2, cell]
-    floats[3, 0] = payoffs[0, cell]
+    work[out] = work[cell]
+    work[out + 1] = work[n + cell]
+    work[out + 2] = work[2 * n + cell]
+    work[out + 3] = work[cell]
     if noise.shape[0] > 0:
-        floats[3, 0] += noise[0, 0] * scale
-        floats[2, 0] += noise[1, 0]
-    r_update(r_state, ints[1], ints[2], floats[2], r_rng)
+        work[out + 3] += noise[0, 0] * work[out + 4]
+        work[out + 2] += noise[1, 0]
+    r_update(r_state, ints[1], ints[2], work[out + 2 : out + 3], r_rng)
     r_observe(r_state, ints[1], ints[0])
+    if more:
+        ints[4, 0] = chunk[k, 0]
 
 
 def _receiver_outside_round(
@@ -86,43 +99,40 @@ def _receiver_outside_round(
     s_update,
     s_state,
     s_rng,
-    state,
-    message,
-    action,
-    next_state,
+    choice,
     more,
+    k,
     ints,
-    floats,
-    payoffs,
-    offset,
-    n_actions,
+    work,
+    chunk,
     noise,
-    scale,
     log,
     pending,
 ):
-    """The round after an outside receiver's ``action`` on ``message`` in ``state``: the
-    sender learns; then, if ``more``, it sends its message for ``next_state``. ``ints``
-    rows: states, messages, actions, cells, next states, next messages; ``floats`` rows:
-    u1, u2, the sender's observed payoff, the receiver's reward; ``payoffs`` rows: flat u1,
-    u2, u1 / scale1; the rest as :func:`_sender_outside_round`."""
+    """The round after an outside receiver's action ``choice`` on the sender's message: the
+    sender learns; then, if ``more``, it sends its message for the next state
+    ``chunk[k]``. The rest as :func:`_sender_outside_round`."""
+    n = (work.shape[0] - 5) // 3
+    out = 3 * n
+    state = ints[4, 0]
+    message = ints[5, 0]
     ints[0, 0] = state
     ints[1, 0] = message
-    ints[2, 0] = action
+    ints[2, 0] = choice
     log[0, pending, 0] = message
-    log[1, pending, 0] = action
-    cell = offset + state * n_actions + action
+    log[1, pending, 0] = choice
+    cell = ints[6, 0] + state * ints[7, 0] + choice
     ints[3, 0] = cell
-    floats[0, 0] = payoffs[0, cell]
-    floats[1, 0] = payoffs[1, cell]
-    floats[2, 0] = payoffs[2, cell]
-    floats[3, 0] = payoffs[1, cell]
+    work[out] = work[cell]
+    work[out + 1] = work[n + cell]
+    work[out + 2] = work[2 * n + cell]
+    work[out + 3] = work[n + cell]
     if noise.shape[0] > 0:
-        floats[2, 0] += noise[0, 0]
-        floats[3, 0] += noise[1, 0] * scale
-    s_update(s_state, ints[0], ints[1], ints[2], floats[2], s_rng)
+        work[out + 2] += noise[0, 0]
+        work[out + 3] += noise[1, 0] * work[out + 4]
+    s_update(s_state, ints[0], ints[1], ints[2], work[out + 2 : out + 3], s_rng)
     if more:
-        ints[4, 0] = next_state
+        ints[4, 0] = chunk[k, 0]
         s_act(s_state, ints[4], ints[5], s_rng)
 
 
@@ -130,6 +140,13 @@ _TEMPLATES = {
     "sender": (_sender_outside_round, ("r_act", "r_update", "r_observe")),
     "receiver": (_receiver_outside_round, ("s_act", "s_update")),
 }
+
+
+def _work(tables: Any, sender_outside: bool) -> np.ndarray:
+    """The ``work`` array of a compiled round (see :data:`U1`) for ``tables`` (one run)."""
+    observed = tables.flat_r2 if sender_outside else tables.flat_r1
+    scale = (tables.scale1 if sender_outside else tables.scale2)[:1]
+    return np.concatenate([tables.flat_u1, tables.flat_u2, observed, np.zeros(4), scale])
 
 
 def _usable_step(agent: Any, observes_state: bool) -> compiled.CompiledStep | None:
@@ -161,18 +178,19 @@ class FusedRound:
         self.match = match
         self.sender_outside = match.sender_outside
         tables = match.tables
-        self.offset = int(tables.offset[0])
-        self.n_actions = int(tables.n_actions)
-        observed = tables.flat_r2 if self.sender_outside else tables.flat_r1
-        self.payoffs = np.ascontiguousarray(np.stack([tables.flat_u1, tables.flat_u2, observed]))
-        self.scale = float((tables.scale1 if self.sender_outside else tables.scale2)[0])
-        self.ints = np.zeros((4 if self.sender_outside else 6, 1), dtype=np.int64)
-        self.floats = np.zeros((4, 1))
+        self.ints = np.zeros((8, 1), dtype=np.int64)
+        self.ints[OFFSET, 0] = tables.offset[0]
+        self.ints[N_ACTIONS, 0] = tables.n_actions
+        self.work = _work(tables, self.sender_outside)
         self.no_noise = np.zeros((0, 1))
+        # Rounds in which a receiver that reads schemes is shown the outside sender's.
+        self.shows_scheme = self.sender_outside and match._shows_scheme
         self.stale = True  # the agent's step and the match's views must be (re)attached
         # False: this match plays ordinary rounds only (decided when the match starts, so
         # that use_compiled(False) around an env's reset switches its episode off).
-        self.usable = compiled.enabled()
+        from persuasion_env.match import ChunkedStates  # (match imports this module)
+
+        self.usable = compiled.enabled() and type(match.stream) is ChunkedStates
 
     def __getstate__(self) -> dict[str, Any]:
         # The kernels and the Generator's kernel stream are process objects: fetched again.
@@ -203,16 +221,27 @@ class FusedRound:
         self.rng = agent.rng
         self.stream = _jit.kernel_rng(agent.rng)
         self.version = getattr(agent, "policy_version", None)
-        ints, floats = self.ints, self.floats
-        match.last_states, match.last_messages = ints[0], ints[1]
-        if self.sender_outside:  # (an embedded sender's current message is read by play)
-            match.messages = ints[1]
-        match.actions = match.last_actions = ints[2]
-        match.cells, match.u1, match.u2 = ints[3], floats[0], floats[1]
-        if self.sender_outside:
-            match.r1, match.r2, match.reward1, match.reward2 = None, floats[2], floats[3], None
+        ints, work = self.ints, self.work
+        out = work.shape[0] - 5
+        # The current round's state (and an embedded sender's message) move into ints.
+        ints[NEXT_STATE, 0] = match.states.item(0)
+        match.states = ints[NEXT_STATE]
+        if not self.sender_outside:
+            ints[NEXT_MESSAGE, 0] = match.messages.item(0)
+            match.messages = ints[NEXT_MESSAGE]
         else:
-            match.r1, match.r2, match.reward1, match.reward2 = floats[2], None, None, floats[3]
+            match.messages = ints[MESSAGE]
+        match.last_states, match.last_messages = ints[STATE], ints[MESSAGE]
+        match.actions = match.last_actions = ints[ACTION]
+        match.cells = ints[CELL]
+        match.u1, match.u2 = work[out + U1 : out + U1 + 1], work[out + U2 : out + U2 + 1]
+        observed = work[out + OBSERVED : out + OBSERVED + 1]
+        reward = work[out + REWARD : out + REWARD + 1]
+        if self.sender_outside:
+            match.r1, match.r2, match.reward1, match.reward2 = None, observed, reward, None
+        else:
+            match.r1, match.r2, match.reward1, match.reward2 = observed, None, None, reward
+        self._reward_index = out + REWARD
         self.stale = False
         return True
 
@@ -221,7 +250,7 @@ class FusedRound:
         and, if ``more``, begin the next; the outside side's reward, or ``None`` if this
         round must be played by the ordinary path (nothing was done then)."""
         match = self.match
-        if self.sender_outside and match._shows_scheme and match.t % match.epoch == 0:
+        if self.shows_scheme and match.t % match.epoch == 0:
             return None
         if (
             self.stale
@@ -235,51 +264,31 @@ class FusedRound:
         outside = match.sender if self.sender_outside else match.receiver
         pending = outside._pending
         noise = match._noise
-        if noise is None:
-            noise = self.no_noise
-        if self.sender_outside:
-            self.kernel(
-                self.step_state,
-                self.stream,
-                match.states.item(0),
-                choice,
-                self.ints,
-                self.floats,
-                self.payoffs,
-                self.offset,
-                self.n_actions,
-                noise,
-                self.scale,
-                outside._log,
-                pending,
-            )
-            if more:
-                match.deal()
-        else:
-            state = match.states.item(0)
-            message = match.messages.item(0)
-            next_state = match.deal().item(0) if more else 0
-            self.kernel(
-                self.step_state,
-                self.stream,
-                state,
-                message,
-                choice,
-                next_state,
-                more,
-                self.ints,
-                self.floats,
-                self.payoffs,
-                self.offset,
-                self.n_actions,
-                noise,
-                self.scale,
-                outside._log,
-                pending,
-            )
-            match.messages = self.ints[5] if more else self.ints[1]
+        states = match.stream
+        k = states._k
+        if more:
+            if k == states._size:  # the next chunk of states (and noise), drawn in Python
+                states.next()
+                k = 0
+            else:
+                states._k = k + 1
+        self.kernel(
+            self.step_state,
+            self.stream,
+            choice,
+            more,
+            k,
+            self.ints,
+            self.work,
+            states._states,
+            self.no_noise if noise is None else noise,
+            outside._log,
+            pending,
+        )
+        if more and states._noise is not None:
+            match._noise = states._noise[k]
         outside._pending = pending + 1
         if pending + 1 == outside._capacity:
             outside._count_pending()  # its record buffers are full
         match.t += 1
-        return self.floats.item(3)
+        return self.work.item(self._reward_index)

@@ -382,6 +382,19 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
 # ------------------------------------------------------------------------- the match
 
 
+def _round_tables(options: Any, game: PersuasionGame, runs: int, normalize: bool) -> RoundTables:
+    """The payoff tables of ``runs`` runs of ``game``, kept on ``options`` for the next
+    reset of the same game (only read by the match: building them is a large part of a
+    reset, and a single env resets every ``episode_length`` steps)."""
+    key = (game, runs, normalize)
+    cached = getattr(options, "_tables", None)
+    if cached is not None and cached[0][0] is game and cached[0][1:] == key[1:]:
+        return cached[1]
+    tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
+    options._tables = (key, tables)
+    return tables
+
+
 def start_match(
     outside: str,
     options: SenderViewOptions | ReceiverViewOptions,
@@ -399,7 +412,7 @@ def start_match(
     """
     agent, n_messages, normalize = options.agent, options.n_messages, options.normalize
     agent.reset(GameView.for_agent(game, agent, n_messages), runs=runs, rng=spawn_rng(rng))
-    tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
+    tables = _round_tables(options, game, runs, normalize)
     sender, receiver = (None, agent) if outside == "sender" else (agent, None)
     return Match(
         tables,
