@@ -100,16 +100,10 @@ class _RepeatedBase(gymnasium.Env):
             f"{self.episode_length} rounds); call reset() before step()"
         )
 
-    def _play(self, choice: int) -> tuple[float, bool]:
-        """Play the round with the agent's ``choice`` and begin the next unless the episode
-        ends; returns the reward and whether the episode was truncated."""
-        core = self.core
-        more = core.t + 1 < self.episode_length
-        reward = core.finish_one(choice, more)
-        if not more:
-            self._needs_reset = True
-            self._ended = True
-        return reward, not more
+    def _end_episode(self) -> None:
+        """The episode was truncated: ``step`` needs a ``reset`` now."""
+        self._needs_reset = True
+        self._ended = True
 
     def _observation(self) -> Any:
         raise NotImplementedError
@@ -301,6 +295,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         self.best_fixed_runs = self.options.best_fixed_runs
         self.best_fixed_value = math.nan
         self._references: dict[str, float] = {}
+        self._state_obs = self.obs_type == "state"
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_messages)
         if obs_type == "state":
@@ -332,7 +327,10 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         message = check_action(action, self.n_messages, what="message")
         core = self.core
         state = core.states.item(0)  # .item(0): a Python scalar, cheaper than int(a[0])
-        reward, truncated = self._play(message)
+        more = core.t + 1 < self.episode_length  # else truncated after this round
+        reward = core.finish_one(message, more)
+        if not more:
+            self._end_episode()
         info = {
             "state": state,
             "message": message,
@@ -342,7 +340,8 @@ class RepeatedPersuasionEnv(_RepeatedBase):
             "lp_value": self.lp_value,
             **self._references,
         }
-        return self._observation(), reward, False, truncated, info
+        observation = core.states.item(0) if self._state_obs else self._observation()
+        return observation, reward, False, not more, info
 
     def _observation(self) -> Any:
         core = self.core
@@ -438,6 +437,7 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     def __init__(self, game: PersuasionGame | str | None = None, **options: Any) -> None:
         super().__init__(options_of(ReceiverViewOptions, type(self).__name__, game, options))
         obs_type = self.obs_type
+        self._message_obs = obs_type == "message"
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_actions)
         if obs_type == "message":
@@ -468,7 +468,10 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
         act = check_action(action, self.n_actions, what="receiver action")
         core = self.core
         state, message = core.states.item(0), core.messages.item(0)
-        reward, truncated = self._play(act)
+        more = core.t + 1 < self.episode_length  # else truncated after this round
+        reward = core.finish_one(act, more)
+        if not more:
+            self._end_episode()
         info = {
             "state": state,
             "message": message,
@@ -477,7 +480,8 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
             "receiver_payoff": core.u2.item(0),
             "lp_value": self.lp_value,
         }
-        return self._observation(), reward, False, truncated, info
+        observation = core.messages.item(0) if self._message_obs else self._observation()
+        return observation, reward, False, not more, info
 
     def _observation(self) -> Any:
         core = self.core
