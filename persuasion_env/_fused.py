@@ -190,7 +190,11 @@ class FusedRound:
         # that use_compiled(False) around an env's reset switches its episode off).
         from persuasion_env.match import ChunkedStates  # (match imports this module)
 
-        self.usable = compiled.enabled() and type(match.stream) is ChunkedStates
+        self.usable = (
+            compiled.enabled()
+            and type(match.stream) is ChunkedStates
+            and not match.reads_receiver  # (it observes the receiver in Python)
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # The kernels and the Generator's kernel stream are process objects: fetched again.

@@ -185,3 +185,45 @@ def test_without_numba_the_env_plays_the_same_rounds():
             if truncated:
                 env.reset()
         assert eval(line) == rewards  # noqa: S307  (our own subprocess's repr of floats)
+
+
+@pytest.mark.parametrize(
+    "env_id, kwargs",
+    [
+        (SENDER_VIEW, {"receiver": "fictitious_play", "best_fixed_runs": 0, "noise": 0.2}),
+        (RECEIVER_VIEW, {"sender": "info_q", "noise": 0.2}),
+    ],
+)
+def test_vector_observations_are_those_of_the_ordinary_rounds(env_id, kwargs):
+    def run(compiled):
+        with use_compiled(compiled):
+            env = gymnasium.make(env_id, game=GAME, obs_type="vector", episode_length=120, **kwargs)
+            observations = [env.reset(seed=5)[0]]
+        for k in range(300):
+            obs, reward, _, truncated, _ = env.step((k * 7) % 3 % env.action_space.n)
+            observations.append(obs)
+            observations.append(np.array([reward]))
+            if truncated:
+                with use_compiled(compiled):
+                    observations.append(env.reset()[0])
+        return np.concatenate(observations)
+
+    np.testing.assert_array_equal(run(True), run(False))
+
+
+def test_a_sender_that_reads_the_receiver_plays_ordinary_rounds():
+    from agents.senders.schemes import LPOptimalSender
+
+    class Reader(LPOptimalSender):
+        observes = ("state", "game", "receiver_policy")
+        seen = 0
+
+        def observe_receiver(self, policy, receiver_rewards):
+            type(self).seen += 1
+
+    env = gymnasium.make(RECEIVER_VIEW, game=GAME, sender=Reader(), episode_length=50)
+    env.reset(seed=0)
+    for _ in range(50):
+        env.step(0)
+    assert Reader.seen == 50
+    assert not env.unwrapped.core._fused.usable
