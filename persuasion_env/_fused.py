@@ -183,6 +183,10 @@ class FusedRound:
         self.ints[N_ACTIONS, 0] = tables.n_actions
         self.work = _work(tables, self.sender_outside)
         self.no_noise = np.zeros((0, 1))
+        self.outside = match.sender if self.sender_outside else match.receiver
+        self.agent: Any = None
+        # An embedded sender's new scheme (policy_version) means new arrays: fetched again.
+        self.versioned = not self.sender_outside and hasattr(match.sender, "policy_version")
         # Rounds in which a receiver that reads schemes is shown the outside sender's.
         self.shows_scheme = self.sender_outside and match._shows_scheme
         self.stale = True  # the agent's step and the match's views must be (re)attached
@@ -259,13 +263,10 @@ class FusedRound:
         if (
             self.stale
             or self.agent.rng is not self.rng
-            or (
-                not self.sender_outside
-                and getattr(self.agent, "policy_version", None) != self.version
-            )
+            or (self.versioned and self.agent.policy_version != self.version)
         ) and not self._attach():
             return None
-        outside = match.sender if self.sender_outside else match.receiver
+        outside = self.outside
         pending = outside._pending
         noise = match._noise
         states = match.stream
