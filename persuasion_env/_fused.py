@@ -17,7 +17,8 @@ the ordinary path does). It plays only what needs no Python in between:
 * the embedded agent offers kernels that are all its rules (:func:`compiled.steps_for`'s
   conditions), with no ``horizon`` and no ``end_compiled_segment`` (an agent that trains in
   Python between rounds is played by the ordinary path);
-* not the first round (where the ordinary path checks what the agent returns), and not a
+* not the first round of an embedded receiver (where the ordinary path checks the actions
+  it returns; an embedded sender's first messages are checked when the round begins), not a
   round in which a receiver that reads schemes is shown the outside sender's empirical
   scheme (every ``epoch`` rounds: those rounds are ordinary ones);
 * not a white-box sender that reads the receiver (it observes in Python).
@@ -184,6 +185,11 @@ class FusedRound:
         self.work = _work(tables, self.sender_outside)
         self.no_noise = np.zeros((0, 1))
         self.outside = match.sender if self.sender_outside else match.receiver
+        # The first round an outside receiver's choice may be played compiled: the ordinary
+        # path checks what the embedded agent returns in round 0 (``check="first"``): the
+        # receiver's actions after an outside sender's message (so that round is ordinary);
+        # an embedded sender's round-0 messages were checked when the round began.
+        self.first_round = 1 if self.sender_outside else 0
         self.agent: Any = None
         # An embedded sender's new scheme (policy_version) means new arrays: fetched again.
         self.versioned = not self.sender_outside and hasattr(match.sender, "policy_version")

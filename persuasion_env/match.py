@@ -411,7 +411,7 @@ class Match:
         the round's arrays (``messages``, ``actions``, ``u1``, ...) are the match's own
         buffers, overwritten by the next round."""
         fused = self._fused
-        if fused is not None and self.t > 0:
+        if fused is not None and self.t >= fused.first_round:
             reward = fused.play(choice, more)
             if reward is not None:
                 return reward
