@@ -175,7 +175,7 @@ class FusedRound:
     round: they are overwritten by the next round, as a single env's step reads them.
     """
 
-    def __init__(self, match: Any) -> None:
+    def __init__(self, match: Any, *, chunked: bool) -> None:
         self.match = match
         self.sender_outside = match.sender_outside
         tables = match.tables
@@ -198,11 +198,9 @@ class FusedRound:
         self.stale = True  # the agent's step and the match's views must be (re)attached
         # False: this match plays ordinary rounds only (decided when the match starts, so
         # that use_compiled(False) around an env's reset switches its episode off).
-        from persuasion_env.match import ChunkedStates  # (match imports this module)
-
         self.usable = (
-            compiled.enabled()
-            and type(match.stream) is ChunkedStates
+            chunked  # its states come from a ChunkedStates (read by the compiled round)
+            and compiled.enabled()
             and not match.reads_receiver  # (it observes the receiver in Python)
         )
 

@@ -299,8 +299,8 @@ class Match:
         self._choice = np.zeros(1, dtype=np.int64)  # finish_one's choice, as an array
         # A single run with one side outside (a single env's step) may play compiled rounds.
         self._fused = (
-            FusedRound(self)
-            if runs == 1 and self.sender_outside != self.receiver_outside and not check == "every"
+            FusedRound(self, chunked=type(states) is ChunkedStates)
+            if runs == 1 and self.sender_outside != self.receiver_outside and check == "first"
             else None
         )
 
