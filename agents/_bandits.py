@@ -14,6 +14,28 @@ from agents.base import uniform_over_argmax
 from persuasion_env._validation import check_int, check_positive, check_probability, check_real
 
 
+class _Param:
+    """An option a learner's kernels read from ``_params[index]``: setting the attribute also
+    writes it there, so that a change takes effect on every path (the compiled rounds keep
+    the arrays of ``state`` rather than asking for it every round). Reads give the value as
+    set."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> object:
+        if obj is None:
+            return self
+        return obj.__dict__[self.name]
+
+    def __set__(self, obj: object, value: object) -> None:
+        obj._params[self.index] = value
+        obj.__dict__[self.name] = value
+
+
 class TabularLearner:
     """Interface: ``choose(contexts) -> arms``, ``learn(contexts, arms, rewards)``,
     ``greedy() -> (B, contexts, arms)`` distribution of the greedy choice.
@@ -86,20 +108,15 @@ class QLearner(TabularLearner):
         initial_q,
     ):
         super().__init__(runs, contexts, arms, rng)
+        self._params = np.zeros(4)
         self.alpha, self.epsilon, self.epsilon_final = alpha, epsilon, epsilon_final
         self.decay_rounds = epsilon_decay_rounds
         self.q = np.full((runs, contexts, arms), float(initial_q))
-        self._params = np.array([alpha, epsilon, epsilon_final, epsilon_decay_rounds], float)
-        self._options = (alpha, epsilon, epsilon_final, epsilon_decay_rounds)
+
+    alpha, epsilon, epsilon_final, decay_rounds = _Param(0), _Param(1), _Param(2), _Param(3)
 
     @property
     def state(self) -> tuple:
-        # The options are read again, so that changing an attribute takes effect (written
-        # into the array only when one changed: this runs twice a round).
-        options = (self.alpha, self.epsilon, self.epsilon_final, self.decay_rounds)
-        if options != self._options:
-            self._params[:] = options
-            self._options = options
         return (self.q, self._params, self._t)
 
     def current_epsilon(self) -> float:
@@ -119,15 +136,16 @@ class ReinforceLearner(TabularLearner):
 
     def __init__(self, runs, contexts, arms, rng, *, alpha, alpha_critic):
         super().__init__(runs, contexts, arms, rng)
+        self._params = np.zeros(2)
         self.alpha, self.alpha_critic = alpha, alpha_critic
         self.h = np.zeros((runs, contexts, arms))
         self.v = np.zeros((runs, contexts))
         self._probs = np.zeros((runs, arms))  # the probabilities played, for the update
-        self._params = np.array([alpha, alpha_critic], dtype=float)
+
+    alpha, alpha_critic = _Param(0), _Param(1)
 
     @property
     def state(self) -> tuple:
-        self._params[:] = (self.alpha, self.alpha_critic)
         return (self.h, self.v, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
@@ -146,14 +164,15 @@ class Exp3Learner(TabularLearner):
 
     def __init__(self, runs, contexts, arms, rng, *, eta, gamma):
         super().__init__(runs, contexts, arms, rng)
+        self._params = np.zeros(2)
         self.eta, self.gamma = eta, gamma
         self.log_weights = np.zeros((runs, contexts, arms))
         self._probs = np.zeros((runs, arms))
-        self._params = np.array([eta, gamma], dtype=float)
+
+    eta, gamma = _Param(0), _Param(1)
 
     @property
     def state(self) -> tuple:
-        self._params[:] = (self.eta, self.gamma)
         return (self.log_weights, self._probs, self._params)
 
     def greedy(self) -> np.ndarray:
@@ -179,15 +198,16 @@ class UCBLearner(TabularLearner):
 
     def __init__(self, runs, contexts, arms, rng, *, c_explore, discount):
         super().__init__(runs, contexts, arms, rng)
+        self._params = np.zeros(2)
         self.c_explore, self.discount = c_explore, discount
         self.counts = np.zeros((runs, contexts, arms))
         self.sums = np.zeros((runs, contexts, arms))
         self._index = np.zeros(arms)  # scratch: the UCB index of one context
-        self._params = np.array([c_explore, discount], dtype=float)
+
+    c_explore, discount = _Param(0), _Param(1)
 
     @property
     def state(self) -> tuple:
-        self._params[:] = (self.c_explore, self.discount)
         return (self.counts, self.sums, self._index, self._params, self._t)
 
     def greedy(self) -> np.ndarray:

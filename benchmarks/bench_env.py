@@ -2,8 +2,14 @@
 
 Measured in one process with the same loop (``gymnasium.make`` with its default wrappers):
 
-1. ``CartPole-v1`` and ``persuasion/RepeatedPersuasion-v0`` (the Q-learning receiver inside,
-   a random 4 x 4 game) stepped with each **kind of action** an RL user passes:
+1. ``CartPole-v1`` and the repeated game's single envs, with their **default settings**:
+   ``persuasion/RepeatedPersuasion-v0`` (the sender's view: the prosecutor game, the
+   ``fictitious_play`` receiver inside, 3000-round episodes), and
+   ``persuasion/RepeatedPersuasionReceiver-v0`` (the receiver's view: the ``lp_optimal``
+   sender inside, 100-round episodes, so a reset every 100 steps); beside them the sender's
+   view as measured before issue 16 changed its defaults (``q_learning`` receiver, a random
+   4 x 4 game, 1000-round episodes). Each is stepped with each **kind of action** an RL user
+   passes:
 
    * ``sample()``: what ``env.action_space.sample()`` returns (``numpy.int64``), drawn from a
      seeded space **before** the timing (so sampling itself is not timed);
@@ -15,7 +21,8 @@ Measured in one process with the same loop (``gymnasium.make`` with its default 
    The repeats are **interleaved** (one timing of every (env, kind) pair per repeat, in turn)
    and each figure is the **median** over the repeats, so that the load of a shared machine
    hits all figures alike; the ratio to CartPole is taken per kind of action. Single-env
-   rates are per CPU second of the process (``time.process_time``).
+   rates are per CPU second of the process (``time.process_time``), resets included (each
+   env is reset when its episode ends, CartPole's after some 20 random steps).
 2. ``persuasion/OracleQuery-v0`` with ``sample()`` actions, a fixed game and the random-game
    mode (steps per CPU second, median of at most 5 repeats).
 3. :class:`~persuasion_env.envs.vector.RepeatedPersuasionVectorEnv` for several ``num_envs``:
@@ -48,6 +55,21 @@ ORACLE_CONFIGS = {
     "fixed game (three-types, budget 2)": {"game": "three-types", "budget": 2},
     "random 4x4 game per reset (budget 2)": {"game": None, "n_states": 4, "n_types": 4},
 }
+
+#: The single envs timed beside CartPole-v1: label -> (id, keyword arguments).
+SINGLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "RepeatedPersuasion-v0": ("persuasion/RepeatedPersuasion-v0", {}),
+    "RepeatedPersuasionReceiver-v0": ("persuasion/RepeatedPersuasionReceiver-v0", {}),
+    "RepeatedPersuasion-v0 (q, 4x4)": (
+        "persuasion/RepeatedPersuasion-v0",
+        {
+            "game": PersuasionGame.random(4, 4, seed=0),
+            "receiver": "q_learning",
+            "episode_length": 1000,
+        },
+    ),
+}
+COLUMN = 31
 
 #: The kinds of action timed, in the order printed.
 ACTION_KINDS = ("sample()", "int", "np.int64", "0-d array")
@@ -127,28 +149,31 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     game = PersuasionGame.random(4, 4, seed=0)
     singles = {
         "CartPole-v1": gymnasium.make("CartPole-v1"),
-        "RepeatedPersuasion-v0": gymnasium.make(
-            "persuasion/RepeatedPersuasion-v0",
-            game=game,
-            receiver="q_learning",
-            episode_length=1000,
-        ),
+        **{label: gymnasium.make(env_id, **kwargs) for label, (env_id, kwargs) in SINGLES.items()},
     }
     medians = interleaved_medians(singles, steps, repeats)
     figures: dict[str, float] = {}
     print(
-        f"single envs, steps per CPU second: median of {repeats} interleaved repeats of "
-        f"{steps:,} steps;\nactions pre-sampled with action_space.sample() (seeded), then "
-        "converted to each kind"
+        f"single envs, steps per CPU second (resets included): median of {repeats} interleaved "
+        f"repeats of {steps:,} steps;\nactions pre-sampled with action_space.sample() (seeded), "
+        "then converted to each kind; default env settings unless stated"
     )
-    print(f"{'action kind':12s} {'CartPole-v1':>14s} {'RepeatedPersuasion-v0':>22s} {'ratio':>7s}")
+    header = f"{'action kind':12s} {'CartPole-v1':>12s}"
+    for label in SINGLES:
+        header += f" {label:>{COLUMN}s}"
+    print(header)
     for kind in ACTION_KINDS:
-        cart, pers = medians[("CartPole-v1", kind)], medians[("RepeatedPersuasion-v0", kind)]
+        cart = medians[("CartPole-v1", kind)]
         figures[f"CartPole-v1[{kind}]"] = cart
-        figures[f"RepeatedPersuasion-v0[{kind}]"] = pers
-        figures[f"ratio_to_cartpole[{kind}]"] = pers / cart
-        print(f"{kind:12s} {cart:14,.0f} {pers:22,.0f} {pers / cart:6.2f}x")
-    print("(RepeatedPersuasion-v0: q_learning receiver, random 4x4 game, episode_length=1000)")
+        line = f"{kind:12s} {cart:12,.0f}"
+        for label in SINGLES:
+            rate = medians[(label, kind)]
+            figures[f"{label}[{kind}]"] = rate
+            figures[f"ratio_to_cartpole[{label}][{kind}]"] = rate / cart
+            line += f" {f'{rate:,.0f} ({rate / cart:.2f}x)':>{COLUMN}s}"
+        print(line)
+    for label, (env_id, kwargs) in SINGLES.items():
+        print(f"  {label}: {env_id}, {kwargs or 'default settings'}")
 
     oracle_repeats = min(repeats, 5)
     title = f"OracleQuery-v0, sample() actions (median of {oracle_repeats})"

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from persuasion_env._fused import FusedRound
 from persuasion_env.protocols import reads_receiver, receiver_policy_table
 from persuasion_env.registry import make_agent
 from persuasion_env.rounds import CHUNK, RoundTables
@@ -173,9 +174,19 @@ class Outside:
         # row copies, no allocation, which keeps a step of a single env cheap.
         # (At most about 2**20 entries each, so that many runs do not reserve much memory.)
         self._capacity = max(8, min(CHUNK, (1 << 20) // max(runs, 1)))
-        self._given = np.zeros((self._capacity, runs), dtype=np.int64)
-        self._chosen = np.zeros((self._capacity, runs), dtype=np.int64)
+        # One array, so that a compiled round (persuasion_env._fused) writes both.
+        self._log = np.zeros((2, self._capacity, runs), dtype=np.int64)
+        self._given, self._chosen = self._log
         self._pending = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_given"], state["_chosen"]  # views of _log: a copy would not see it
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._given, self._chosen = self._log
 
     def record(self, given: np.ndarray, chosen: np.ndarray) -> None:
         """Count one round's choices: ``chosen`` (messages or actions) given ``given``
@@ -285,6 +296,13 @@ class Match:
         self.r2: np.ndarray | None = None
         self.reward1: np.ndarray | None = None
         self.reward2: np.ndarray | None = None
+        self._choice = np.zeros(1, dtype=np.int64)  # finish_one's choice, as an array
+        # A single run with one side outside (a single env's step) may play compiled rounds.
+        self._fused = (
+            FusedRound(self, chunked=type(states) is ChunkedStates)
+            if runs == 1 and self.sender_outside != self.receiver_outside and check == "first"
+            else None
+        )
 
     # ------------------------------------------------------------------ one round
     def deal(self) -> np.ndarray:
@@ -361,6 +379,8 @@ class Match:
         self.r1, self.r2, self.reward1, self.reward2 = r1, r2, reward1, reward2
         self.last_states, self.last_messages, self.last_actions = states, messages, actions
         self.t += 1
+        if self._fused is not None:
+            self._fused.stale = True  # the attributes above are no longer its arrays
 
     # ------------------------------------------------------- one side played from outside
     def begin(self) -> None:
@@ -380,6 +400,26 @@ class Match:
             return self.reward1
         self.respond(choices)
         return self.reward2
+
+    def finish_one(self, choice: int, more: bool) -> float:
+        """A single run (``B = 1``): :meth:`finish` given the outside side's ``choice`` (an
+        int in range, checked by the caller), then, if ``more``, :meth:`begin` the next
+        round; returns the outside side's reward as a float.
+
+        The same round as :meth:`finish` and :meth:`begin`, draw for draw; most rounds are
+        played in one compiled call (:class:`persuasion_env._fused.FusedRound`), after which
+        the round's arrays (``messages``, ``actions``, ``u1``, ...) are the match's own
+        buffers, overwritten by the next round."""
+        fused = self._fused
+        if fused is not None and self.t >= fused.first_round:
+            reward = fused.play(choice, more)
+            if reward is not None:
+                return reward
+        self._choice[0] = choice
+        reward = self.finish(self._choice).item(0)
+        if more:
+            self.begin()
+        return reward
 
     # ------------------------------------------------------------ both sides embedded
     def step(self) -> None:

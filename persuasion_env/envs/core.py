@@ -382,6 +382,31 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
 # ------------------------------------------------------------------------- the match
 
 
+def _game_view(options: Any, game: PersuasionGame, agent: Any, n_messages: int) -> GameView:
+    """``GameView.for_agent(game, agent, n_messages)``, kept on ``options`` for the next
+    reset of the same game (a frozen description whose arrays agents only read)."""
+    key = (game, agent.side, bool(getattr(agent, "full_information", False)), n_messages)
+    cached = getattr(options, "_view", None)
+    if cached is not None and cached[0][0] is game and cached[0][1:] == key[1:]:
+        return cached[1]
+    view = GameView.for_agent(game, agent, n_messages)
+    options._view = (key, view)
+    return view
+
+
+def _round_tables(options: Any, game: PersuasionGame, runs: int, normalize: bool) -> RoundTables:
+    """The payoff tables of ``runs`` runs of ``game``, kept on ``options`` for the next
+    reset of the same game (only read by the match: building them is a large part of a
+    reset, and a single env resets every ``episode_length`` steps)."""
+    key = (game, runs, normalize)
+    cached = getattr(options, "_tables", None)
+    if cached is not None and cached[0][0] is game and cached[0][1:] == key[1:]:
+        return cached[1]
+    tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
+    options._tables = (key, tables)
+    return tables
+
+
 def start_match(
     outside: str,
     options: SenderViewOptions | ReceiverViewOptions,
@@ -398,8 +423,8 @@ def start_match(
     noise are drawn from ``rng`` itself, a whole chunk at a time (the envs' stream).
     """
     agent, n_messages, normalize = options.agent, options.n_messages, options.normalize
-    agent.reset(GameView.for_agent(game, agent, n_messages), runs=runs, rng=spawn_rng(rng))
-    tables = RoundTables([game], np.zeros(runs, dtype=np.int64), normalize=normalize)
+    agent.reset(_game_view(options, game, agent, n_messages), runs=runs, rng=spawn_rng(rng))
+    tables = _round_tables(options, game, runs, normalize)
     sender, receiver = (None, agent) if outside == "sender" else (agent, None)
     return Match(
         tables,

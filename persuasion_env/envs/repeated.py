@@ -77,7 +77,6 @@ class _RepeatedBase(gymnasium.Env):
         self.lp_value = float("nan")
         self._needs_reset = True
         self._ended = False
-        self._choice = np.zeros(1, dtype=np.int64)
 
     # ------------------------------------------------------------------ gymnasium API
     def reset(
@@ -93,28 +92,18 @@ class _RepeatedBase(gymnasium.Env):
         self.core.begin()
         return self._observation(), {"lp_value": self.lp_value}
 
-    def _check_step(self, action: Any, upper: int, what: str) -> int:
-        """``action`` as an int in ``[0, upper)``; ``ResetNeeded`` outside an episode.
+    def _reset_needed(self) -> ResetNeeded:
+        return ResetNeeded(
+            f"{type(self).__name__}: call reset() before step()"
+            if not self._ended
+            else f"{type(self).__name__}: the episode ended (truncated after "
+            f"{self.episode_length} rounds); call reset() before step()"
+        )
 
-        The hot path of every step: one flag test and :func:`check_action`'s fast path (an
-        ``int``, a NumPy integer or a 0-d integer array cost the same)."""
-        if self._needs_reset:
-            raise ResetNeeded(
-                f"{type(self).__name__}: call reset() before step()"
-                if not self._ended
-                else f"{type(self).__name__}: the episode ended (truncated after "
-                f"{self.episode_length} rounds); call reset() before step()"
-            )
-        return check_action(action, upper, what=what)
-
-    def _finish(self) -> bool:
-        truncated = self.core.t >= self.episode_length
-        if truncated:
-            self._needs_reset = True
-            self._ended = True
-        else:
-            self.core.begin()
-        return truncated
+    def _end_episode(self) -> None:
+        """The episode was truncated: ``step`` needs a ``reset`` now."""
+        self._needs_reset = True
+        self._ended = True
 
     def _observation(self) -> Any:
         raise NotImplementedError
@@ -306,6 +295,7 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         self.best_fixed_runs = self.options.best_fixed_runs
         self.best_fixed_value = math.nan
         self._references: dict[str, float] = {}
+        self._state_obs = self.obs_type == "state"
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_messages)
         if obs_type == "state":
@@ -330,11 +320,17 @@ class RepeatedPersuasionEnv(_RepeatedBase):
         return obs, {**info, **self._references}
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        message = self._check_step(action, self.n_messages, "message")
+        # The hot path: one flag test and check_action's fast path (an int, a NumPy integer
+        # or a 0-d integer array cost the same), then one compiled call (Match.finish_one).
+        if self._needs_reset:
+            raise self._reset_needed()
+        message = check_action(action, self.n_messages, what="message")
         core = self.core
         state = core.states.item(0)  # .item(0): a Python scalar, cheaper than int(a[0])
-        self._choice[0] = message
-        reward = core.finish(self._choice).item(0)
+        more = core.t + 1 < self.episode_length  # else truncated after this round
+        reward = core.finish_one(message, more)
+        if not more:
+            self._end_episode()
         info = {
             "state": state,
             "message": message,
@@ -344,8 +340,8 @@ class RepeatedPersuasionEnv(_RepeatedBase):
             "lp_value": self.lp_value,
             **self._references,
         }
-        truncated = self._finish()
-        return self._observation(), reward, False, truncated, info
+        observation = core.states.item(0) if self._state_obs else self._observation()
+        return observation, reward, False, not more, info
 
     def _observation(self) -> Any:
         core = self.core
@@ -441,6 +437,7 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
     def __init__(self, game: PersuasionGame | str | None = None, **options: Any) -> None:
         super().__init__(options_of(ReceiverViewOptions, type(self).__name__, game, options))
         obs_type = self.obs_type
+        self._message_obs = obs_type == "message"
         n_states, n_actions, n_messages = self.n_states, self.n_actions, self.n_messages
         self.action_space = spaces.Discrete(n_actions)
         if obs_type == "message":
@@ -466,11 +463,15 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
         return obs, info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        act = self._check_step(action, self.n_actions, "receiver action")
+        if self._needs_reset:
+            raise self._reset_needed()
+        act = check_action(action, self.n_actions, what="receiver action")
         core = self.core
         state, message = core.states.item(0), core.messages.item(0)
-        self._choice[0] = act
-        reward = core.finish(self._choice).item(0)
+        more = core.t + 1 < self.episode_length  # else truncated after this round
+        reward = core.finish_one(act, more)
+        if not more:
+            self._end_episode()
         info = {
             "state": state,
             "message": message,
@@ -479,8 +480,8 @@ class RepeatedPersuasionReceiverEnv(_RepeatedBase):
             "receiver_payoff": core.u2.item(0),
             "lp_value": self.lp_value,
         }
-        truncated = self._finish()
-        return self._observation(), reward, False, truncated, info
+        observation = core.messages.item(0) if self._message_obs else self._observation()
+        return observation, reward, False, not more, info
 
     def _observation(self) -> Any:
         core = self.core
