@@ -154,11 +154,13 @@ def play_reference(game, receiver, rounds, runs, seed) -> dict:
 @dataclass(frozen=True)
 class Job:
     """One cell to compute: ``compute()`` plays it; ``versions`` are the agent versions it
-    is computed with (stored in the cell); ``owner`` is the sender, or ``"references"``."""
+    is computed with (stored in the cell); ``owner`` is the sender, or ``"references"``;
+    ``size`` its rounds x runs (the longest are computed first)."""
 
     compute: functools.partial
     versions: dict
     owner: str
+    size: int
 
     def describe(self) -> str:
         if self.compute.func is play_reference:
@@ -232,7 +234,7 @@ def _compute_all(jobs: dict[Path, Job], n_jobs: int, quiet: bool, recompute: set
     from tqdm.auto import tqdm
 
     results, todo = plan(jobs, recompute)
-    todo.sort(key=lambda path: -jobs[path].compute.args[3] * jobs[path].compute.args[4])
+    todo.sort(key=lambda path: -jobs[path].size)
     bar = tqdm(total=len(todo), unit="cell", desc="persuade_learners", disable=quiet)
     if n_jobs <= 1:
         for path in todo:
@@ -296,13 +298,15 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         path = _cell_path(out, "reference", receiver, game.name)
         if path not in jobs:
             compute = functools.partial(play_reference, *common)
-            jobs[path] = Job(compute, reference_versions(receiver), "references")
+            size = rounds_of[suite] * args.runs
+            jobs[path] = Job(compute, reference_versions(receiver), "references", size)
     for suite, game, receiver, sender in cells:
         compute = functools.partial(
             play_cell, game, sender, receiver, rounds_of[suite], args.runs, args.seed
         )
         versions = cell_versions(sender, receiver)
-        jobs[_cell_path(out, sender, receiver, game.name)] = Job(compute, versions, sender)
+        size = rounds_of[suite] * args.runs
+        jobs[_cell_path(out, sender, receiver, game.name)] = Job(compute, versions, sender, size)
     results = _compute_all(jobs, args.jobs, args.quiet, args.recompute)
 
     rows = []
