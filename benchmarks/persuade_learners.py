@@ -2,6 +2,7 @@
 
     python benchmarks/persuade_learners.py [--quick] [--rounds R] [--letter-rounds R]
         [--runs N] [--games N] [--senders a,b] [--receivers c,d] [--out DIR] [--docs] [--jobs N]
+        [--recompute stale|references|sender,...]
 
 For every learned sender (by default every registered sender that learns in the repeated
 game, so new ones appear automatically), every learning receiver (q_learning, reinforce,
@@ -14,22 +15,27 @@ last 20 % of rounds, mean over runs with a 95 % Student-t confidence interval. B
 * ``best_fixed_value``: the best fixed scheme in hindsight against that receiver
   (:func:`persuasion_env.best_fixed_scheme`: the LP scheme with margins 0-0.2, full disclosure,
   no information), same seed, runs and rounds (common random numbers with the sender);
-* ``no_information_value``: the exact value of saying nothing.
+* ``no_information_value``: the exact value of saying nothing, and
+  ``no_information_realised``: the no-information scheme's realised utility against the same
+  learner (a member of the reference family).
 
 Outputs in ``--out`` (default ``results/persuade_learners``): ``cells/*.json`` (one per
 (sender, receiver, game) and one per reference (receiver, game), each written atomically as
-it finishes: an interrupted run resumes where it stopped when started again with the same
-options; other options go to another directory), ``results.csv`` (one row per cell),
-``table.md`` (per suite, sender x receiver: mean ratio to the LP, and to the best fixed
-scheme), ``heatmap.png`` (sender x receiver, tail utility / best fixed, mean over games) and
+it finishes with the versions of the agents that played it: an interrupted run resumes where
+it stopped when started again with the same options; other options go to another directory;
+a cell of another agent version stops the run until recomputed with ``--recompute``, see
+``persuade_learners_cache.py``), ``results.csv`` (one row per cell), ``must_show.json`` and
+``table.md`` (issue 16's must-show checks, ``persuade_learners_report.py``, then per suite,
+sender x receiver: mean ratio to the LP, and to the best fixed scheme), ``heatmap.png``
+(sender x receiver, tail utility / best fixed, mean over games) and
 ``curves.png`` (learning curves per suite: realised utility / LP, mean over games and
 receivers, with a 95 % band across the (game, receiver) curves, beside the best-fixed and LP
 lines). ``--docs`` also copies the table and plots into ``docs/`` (persuade_learners page).
 
 Rounds default to 100 000 per match and 1 000 000 for the recommendation letter (the issue's
-sizes: hours on two cores, mostly TableNet on the two-state examples, whose cost grows faster
-than the rounds; see ``--quick``). ``--jobs N`` computes the cells in N worker processes; every
-match has its own seed (``--seed``), so the results do not depend on N.
+sizes; the time goes to the agents that have no compiled round, see the docs page).
+``--jobs N`` computes the cells in N worker processes; every match has its own seed
+(``--seed``), so the results do not depend on N.
 """
 
 from __future__ import annotations
