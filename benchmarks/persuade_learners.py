@@ -176,6 +176,19 @@ class Job:
         return f"{sender} vs {receiver} on {game.name}"
 
 
+def one_thread() -> None:
+    """One torch thread per process: the benchmark's parallelism is ``--jobs``. torch's
+    default (a thread per core) on a shared machine made TableNet ~20x slower in wall time
+    (30 000 rounds on a 4x4 game, load ~20 on 2 cores: 342 s with 2 threads, 17 s with 1;
+    same result), and one thread count for every worker keeps the cells alike for any
+    ``--jobs``."""
+    try:
+        import torch
+    except ImportError:  # the agents that need torch are then unavailable anyway
+        return
+    torch.set_num_threads(1)
+
+
 def _compute_one(path: Path, compute: functools.partial, versions: dict) -> dict:
     value = compute()
     value["versions"] = versions
@@ -254,7 +267,9 @@ def _compute_all(jobs: dict[Path, Job], n_jobs: int, quiet: bool, recompute: set
 
         # spawn: no fork of a process that may hold numba / torch threads
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=n_jobs, mp_context=context, initializer=one_thread
+        ) as pool:
             futures = {
                 pool.submit(_compute_one, path, jobs[path].compute, jobs[path].versions): path
                 for path in todo
@@ -414,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         ROOT / "results" / "persuade_learners" / ("quick" if args.quick else "full")
     )
     start = time.perf_counter()
+    one_thread()
     frame = run(args)
     out = Path(args.out)
     flat = frame.drop(columns=["curve", "curve_rounds", "curve_var"])

@@ -191,7 +191,7 @@ def must_show_markdown(checks: dict) -> str:
     if best is None:
         lines.append("* No black-box sender played every (game, receiver) pair.")
     else:
-        ranking = ", ".join(f"{k} {v:.3f}" for k, v in best["ranking"].items())
+        ranking = ", ".join(f"{k} {v:.4f}" for k, v in best["ranking"].items())
         exact, realised = best["below_no_information_exact"], best["below_no_information_realised"]
         lines += [
             f"* **Best black-box learned sender: {best['sender']}** ({best['chosen_by']}; "
@@ -217,9 +217,9 @@ def must_show_markdown(checks: dict) -> str:
             f"{best['best_fixed_below_no_information_exact']} pairs.",
         ]
         for label, items in (("exact", exact), ("realised", realised)):
-            if items:
-                text = ", ".join(f"{k} {v:.3f} < {n:.3f}" for k, (v, n) in items.items())
-                lines.append(f"    * {label}: {text}")
+            if items:  # tail utility (its difference to that no-information value)
+                text = ", ".join(f"{k} {v:.4f} ({v - n:+.4f})" for k, (v, n) in items.items())
+                lines.append(f"    * {label} (tail utility, its difference): {text}")
     tablenet = checks["tablenet"]
     if tablenet is None:
         lines.append("* TableNet: not in this run (or no random games).")
