@@ -2,6 +2,7 @@
 
     python benchmarks/persuade_learners.py [--quick] [--rounds R] [--letter-rounds R]
         [--runs N] [--games N] [--senders a,b] [--receivers c,d] [--out DIR] [--docs] [--jobs N]
+        [--recompute stale|references|sender,...]
 
 For every learned sender (by default every registered sender that learns in the repeated
 game, so new ones appear automatically), every learning receiver (q_learning, reinforce,
@@ -14,22 +15,27 @@ last 20 % of rounds, mean over runs with a 95 % Student-t confidence interval. B
 * ``best_fixed_value``: the best fixed scheme in hindsight against that receiver
   (:func:`persuasion_env.best_fixed_scheme`: the LP scheme with margins 0-0.2, full disclosure,
   no information), same seed, runs and rounds (common random numbers with the sender);
-* ``no_information_value``: the exact value of saying nothing.
+* ``no_information_value``: the exact value of saying nothing, and
+  ``no_information_realised``: the no-information scheme's realised utility against the same
+  learner (a member of the reference family).
 
 Outputs in ``--out`` (default ``results/persuade_learners``): ``cells/*.json`` (one per
 (sender, receiver, game) and one per reference (receiver, game), each written atomically as
-it finishes: an interrupted run resumes where it stopped when started again with the same
-options; other options go to another directory), ``results.csv`` (one row per cell),
-``table.md`` (per suite, sender x receiver: mean ratio to the LP, and to the best fixed
-scheme), ``heatmap.png`` (sender x receiver, tail utility / best fixed, mean over games) and
+it finishes with the versions of the agents that played it: an interrupted run resumes where
+it stopped when started again with the same options; other options go to another directory;
+a cell of another agent version stops the run until recomputed with ``--recompute``, see
+``persuade_learners_cache.py``), ``results.csv`` (one row per cell), ``must_show.json`` and
+``table.md`` (issue 16's must-show checks, ``persuade_learners_report.py``, then per suite,
+sender x receiver: mean ratio to the LP, and to the best fixed scheme), ``heatmap.png``
+(sender x receiver, tail utility / best fixed, mean over games) and
 ``curves.png`` (learning curves per suite: realised utility / LP, mean over games and
 receivers, with a 95 % band across the (game, receiver) curves, beside the best-fixed and LP
 lines). ``--docs`` also copies the table and plots into ``docs/`` (persuade_learners page).
 
 Rounds default to 100 000 per match and 1 000 000 for the recommendation letter (the issue's
-sizes: hours on two cores, mostly TableNet on the two-state examples, whose cost grows faster
-than the rounds; see ``--quick``). ``--jobs N`` computes the cells in N worker processes; every
-match has its own seed (``--seed``), so the results do not depend on N.
+sizes; the time goes to the agents that have no compiled round, see the docs page).
+``--jobs N`` computes the cells in N worker processes; every match has its own seed
+(``--seed``), so the results do not depend on N.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +55,25 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # its helper modules, also when imported
+
+from persuade_learners_cache import (  # noqa: E402
+    cell_versions,
+    is_stale,
+    load_cell,
+    reference_versions,
+)
+from persuade_learners_report import (  # noqa: E402
+    SUITES,
+    markdown_table,
+    must_show,
+    must_show_markdown,
+    plot_curves,
+    plot_heatmap,
+)
 
 from persuasion_env import PersuasionGame, best_fixed_scheme, simulate  # noqa: E402
-from persuasion_env._io import atomic_path, atomic_write_json, atomic_write_text  # noqa: E402
+from persuasion_env._io import atomic_write_json, atomic_write_text  # noqa: E402
 from persuasion_env.protocols import information_class  # noqa: E402
 from persuasion_env.references import mean_ci  # noqa: E402
 from persuasion_env.registry import make_agent, specs  # noqa: E402
@@ -60,7 +83,6 @@ from persuasion_env.solvers.commitment import (  # noqa: E402
 )
 
 RECEIVERS = ("q_learning", "reinforce", "hedge", "ucb", "fictitious_play", "actor_critic")
-SUITES = ("recommendation letter", "prosecutor", "random 4x4", "random 8x8")
 BINS = 50
 #: The markers between which ``--docs`` writes the table into docs/persuade_learners.md.
 TABLE_START, TABLE_END = "<!-- table:start -->", "<!-- table:end -->"
@@ -120,6 +142,8 @@ def play_cell(game, sender, receiver, rounds, runs, seed) -> dict:
 
 
 def play_reference(game, receiver, rounds, runs, seed) -> dict:
+    """The best fixed scheme against ``receiver``: its value, and every member's (the
+    no-information member's realised utility is the must-show checks' second floor)."""
     start = time.perf_counter()
     ref = best_fixed_scheme(game, receiver, rounds=rounds, runs=runs, seed=seed)
     return {
@@ -128,38 +152,114 @@ def play_reference(game, receiver, rounds, runs, seed) -> dict:
         "ci_low": ref.ci[0],
         "ci_high": ref.ci[1],
         "members": ref.members,
+        "member_ci": {k: list(v) for k, v in ref.member_ci.items()},
         "wall_time": time.perf_counter() - start,
     }
 
 
-def _load(path: Path) -> dict | None:
-    """A finished cell, or ``None`` (missing, or damaged by hand: writes are atomic)."""
-    if path.is_file():
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
-    return None
+@dataclass(frozen=True)
+class Job:
+    """One cell to compute: ``compute()`` plays it; ``versions`` are the agent versions it
+    is computed with (stored in the cell); ``owner`` is the sender, or ``"references"``;
+    ``size`` its rounds x runs (the longest are computed first)."""
+
+    compute: functools.partial
+    versions: dict
+    owner: str
+    size: int
+
+    def describe(self) -> str:
+        if self.compute.func is play_reference:
+            game, receiver = self.compute.args[:2]
+            return f"best fixed vs {receiver} on {game.name}"
+        game, sender, receiver = self.compute.args[:3]
+        return f"{sender} vs {receiver} on {game.name}"
 
 
-def _compute_one(path: Path, compute) -> dict:
+def one_thread() -> None:
+    """One torch thread per process: the benchmark's parallelism is ``--jobs``. torch's
+    default (a thread per core) on a shared machine made TableNet ~20x slower in wall time
+    (30 000 rounds on a 4x4 game, load ~20 on 2 cores: 342 s with 2 threads, 17 s with 1;
+    same result), and one thread count for every worker keeps the cells alike for any
+    ``--jobs``."""
+    try:
+        import torch
+    except ImportError:  # the agents that need torch are then unavailable anyway
+        return
+    torch.set_num_threads(1)
+
+
+def _compute_one(path: Path, compute: functools.partial, versions: dict) -> dict:
     value = compute()
+    value["versions"] = versions
     atomic_write_json(path, value)
     return value
 
 
-def _compute_all(jobs: dict, n_jobs: int, quiet: bool) -> dict:
+def _stale_reasons(cell: dict, versions: dict) -> list[str]:
+    """Which agents' versions differ between a stored cell and now ("no versions" for a
+    cell written before versions were stored)."""
+    stored = cell.get("versions")
+    if not isinstance(stored, dict):
+        return ["cells without versions (an older benchmark)"]
+    reasons = []
+    for role, now in versions.items():
+        then = stored.get(role)
+        if then == now:
+            continue
+        if role == "family":
+            reasons.append("the best-fixed reference family")
+        elif isinstance(now, dict) and isinstance(then, dict):
+            parts = [k for k in ("config", "code") if then.get(k) != now.get(k)]
+            reasons.append(f"{role} {now['name']} ({' and '.join(parts) or 'name'})")
+        else:
+            reasons.append(f"{role} {role!r} settings")
+    return reasons
+
+
+def plan(jobs: dict[Path, Job], recompute: set[str]) -> tuple[dict, list[Path]]:
+    """``(finished, todo)``: the stored cells that stand, and the cells to compute.
+
+    A cell is computed when it is missing, when its owner is named in ``recompute``, or when
+    it is stale (other agent versions) and ``"stale"`` is in ``recompute``. A stale cell
+    otherwise stops the run: results of different versions of an agent are never mixed.
+    """
+    finished, todo, stale = {}, [], {}
+    for path, job in jobs.items():
+        cell = load_cell(path)
+        if cell is None or job.owner in recompute:
+            todo.append(path)
+        elif is_stale(cell, job.versions):
+            if "stale" in recompute:
+                todo.append(path)
+            else:
+                for reason in _stale_reasons(cell, job.versions):
+                    stale[reason] = stale.get(reason, 0) + 1
+        else:
+            finished[path] = cell
+    if stale:
+        text = "; ".join(f"{reason}: {n} cells" for reason, n in sorted(stale.items()))
+        raise SystemExit(
+            f"stale cells, computed by another version of an agent ({text}); pass "
+            "--recompute stale to recompute them (or --recompute with the senders' names)"
+        )
+    return finished, todo
+
+
+def _compute_all(jobs: dict[Path, Job], n_jobs: int, quiet: bool, recompute: set[str]) -> dict:
     """Every job's result by its cell path: finished cells are read back, the others computed
-    (in ``n_jobs`` worker processes if > 1) and written atomically as each finishes."""
+    (in ``n_jobs`` worker processes if > 1) and written atomically as each finishes, the
+    longest first (rounds x runs), so that the workers do not end on one long cell."""
     from tqdm.auto import tqdm
 
-    results = {path: _load(path) for path in jobs}
-    todo = [path for path, value in results.items() if value is None]
+    results, todo = plan(jobs, recompute)
+    todo.sort(key=lambda path: -jobs[path].size)
     bar = tqdm(total=len(todo), unit="cell", desc="persuade_learners", disable=quiet)
     if n_jobs <= 1:
         for path in todo:
-            bar.set_postfix_str(_describe(jobs[path]))
-            results[path] = _compute_one(path, jobs[path])
+            job = jobs[path]
+            bar.set_postfix_str(job.describe())
+            results[path] = _compute_one(path, job.compute, job.versions)
             bar.update()
     else:
         import multiprocessing
@@ -167,22 +267,19 @@ def _compute_all(jobs: dict, n_jobs: int, quiet: bool) -> dict:
 
         # spawn: no fork of a process that may hold numba / torch threads
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-            futures = {pool.submit(_compute_one, path, jobs[path]): path for path in todo}
+        with ProcessPoolExecutor(
+            max_workers=n_jobs, mp_context=context, initializer=one_thread
+        ) as pool:
+            futures = {
+                pool.submit(_compute_one, path, jobs[path].compute, jobs[path].versions): path
+                for path in todo
+            }
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
-                bar.set_postfix_str(_describe(jobs[futures[future]]))
+                bar.set_postfix_str(jobs[futures[future]].describe())
                 bar.update()
     bar.close()
     return results
-
-
-def _describe(job: functools.partial) -> str:
-    if job.func is play_reference:
-        game, receiver = job.args[:2]
-        return f"best fixed vs {receiver} on {game.name}"
-    game, sender, receiver = job.args[:3]
-    return f"{sender} vs {receiver} on {game.name}"
 
 
 def run(args: argparse.Namespace) -> pd.DataFrame:
@@ -215,21 +312,23 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
     }
     # Every job is a pure function of its arguments (each match has its own seed, --seed), so
     # the results do not depend on the order or the process they are computed in: --jobs 1
-    # and --jobs 2 give identical cells. References first (one per (receiver, game)).
-    jobs: dict[Path, functools.partial] = {}
+    # and --jobs 2 give identical cells. One reference per (receiver, game).
+    jobs: dict[Path, Job] = {}
     for suite, game, receiver, _sender in cells:
-        rounds = rounds_of[suite]
-        common = (game, receiver, rounds, args.runs, args.seed)
-        jobs.setdefault(
-            _cell_path(out, "reference", receiver, game.name),
-            functools.partial(play_reference, *common),
-        )
+        common = (game, receiver, rounds_of[suite], args.runs, args.seed)
+        path = _cell_path(out, "reference", receiver, game.name)
+        if path not in jobs:
+            compute = functools.partial(play_reference, *common)
+            size = rounds_of[suite] * args.runs
+            jobs[path] = Job(compute, reference_versions(receiver), "references", size)
     for suite, game, receiver, sender in cells:
-        rounds = rounds_of[suite]
-        jobs[_cell_path(out, sender, receiver, game.name)] = functools.partial(
-            play_cell, game, sender, receiver, rounds, args.runs, args.seed
+        compute = functools.partial(
+            play_cell, game, sender, receiver, rounds_of[suite], args.runs, args.seed
         )
-    results = _compute_all(jobs, args.jobs, args.quiet)
+        versions = cell_versions(sender, receiver)
+        size = rounds_of[suite] * args.runs
+        jobs[_cell_path(out, sender, receiver, game.name)] = Job(compute, versions, sender, size)
+    results = _compute_all(jobs, args.jobs, args.quiet, args.recompute)
 
     rows = []
     for suite, game, receiver, sender in cells:
@@ -237,6 +336,7 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
         ref = results[_cell_path(out, "reference", receiver, game.name)]
         cell = results[_cell_path(out, sender, receiver, game.name)]
         lp = cached_solve_commitment(game).sender_value
+        no_information = no_information_value(game)
         rows.append(
             {
                 "suite": suite,
@@ -252,135 +352,21 @@ def run(args: argparse.Namespace) -> pd.DataFrame:
                 "lp_value": lp,
                 "best_fixed_value": ref["value"],
                 "best_fixed_scheme": ref["name"],
-                "no_information_value": no_information_value(game),
+                "no_information_value": no_information,
+                # the no-information scheme's realised tail utility against the same learner
+                "no_information_realised": ref["members"]["no_information"],
                 "ratio_lp": cell["value"] / lp if lp else np.nan,
                 "ratio_best_fixed": cell["value"] / ref["value"] if ref["value"] else np.nan,
                 "best_fixed_ratio_lp": ref["value"] / lp if lp else np.nan,
-                "beats_no_information": cell["value"] >= no_information_value(game) - 1e-9,
+                "beats_no_information": cell["value"] >= no_information - 1e-9,
                 "curve_rounds": cell["curve_rounds"],
                 "curve": cell["curve"],
                 "curve_var": cell["curve_var"],
                 "wall_time": cell["wall_time"],
+                "reference_wall_time": ref["wall_time"],
             }
         )
     return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------------------ reports
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """Per suite: sender x receiver mean ratio to the LP (and to the best fixed scheme)."""
-    lines = []
-    for suite in [s for s in SUITES if s in set(frame["suite"])]:
-        part = frame[frame["suite"] == suite]
-        receivers = list(dict.fromkeys(part["receiver"]))
-        n_games = part["game"].nunique()
-        rounds = int(part["rounds"].iloc[0])
-        lines += [
-            f"### {suite} ({n_games} game{'s' if n_games > 1 else ''}, {rounds:,} rounds, "
-            f"{int(part['runs'].iloc[0])} runs)",
-            "",
-            "Tail utility / LP (tail utility / best fixed scheme); "
-            + ("95 % CI over runs." if n_games == 1 else "mean over the games."),
-            "",
-            "| sender | class | " + " | ".join(receivers) + " |",
-            "|---|---|" + "---|" * len(receivers),
-        ]
-        for sender in dict.fromkeys(part["sender"]):
-            cells = []
-            for receiver in receivers:
-                c = part[(part["sender"] == sender) & (part["receiver"] == receiver)]
-                text = f"{c['ratio_lp'].mean():.2f} ({c['ratio_best_fixed'].mean():.2f})"
-                if n_games == 1 and np.isfinite(c["ci_low"].iloc[0]):
-                    lp = c["lp_value"].iloc[0]
-                    text += f" [{c['ci_low'].iloc[0] / lp:.2f}, {c['ci_high'].iloc[0] / lp:.2f}]"
-                cells.append(text)
-            info = part.loc[part["sender"] == sender, "information"].iloc[0]
-            lines.append(f"| {sender} | {info} | " + " | ".join(cells) + " |")
-        for label, column in (
-            ("best fixed scheme", "best_fixed_ratio_lp"),
-            ("no information", None),
-        ):
-            cells = []
-            for receiver in receivers:
-                c = part[part["receiver"] == receiver].drop_duplicates("game")
-                if column is None:
-                    lp = c["lp_value"].replace(0, np.nan)
-                    cells.append(f"{(c['no_information_value'] / lp).mean():.2f}")
-                else:
-                    cells.append(f"{c[column].mean():.2f}")
-            lines.append(f"| *{label}* | reference | " + " | ".join(cells) + " |")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def plot_heatmap(frame: pd.DataFrame, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    table = frame.pivot_table(
-        index="sender", columns="receiver", values="ratio_best_fixed", aggfunc="mean"
-    )
-    table = table.reindex(
-        index=list(dict.fromkeys(frame["sender"])), columns=list(dict.fromkeys(frame["receiver"]))
-    )
-    values = table.to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(1.3 * len(table.columns) + 3, 0.5 * len(table) + 2))
-    image = ax.imshow(values, cmap="viridis", vmin=0, vmax=1.1, aspect="auto")
-    ax.set_xticks(range(len(table.columns)), table.columns, rotation=30, ha="right")
-    ax.set_yticks(range(len(table.index)), table.index)
-    for (i, j), v in np.ndenumerate(values):
-        if np.isfinite(v):
-            color = "white" if v < 0.6 else "black"
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", color=color, fontsize=8)
-    ax.set_xlabel("receiver")
-    ax.set_ylabel("sender")
-    ax.set_title("Tail utility / best fixed scheme (mean over all games)")
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    fig.tight_layout()
-    _save(fig, path)
-
-
-def plot_curves(frame: pd.DataFrame, path: Path) -> None:
-    """Per suite, per sender: realised utility / LP over the rounds, mean over the suite's
-    (game, receiver) pairs, with a 95 % band (1.96 standard errors of that mean from the
-    run-to-run variation; games and receivers held fixed); the best fixed scheme's and the
-    LP's lines (means over the same pairs)."""
-    import matplotlib.pyplot as plt
-
-    suites = [s for s in SUITES if s in set(frame["suite"])]
-    fig, axes = plt.subplots(1, len(suites), figsize=(4.2 * len(suites), 3.6), squeeze=False)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, suite in zip(axes[0], suites, strict=True):
-        part = frame[frame["suite"] == suite]
-        for k, sender in enumerate(dict.fromkeys(part["sender"])):
-            rows = part[part["sender"] == sender]
-            lp = rows["lp_value"].to_numpy()[:, None]
-            curves = np.array(rows["curve"].tolist()) / lp
-            variances = np.array(rows["curve_var"].tolist()) / lp**2
-            x = np.asarray(rows["curve_rounds"].iloc[0])
-            mean = curves.mean(axis=0)
-            half = 1.96 * np.sqrt(variances.sum(axis=0)) / len(curves)
-            color = colors[k % len(colors)]
-            ax.plot(x, mean, label=sender, color=color, linewidth=1.2)
-            ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.2, linewidth=0)
-        best = part.drop_duplicates(["game", "receiver"])["best_fixed_ratio_lp"].mean()
-        ax.axhline(best, color="black", linestyle=":", linewidth=1, label="best fixed scheme")
-        ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="LP")
-        ax.set_title(suite)
-        ax.set_xlabel("round")
-    axes[0][0].set_ylabel("realised utility / LP")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    fig.tight_layout()
-    _save(fig, path)
-
-
-def _save(fig, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
-    with atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=110, format="png")
-    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=1, help="worker processes (default 1; same results for any)"
     )
+    parser.add_argument(
+        "--recompute",
+        default="",
+        help="comma-separated: sender names (recompute their stored cells), 'references' "
+        "(the best-fixed references), 'stale' (every cell computed by another version of "
+        "an agent)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.letter_rounds, args.runs, args.games = 3000, 3000, 2, 2
@@ -423,17 +416,27 @@ def main(argv: list[str] | None = None) -> int:
                 make_agent(side, name)
             except Exception as exc:  # one line, no traceback
                 parser.error(f"--{side}s: {exc}")
+    args.recompute = {name.strip() for name in args.recompute.split(",") if name.strip()}
+    unknown = sorted(args.recompute - set(args.senders) - {"references", "stale"})
+    if unknown:
+        parser.error(
+            f"--recompute: {', '.join(unknown)} is not a sender of this run, 'references' "
+            "or 'stale'"
+        )
     if min(args.rounds, args.letter_rounds, args.runs, args.games, args.jobs) < 1:
         parser.error("--rounds, --letter-rounds, --runs, --games and --jobs must be >= 1")
     args.out = args.out or str(
         ROOT / "results" / "persuade_learners" / ("quick" if args.quick else "full")
     )
     start = time.perf_counter()
+    one_thread()
     frame = run(args)
     out = Path(args.out)
     flat = frame.drop(columns=["curve", "curve_rounds", "curve_var"])
     atomic_write_text(out / "results.csv", flat.to_csv(index=False))
-    table = markdown_table(frame)
+    checks = must_show(frame)
+    atomic_write_json(out / "must_show.json", checks)
+    table = must_show_markdown(checks) + "\n" + markdown_table(frame)
     atomic_write_text(out / "table.md", table)
     plot_heatmap(frame, out / "heatmap.png")
     plot_curves(frame, out / "curves.png")
