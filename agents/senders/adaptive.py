@@ -51,7 +51,13 @@ from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from persuasion_env import bayes
-from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
+from persuasion_env._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
@@ -128,6 +134,15 @@ def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndar
     return scheme
 
 
+def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per run, the largest ``t`` with ``F + t (L - F) >= 0`` (``(B, S, A)`` schemes):
+    how far past the model's LP the ray stays a scheme."""
+    step = target - disclosure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(step < -1e-12, disclosure / -step, np.inf)
+    return limits.reshape(len(limits), -1).min(axis=-1)
+
+
 @register
 class MarginAdaptiveSender(Sender):
     """A black-box learned sender: response model from epochs of play, LP on the model,
@@ -177,6 +192,11 @@ class MarginAdaptiveSender(Sender):
         "refit",
         "refit_retries",
         "probe_epochs",
+        "search",
+        "step",
+        "resolution",
+        "max_push",
+        "fresh_on_failure",
     )
 
     def __init__(
@@ -198,6 +218,11 @@ class MarginAdaptiveSender(Sender):
         refit: bool = False,
         refit_retries: int = 2,
         probe_epochs: int = 2,
+        search: str = "grid",
+        step: float = 0.25,
+        resolution: float = 0.1,
+        max_push: float = 4.0,
+        fresh_on_failure: bool = True,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -219,6 +244,11 @@ class MarginAdaptiveSender(Sender):
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.settle_share = check_probability(settle_share, "settle_share")
+        self.search = check_choice(search, "search", ("bisect", "grid"))
+        self.step = check_positive(step, "step")
+        self.resolution = check_positive(resolution, "resolution")
+        self.max_push = check_positive(max_push, "max_push")
+        self.fresh_on_failure = check_bool(fresh_on_failure, "fresh_on_failure")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
         )
@@ -259,6 +289,16 @@ class MarginAdaptiveSender(Sender):
         self._dwell = np.zeros(runs, dtype=int)
         self._releases = np.zeros(runs, dtype=int)
         self.theta = np.ones(runs)
+        # The bisecting search on the push ``t`` (scheme ``F + t (L - F)``, theta = 1 - t).
+        self.push = np.zeros(runs)
+        self._push_good = np.zeros(runs)  # the largest push obeyed for a whole dwell
+        self._push_bad = np.full(runs, np.inf)  # the smallest push that was disobeyed
+        self._push_max = np.zeros(runs)  # beyond it the scheme leaves the simplex
+        self._step = np.full(runs, self.step)
+        self._grace = np.zeros(runs, dtype=int)
+        self._done = np.zeros(runs, dtype=bool)
+        self._last_worst = np.ones(runs)
+        self._recovering = np.zeros(runs, dtype=bool)
         disclose = np.zeros((n_states, n_messages))
         disclose[np.arange(n_states), np.arange(n_states) % n_messages] = 1.0
         self._commit(np.broadcast_to(disclose, (runs, n_states, n_messages)))
@@ -336,6 +376,9 @@ class MarginAdaptiveSender(Sender):
             if self._probing > 0:
                 return
             self.no_information_value = self.value.copy()
+        elif self.search == "bisect":
+            self._search_push(counts)
+            self._consider_no_information()
         else:
             self._adapt_margin(counts)
             self._consider_no_information()
@@ -361,7 +404,10 @@ class MarginAdaptiveSender(Sender):
         back &= self._value_avg < self._persuasion_value - 0.005
         self.silent &= ~back
         self._silence_blocked |= back
-        stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
+        if self.search == "bisect":
+            stuck = self._converged() & (self._dwell >= self.dwell_epochs)
+        else:
+            stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
         worse = self._value_avg < self.no_information_value - 0.005
         start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
         self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
@@ -420,6 +466,10 @@ class MarginAdaptiveSender(Sender):
         self._recommending = True
         # The direction to persuade in: the LP on the model fitted to disclosure only.
         self._target = np.stack([self._direction(b) for b in range(self.runs)])
+        self._push_max = np.minimum(_largest_push(self.disclosure, self._target), self.max_push)
+        if self.search == "bisect":  # disclosure (push 0) has just been watched: step at once
+            self.push = np.minimum(self._step, self._push_max)
+            self.theta = 1.0 - self.push
 
     def _direction(self, b: int) -> np.ndarray:
         """The LP on run ``b``'s model, in recommendation form, to mix with disclosure."""
@@ -474,6 +524,117 @@ class MarginAdaptiveSender(Sender):
             for b in np.nonzero(moved)[0]:
                 self._target[b] = self._direction(b)
 
+    def _judge(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per run: whether every judged recommendation was obeyed about as often as under
+        disclosure, the per-action obedience, and how many rounds it rests on."""
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        seen = by_action.sum(axis=-1)  # (B, A)
+        obeyed = np.einsum("baa->ba", by_action)
+        rate = obeyed / np.maximum(seen, 1.0)
+        judged = seen >= self.min_count
+        threshold = (self.reference_obedience - self.tolerance)[:, None]
+        # A failure must stand out of the binomial noise of ``seen`` draws (two standard
+        # errors): many epochs are judged, and each failure costs persuasion for good.
+        noise = 2.0 * np.sqrt(
+            np.clip(threshold * (1 - threshold), 0.0025, None) / np.maximum(seen, 1.0)
+        )
+        failed = judged & (rate < threshold - noise)  # (B, A)
+        self._retire_dead_messages(judged & (rate < 0.5 * threshold))
+        worst = np.where(judged, rate, 1.0).min(axis=-1)  # (B,) the least obeyed action
+        self._recovering = worst > self._last_worst + 0.02
+        self._last_worst = worst
+        self._failed = failed
+        return ~failed.any(axis=-1), obeyed, seen
+
+    def _converged(self) -> np.ndarray:
+        """Runs whose search is over (they play the settled push)."""
+        return self._done.copy()
+
+    def _search_push(self, counts: np.ndarray) -> None:
+        """One step of the search for the largest push the learner obeys.
+
+        A push is obeyed once ``dwell_epochs`` epochs in a row pass the obedience test (a
+        learner lags behind a new scheme, so one epoch is not enough); it fails at the first
+        epoch that does not pass, except the ``grace`` epoch after a step back and epochs in
+        which a learner back from a failed push is visibly recovering (its least obeyed
+        recommendation is obeyed more often than in the epoch before). Bracket
+        ``[good, bad)``: while no push has failed the step grows by half after each success;
+        after a failure the next push is the bracket's midpoint. Once ``bad - good <=
+        resolution * bad`` the search is over and the sender settles at ``(1 - resolution) *
+        good``: a no-regret learner near indifference obeys a push past its boundary for a
+        long time, so ``good`` itself may be past it. A failure at the settled push moves it
+        down by ``2 * resolution`` of itself."""
+        good, obeyed, seen = self._judge(counts)
+        overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
+        at_disclosure = (self.push == 0.0) & (seen.sum(axis=-1) >= self.min_count)
+        self.reference_obedience = np.where(
+            at_disclosure,
+            0.7 * self.reference_obedience + 0.3 * overall,
+            self.reference_obedience,
+        )
+        for b in range(self.runs):
+            if self.silent[b]:
+                continue  # nothing is recommended: the search waits
+            if self._grace[b] > 0:
+                self._grace[b] -= 1
+                continue
+            push = self.push[b]
+            if good[b]:
+                self._dwell[b] += 1
+                if self._done[b] or self._dwell[b] < self.dwell_epochs:
+                    continue
+                self._push_good[b] = max(self._push_good[b], push)
+                bad = self._push_bad[b]
+                if np.isinf(bad):
+                    nxt = min(push + self._step[b], self._push_max[b])
+                    self._step[b] *= 1.5
+                    if nxt <= push + 1e-12:  # the largest push is obeyed
+                        self._done[b] = True
+                        continue
+                elif bad - push <= self.resolution * bad:
+                    self._settle(b)
+                    continue
+                else:
+                    nxt = 0.5 * (push + bad)
+                self.push[b] = nxt
+                self._dwell[b] = 0
+            elif self._recovering[b] and push <= self._push_good[b]:
+                self._dwell[b] = 0  # back from a failed push, the learner is still recovering
+            else:
+                self._dwell[b] = 0
+                self._grace[b] = 1
+                self._fresh_messages(b)
+                if self._done[b] or push <= self._push_good[b]:
+                    # the settled (or obeyed) push itself failed: step down for good
+                    self.push[b] = push * (1.0 - 2.0 * self.resolution)
+                    self._grace[b] = self.dwell_epochs  # a drifted learner takes time back
+                    self._push_good[b] = min(self._push_good[b], self.push[b])
+                    self._push_bad[b] = min(self._push_bad[b], push)
+                    continue
+                self._push_bad[b] = push
+                lower = self._push_good[b]
+                if push - lower <= self.resolution * push:
+                    self._settle(b)
+                else:
+                    self.push[b] = 0.5 * (lower + push)
+        self.theta = 1.0 - self.push
+
+    def _settle(self, b: int) -> None:
+        """End run ``b``'s search: a safety margin below the largest push obeyed."""
+        self._done[b] = True
+        self.push[b] = (1.0 - self.resolution) * self._push_good[b]
+
+    def _fresh_messages(self, b: int) -> None:
+        """A learner that met a push past its boundary has learned to refuse the message (a
+        no-regret learner unlearns that slowly): the failed recommendations move to spare
+        messages it meets afresh (``fresh_on_failure``)."""
+        if not self.fresh_on_failure:
+            return
+        for a in np.nonzero(self._failed[b])[0]:
+            if self._free[b]:
+                self.message_of[b, a] = self._free[b].pop(0)
+                self._streak[b, a] = 0
+
     def _retire_dead_messages(self, failed: np.ndarray) -> None:
         """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
         each) has lost its meaning for the learner (greedy Q-learning locks in): its action is
@@ -491,8 +652,10 @@ class MarginAdaptiveSender(Sender):
         for b in range(self.runs):
             theta = self.theta[b]
             target = self.disclosure[b]
-            if theta < 1.0:
+            if theta != 1.0:
                 target = theta * target + (1.0 - theta) * self._target[b]
+                target = np.maximum(target, 0.0)  # rounding at the push's upper end
+                target /= target.sum(axis=1, keepdims=True)
             if self.silent[b]:
                 schemes[b, :, self._silent[b]] = 1.0
             else:
