@@ -50,6 +50,7 @@ import numpy as np
 from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
+from agents.senders._certified import certified_scheme, probe_columns
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_bool,
@@ -62,6 +63,9 @@ from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
 __all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
+
+#: About how many rounds the certified protocol's tests take by default.
+TEST_BUDGET = 30_000
 
 #: The grid of safety margins: the weight of full disclosure in the scheme played.
 THETAS: tuple[float, ...] = (
@@ -134,6 +138,13 @@ def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndar
     return scheme
 
 
+def _consistency(counts: np.ndarray) -> np.ndarray:
+    """``(B,)`` the share of counted rounds in which the receiver played its most frequent
+    action after the message (``counts`` ``(B, M, A)``); 1 where nothing was counted."""
+    seen = counts.sum(axis=(-1, -2))
+    return np.where(seen > 0, counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0), 1.0)
+
+
 def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Per run, the largest ``t`` with ``F + t (L - F) >= 0`` (``(B, S, A)`` schemes):
     how far past the model's LP the ray stays a scheme."""
@@ -197,6 +208,11 @@ class MarginAdaptiveSender(Sender):
         "resolution",
         "max_push",
         "fresh_on_failure",
+        "max_tests",
+        "test_epochs",
+        "test_share",
+        "certify_margin",
+        "min_step",
     )
 
     def __init__(
@@ -218,11 +234,16 @@ class MarginAdaptiveSender(Sender):
         refit: bool = False,
         refit_retries: int = 2,
         probe_epochs: int = 2,
-        search: str = "grid",
+        search: str = "certified",
         step: float = 0.25,
         resolution: float = 0.1,
         max_push: float = 4.0,
         fresh_on_failure: bool = True,
+        max_tests: int | None = None,
+        test_epochs: int = 3,
+        test_share: float = 0.5,
+        certify_margin: float = 0.05,
+        min_step: float = 0.01,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -244,11 +265,16 @@ class MarginAdaptiveSender(Sender):
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.settle_share = check_probability(settle_share, "settle_share")
-        self.search = check_choice(search, "search", ("bisect", "grid"))
+        self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")
         self.resolution = check_positive(resolution, "resolution")
         self.max_push = check_positive(max_push, "max_push")
         self.fresh_on_failure = check_bool(fresh_on_failure, "fresh_on_failure")
+        self.max_tests = None if max_tests is None else check_int(max_tests, "max_tests", minimum=0)
+        self.test_epochs = check_int(test_epochs, "test_epochs", minimum=1)
+        self.test_share = check_probability(test_share, "test_share")
+        self.certify_margin = check_probability(certify_margin, "certify_margin")
+        self.min_step = check_probability(min_step, "min_step")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
         )
@@ -258,7 +284,26 @@ class MarginAdaptiveSender(Sender):
         """M: ``n_messages`` if given, else ``A`` (``2 A`` with spare messages)."""
         if self.n_messages is not None:
             return self.n_messages
-        return game.n_actions * (2 if self.spare_messages else 1)
+        return self._base_messages(game.n_actions) + self._test_messages(game.n_actions)
+
+    def _base_messages(self, n_actions: int) -> int:
+        """Messages for recommendations, spares and the silent one: ``A`` or ``2 A``."""
+        return n_actions * (2 if self.spare_messages else 1)
+
+    def _test_messages(self, n_actions: int) -> int:
+        """Fresh messages for the certified protocol's tests: a junk message, then ``A``
+        per test round."""
+        if self.search != "certified":
+            return 0
+        return 1 + n_actions * self._test_rounds(n_actions)
+
+    def _test_rounds(self, n_actions: int) -> int:
+        """Test rounds of the certified protocol: ``max_tests``, by default as many as fit
+        in about ``TEST_BUDGET`` rounds of play (at most 16)."""
+        if self.max_tests is not None:
+            return self.max_tests
+        epoch = self.epoch_rounds or 250 + 125 * n_actions
+        return max(1, min(16, TEST_BUDGET // (epoch * self.test_epochs)))
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -313,6 +358,7 @@ class MarginAdaptiveSender(Sender):
         self._silent_epochs = np.zeros(runs, dtype=int)
         self._silence_blocked = np.zeros(runs, dtype=bool)
         self._persuasion_value = np.full(runs, np.nan)
+        self._learning_curve: list[np.ndarray] = []  # per disclosure epoch, (B,)
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -364,6 +410,7 @@ class MarginAdaptiveSender(Sender):
         self.epochs += 1
         if not self._recommending:
             self._record(counts)  # the model only needs the disclosure epochs (see below)
+            self._learning_curve.append(_consistency(counts))
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
@@ -371,11 +418,20 @@ class MarginAdaptiveSender(Sender):
             if self._probing > 0:
                 self._commit(self._no_information_schemes())
                 return
+            if self.search == "certified":
+                self._start_certified(None)
+                return
         elif self._probing > 0:
             self._probing -= 1
             if self._probing > 0:
                 return
             self.no_information_value = self.value.copy()
+            if self.search == "certified":
+                self._start_certified(counts)
+                return
+        elif self.search == "certified":
+            self._certified_epoch(counts)
+            return
         elif self.search == "bisect":
             self._search_push(counts)
             self._consider_no_information()
@@ -443,8 +499,9 @@ class MarginAdaptiveSender(Sender):
         self._free: list[list[int]] = []  # per run: messages never used for a recommendation
         self._silent = np.full(self.runs, -1)
         habit = counts.argmax(axis=-1)  # (B, M): what the receiver plays after each message
+        base = min(n_messages, self._base_messages(n_actions))
         for b in range(self.runs):
-            free = list(range(n_messages))
+            free = list(range(base))
             unassigned = []
             for a in range(n_actions):
                 candidates = [m for m in free if habit[b, m] == a and counts[b, m].sum() > 0]
@@ -661,3 +718,194 @@ class MarginAdaptiveSender(Sender):
             else:
                 schemes[b][:, self.message_of[b]] = target
         return schemes
+
+    # ------------------------------------------------------------------ certified protocol
+    def _start_certified(self, probe_counts: np.ndarray | None) -> None:
+        """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
+        action the receiver settled on after the silent probe) and start the tests."""
+        n_states, n_actions = self.u1.shape[1:]
+        threshold = self.reference_obedience - self.tolerance
+        self._points: list[list[np.ndarray]] = []
+        self._point_actions: list[list[int]] = []
+        best = self.disclosure.argmax(axis=-1)  # (B, S)
+        for b in range(self.runs):
+            points = [np.eye(n_states)[s] for s in range(n_states)]
+            actions = [int(best[b, s]) for s in range(n_states)]
+            if probe_counts is not None and self._silent[b] >= 0:
+                seen = probe_counts[b, self._silent[b]]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
+                    points.append(self.priors[b].copy())
+                    actions.append(int(seen.argmax()))
+            self._points.append(points)
+            self._point_actions.append(actions)
+        self._tau = np.ones((self.runs, n_actions, n_states))
+        self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
+        self._n_base_points = [len(p) for p in self._points]
+        self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
+        self._test_counts = 0.0
+        self._test_round = 0
+        self._test_epoch = 0
+        self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        self._solve_certified()
+        self._n_tests = self._test_rounds(n_actions)
+        if self._n_tests > 0:
+            self._begin_test_round()
+        else:
+            self._commit(self._certified_play())
+
+    def _solve_certified(self) -> None:
+        solved = [
+            certified_scheme(
+                self.priors[b],
+                self.u1[b],
+                np.array(self._points[b]),
+                np.array(self._point_actions[b]),
+            )
+            for b in range(self.runs)
+        ]
+        self._certified = np.stack([scheme for scheme, _ in solved])  # (B, S, A)
+        self._prices = np.stack([prices for _, prices in solved])  # (B, S)
+
+    def _certified_play(self, share: float = 1.0) -> np.ndarray:
+        """The certified scheme on the recommendation messages, with weight ``share``."""
+        n_messages = self._schemes.shape[2]
+        schemes = np.zeros((self.runs, self.u1.shape[1], n_messages))
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = share * self._certified[b]
+        return schemes
+
+    def _candidates(self, b: int) -> list[tuple[int, np.ndarray]]:
+        """Run ``b``'s points to test, one per action ``a``: from the posterior of the
+        certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
+        vertex ``e_s`` of the state whose mass would add most value to that column at the
+        certified LP's shadow prices (column generation, model-free); none for an action
+        no state would add value to."""
+        prior = self.priors[b]
+        cert_mass = prior @ self._certified[b]
+        cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
+        out = []
+        for a in range(self.u1.shape[2]):
+            here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
+            gain = self.u1[b][:, a] - self._prices[b]
+            gain = np.where(self._tau[b, a] > self.min_step, gain, -np.inf)
+            s = int(np.argmax(gain))
+            if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
+                continue
+            tau = self._tau[b, a, s]
+            x = (1.0 - tau) * here
+            x[s] += tau
+            out.append((a, s, x))
+        return out
+
+    def _anchor(self, b: int, a: int) -> np.ndarray:
+        """The posterior of the states whose clear best action is ``a`` (the prior if none)."""
+        prior = self.priors[b]
+        vertices = self.disclosure[b][:, a] > 0
+        return vertices * prior / (vertices @ prior) if vertices.any() else prior
+
+    def _watch_certified(self, counts: np.ndarray) -> bool:
+        """Watch the certified scheme in play: a recommendation disobeyed two epochs in a
+        row loses its most recent certified point (a fresh learner can pass a test by
+        chance); a message a learner has locked against is replaced by a spare. Whether
+        anything changed."""
+        before = self.message_of.copy()
+        self._judge(counts)
+        failed = self._failed
+        self._cert_streak = np.where(failed, self._cert_streak + 1, 0)
+        changed = not np.array_equal(before, self.message_of)
+        for b, a in zip(*np.nonzero(self._cert_streak >= 2), strict=True):
+            self._cert_streak[b, a] = 0
+            extra = [k for k in range(self._n_base_points[b], len(self._points[b]))]
+            mine = [k for k in extra if self._point_actions[b][k] == a]
+            if mine:
+                del self._points[b][mine[-1]]
+                del self._point_actions[b][mine[-1]]
+                changed = True
+        if changed:
+            self._solve_certified()
+        return changed
+
+    def _begin_test_round(self, new: bool = True) -> None:
+        """Mix this round's tests into play (``new=False``: the same tests again, after the
+        certified scheme changed)."""
+        n_actions = self.u1.shape[2]
+        base = self._base_messages(n_actions)
+        junk = base
+        first = base + 1 + self._test_round * n_actions
+        schemes = self._certified_play(1.0 - self.test_share)
+        for b in range(self.runs):
+            if new:
+                candidates = self._candidates(b)
+            else:
+                candidates = [(a, s, x) for a, s, x, _ in self._tests[b]]
+            self._tests[b] = [(a, s, x, first + a) for a, s, x in candidates]
+            self._used_messages[b].update(first + a for a, _, _ in candidates)
+            if not candidates:
+                schemes[b] /= schemes[b].sum(axis=1, keepdims=True)
+                continue
+            columns = probe_columns(self.priors[b], np.array([x for _, _, x in candidates]))
+            for k, (*_, m) in enumerate(self._tests[b]):
+                schemes[b][:, m] = self.test_share * columns[:, k]
+            schemes[b][:, junk] = self.test_share * columns[:, -1]
+        self._commit(schemes)
+
+    def _certified_epoch(self, counts: np.ndarray) -> None:
+        """Count the epoch: end a test round after ``test_epochs`` epochs (certify the
+        points obeyed, halve the step of the others, refit the model, re-solve); after the
+        tests, play the certified scheme (a locked message is replaced by a spare)."""
+        testing = self._test_round < self._n_tests
+        changed = self._watch_certified(counts)
+        if not testing:
+            if changed:
+                self._commit(self._certified_play())
+            return
+        self._test_epoch += 1
+        if self._test_epoch >= self.test_epochs - 1:  # the tests' last two epochs count
+            self._test_counts = self._test_counts + counts
+        if self._test_epoch < self.test_epochs:
+            if changed:
+                self._begin_test_round(new=False)
+            return
+        self._test_epoch = 0
+        counts, self._test_counts = self._test_counts, np.zeros_like(counts)
+        # A fresh message is as new to the learner as the disclosure messages were at the
+        # start: a test passes when the recommendation is obeyed about as often as they were
+        # at the same age (a slow learner, such as Hedge, is far from settled after a few
+        # epochs) and more often than any other action.
+        age = min(self.test_epochs, len(self._learning_curve)) - 1
+        threshold = np.minimum(self.reference_obedience, self._learning_curve[age])
+        threshold = threshold - self.tolerance
+        for b in range(self.runs):
+            for a, s, x, m in self._tests[b]:
+                seen = counts[b, m]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                modal = seen[a] >= seen.max()
+                if n >= self.min_count and modal and seen[a] / n >= threshold[b] - noise:
+                    # certified with a safety margin: a little back toward the clear cases
+                    anchor = self._anchor(b, a)
+                    self._points[b].append(x - self.certify_margin * (x - anchor))
+                    self._point_actions[b].append(a)
+                    self._tau[b, a, s] = min(2.0 * self._tau[b, a, s], 1.0)
+                else:
+                    self._tau[b, a, s] *= 0.5
+        self._record(counts)
+        self._solve_certified()
+        self._test_round += 1
+        if self._test_round < self._n_tests:
+            self._begin_test_round()
+        else:
+            self._spare_test_messages()
+            self._commit(self._certified_play())
+
+    def _spare_test_messages(self) -> None:
+        """After the tests, the test messages no test used become spares (for a message a
+        learner has locked against)."""
+        n_actions = self.u1.shape[2]
+        first = self._base_messages(n_actions) + 1
+        last = first + n_actions * self._n_tests
+        for b in range(self.runs):
+            used = self._used_messages[b]
+            self._free[b].extend(m for m in range(first, last) if m not in used)
