@@ -749,7 +749,8 @@ class MarginAdaptiveSender(Sender):
         self._test_epoch = 0
         self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
         self._solve_certified()
-        self._n_tests = self._test_rounds(n_actions)
+        room = self._schemes.shape[2] - self._base_messages(n_actions) - 1  # fixed n_messages
+        self._n_tests = min(self._test_rounds(n_actions), max(room, 0) // n_actions)
         if self._n_tests > 0:
             self._begin_test_round()
         else:
