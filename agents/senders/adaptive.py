@@ -1,46 +1,58 @@
-"""A black-box sender that learns where a learning receiver obeys, then persuades it with a
-safety margin it finds itself: :class:`MarginAdaptiveSender`, registered as
+"""A black-box sender that learns where a learning receiver obeys and persuades it only
+as far as it has seen it obey: :class:`MarginAdaptiveSender`, registered as
 ``margin_adaptive`` (issue 16, MODEL.md C1).
 
 The sender knows the prior and its own utility ``u1``; it sees the state and, after each
-round, the receiver's action. It never sees ``u2``, the receiver's payoffs or the LP. It plays
-**epochs**: one scheme for ``epoch_rounds`` rounds, and it reads the receiver's action
-counts per message over the epoch's second half (a learner has then settled on the scheme:
-seed 000's implicit-commitment protocol, MODEL.md A4.3, inside the agent).
+round, the receiver's action. It never sees ``u2``, the receiver's payoffs, its policy or the
+LP of the true game. It plays **epochs**: one scheme for ``epoch_rounds`` rounds, and it
+reads the receiver's action counts per message over the epoch's second half (seed 000's
+implicit-commitment protocol, MODEL.md A4.3, inside the agent).
 
-1. **Disclosure** (the first ``disclosure_epochs`` epochs): message ``s mod M`` in state
-   ``s`` (full disclosure when ``S <= M``). What the receiver does per message shows its best
-   action ``b(s)`` in each state, and how consistently it plays it: the *reference
-   obedience* ``o_ref`` (a learner that keeps exploring never obeys more often than that).
-2. **Response model**: a multinomial logit ``q(a | mu) = softmax(mu @ W)`` of the receiver's
-   action given the posterior ``mu`` of a message, fitted to the disclosure epochs'
-   (posterior, action counts) pairs (:func:`fit_logit_response`). ``W`` stands for the
-   receiver's utility up to scale; its argmax at each vertex is ``b(s)``.
-3. **Persuasion with a margin**: the LP of MODEL.md A2 solved once on the model
-   (``u2 := W``, :func:`model_lp_scheme`) gives the direction ``L`` to persuade in; the
-   sender plays ``theta * F + (1 - theta) * L``, with ``F`` the recommendation form of full
-   disclosure (recommend ``b(s)`` in state ``s``). Obedience constraints are linear in the
-   scheme and ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no
-   ``u2``. (Refitting the model on the later epochs was tried and dropped: a learner that
-   lags behind a new scheme "obeys" recommendations it will later refuse, and the model
-   then moves the boundary the wrong way.)
-4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After ``dwell_epochs
-   + level // 3`` epochs at a level in which every message was obeyed about as often as under
-   disclosure (``>= o_ref - tolerance``; ``o_ref`` is re-measured whenever ``theta = 1``)
-   it moves one step down (more persuasion); after an epoch that was not, two steps up, and
-   the failed level becomes a ceiling it never passes again (a learner that locks in, such
-   as greedy Q-learning, is not pushed twice).
-5. **Messages**: a learner ties its action to the message *label*, so the recommendation
-   of ``a`` goes on a message after which the receiver already plays ``a``. By default the
-   sender uses ``2 A`` messages: a message mostly disobeyed ``patience`` epochs in a row has
-   lost its meaning for that learner (greedy Q-learning that met a few bad hires never hires
-   again after it), and its action moves to a spare message the learner meets afresh.
+1. **Disclosure**: message ``s mod M`` in state ``s`` until the learner has settled (plays
+   one action after each message in at least ``settle_share`` of the counted rounds, after
+   at least ``disclosure_epochs``): it shows the receiver's best action ``b(s)`` in each
+   state, the *reference obedience* ``o_ref`` (how consistently it plays it) and the
+   learner's *learning curve* (that consistency epoch by epoch from a fresh start). A
+   multinomial logit ``q(a | mu) = softmax(mu @ W)`` is fitted to the (posterior, action
+   counts) pairs (:func:`fit_logit_response`).
+2. **Silent probe** (``probe_epochs``): every state on one spare message, i.e. no
+   information; the action the learner settles on there is its best response to the prior.
+3. **Certified protocol** (``search="certified"``, the default). The region of posteriors in
+   which the receiver prefers ``a`` is convex, so a column whose posterior mixes points at
+   which ``a`` was seen obeyed is obeyed too, whatever ``u2`` is. Certified from the start:
+   each vertex ``e_s`` for ``b(s)`` and the prior for the probe's action. The sender plays
+   the best scheme built from certified points (an LP over their weights,
+   :func:`agents.senders._certified.certified_scheme`; its value is at least that of full
+   disclosure and of no information). **Tests** extend the certified set: in each test
+   round (``test_epochs`` epochs; as many rounds as fit in about :data:`TEST_BUDGET` rounds,
+   or ``max_tests``) one candidate per action is put on a *fresh* message (a learner ties its
+   action to a message label, so a fresh message carries no memory of earlier schemes) and
+   mixed into play with weight ``test_share``, in a way that leaves the posteriors of the
+   messages in use unchanged (:func:`agents.senders._certified.probe_columns`). The
+   candidate for ``a`` moves from the certified column's posterior a step ``tau`` toward the
+   vertex of the state whose mass would add most value to that column at the certified LP's
+   shadow prices (column generation; model-free). A test passes when the recommendation is
+   the most played action over the round's last two epochs and is obeyed about as often as
+   the disclosure messages were at the same age (so a slow learner such as Hedge is judged
+   fairly); its point is then certified, moved back toward the action's clear states by
+   ``certify_margin`` (a safety margin: a learner near indifference drifts), and ``tau``
+   doubles (at most 1); a failed test halves ``tau``. After the tests the certified scheme
+   is played for good. A recommendation disobeyed two epochs in a row in play loses its
+   latest certified point (a fresh learner can pass a test by chance), and a message a
+   learner has locked against (greedy Q-learning) moves to a spare message (the unused
+   test messages become spares).
 
-Disclosure lasts until the learner has settled (plays one action after each message in at
-least ``settle_share`` of the counted rounds), so a slow learner (the actor-critic) is not
-read before it has learned anything.
+Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
+LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
+(:data:`THETAS`) while messages stay obeyed, up (with a ceiling) when they do not, falling
+back to no information when that earned more; ``search="bisect"`` searches the push ``t`` of
+``F + t (L - F)`` past ``L`` by bisection. Their direction comes only from the logit model,
+which caps them near 0.82-0.89 of the LP on random 8x8 games.
 
-Everything is batched over runs (and over games of one shape: each run has its own model).
+Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
+protocol) a junk message for the tests' leftover mass and ``A`` per test round.
+Everything is batched over runs (and over games of one shape: each run has its own model and
+certified set).
 """
 
 from __future__ import annotations
@@ -156,21 +168,37 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 @register
 class MarginAdaptiveSender(Sender):
-    """A black-box learned sender: response model from epochs of play, LP on the model,
-    a safety margin (the weight of full disclosure) adapted to the obedience it observes.
+    """A black-box learned sender: it certifies the posteriors a learning receiver obeys
+    (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
+    from them (the default ``search="certified"``); or, as options, the older margin searches.
 
     See the module docstring for the algorithm. ``runs = B`` independent senders.
 
     Args:
-        n_messages: M (default A); must be >= A (recommendations need one message per action).
+        n_messages: M (default ``messages_for``); must be >= A. Too few for test messages:
+            the certified protocol runs no tests.
         epoch_rounds: rounds per epoch (default ``250 + 125 * A``).
-        disclosure_epochs: epochs of full disclosure at the start.
-        tolerance: how much less often than under disclosure a message may be obeyed before
-            the margin is raised.
+        disclosure_epochs: epochs of full disclosure at least.
+        tolerance: how much less often than under disclosure a message may be obeyed and
+            still count as obeyed.
         memory: epochs of data the response model is fitted to.
         regularization: L2 weight of the response model's fit.
         fit_steps: gradient steps per refit (warm-started).
         min_count: a message counted fewer times in an epoch is not judged.
+        dwell_epochs, refit, refit_retries: the grid / bisect searches' dwell and refits.
+        spare_messages: ``2 A`` base messages (spares and the silent probe) instead of ``A``.
+        patience: epochs a message may be mostly disobeyed before it is replaced.
+        settle_share, max_disclosure_epochs: when disclosure ends.
+        probe_epochs: epochs of the silent (no-information) probe.
+        search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
+        step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
+        max_tests: test rounds of the certified protocol (default: as many as fit in about
+            :data:`TEST_BUDGET` rounds, at most 16).
+        test_epochs: epochs per test round.
+        test_share: the weight of the tests in play during a test round.
+        certify_margin: how far a passed point is moved back toward the action's clear
+            states before it is certified.
+        min_step: a direction whose step fell below this is not tested again.
     """
 
     name = "margin_adaptive"
@@ -183,8 +211,8 @@ class MarginAdaptiveSender(Sender):
     observes = ("state", "action")  # it counts the receiver's actions per message
     batched_games = True
     description = (
-        "Black box: logit model of the receiver from epochs of play, LP on the model, "
-        "safety margin adapted to observed obedience"
+        "Black box: certifies the posteriors a learner obeys (disclosure, silent probe, tests "
+        "on fresh messages) and plays the best scheme built from them"
     )
     _param_names = (
         "n_messages",
