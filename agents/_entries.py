@@ -124,8 +124,8 @@ ENTRIES: tuple[dict, ...] = (
         "side": "sender",
         "entry_point": "agents.senders.adaptive:MarginAdaptiveSender",
         "description": (
-            "Black box: logit model of the receiver from epochs of play, LP on the model, "
-            "safety margin adapted to observed obedience"
+            "Black box: certifies the posteriors a learner obeys (disclosure, silent probe, tests "
+            "on fresh messages) and plays the best scheme built from them"
         ),
         "information": BLACK_BOX,
         "observes": ("state", "action"),

