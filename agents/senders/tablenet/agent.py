@@ -36,13 +36,14 @@ class TableNetSender(Sender):
     Two protocols (``protocol=``):
 
     * ``"margin"`` (default; :mod:`agents.senders.tablenet.play`): full disclosure until the
-      learner has settled; TableNet's receiver model fitted (eq. 7) to those settled epochs;
-      TableNet optimised against it (eq. 8) gives the scheme ``L`` to persuade with; the
-      sender plays ``theta * F + (1 - theta) * L`` (``F``: full disclosure as
-      recommendations) and adapts the safety margin ``theta`` to the obedience it observes,
-      with spare messages and a fall-back to no information (the epoch protocol of
-      ``margin_adaptive``, reused by subclassing). Python per round (no compiled kernels);
-      cost linear in the rounds (TableNet's torch optimisation runs once per match).
+      learner has settled; TableNet's receiver model fitted (eq. 7) to those settled epochs
+      (actions never seen chosen removed); TableNet optimised against it (eq. 8) gives the
+      scheme ``L`` to persuade with; after a no-information probe the sender plays
+      ``theta * F + (1 - theta) * L`` (``F``: full disclosure as recommendations), walking
+      the safety margin ``theta`` down while its own realised utility does not fall, then
+      keeping the best level (or no information, if that earned more). Epoch machinery of
+      ``margin_adaptive``, reused by subclassing. Python per round (no compiled kernels);
+      cost linear in the rounds (TableNet's torch work runs once per match).
     * ``"algorithm1"``: seed 000's Algorithm 1 run online as written (random query
       schemes, model fit, optimise-play-refit until ``|R - R_hat| <= E``, then the final
       scheme for good); each epoch of ``epoch_rounds`` rounds plays one scheme and counts the
@@ -113,8 +114,8 @@ class TableNetSender(Sender):
         unknown = sorted(set(options) - set(accepted))
         if unknown:
             raise ValueError(
-                f"unknown TableNet option(s) {', '.join(unknown)} for protocol {protocol!r}; "
-                f"accepted: {', '.join(accepted)}"
+                f"unknown TableNet hyperparameter(s) or option(s) {', '.join(unknown)} for "
+                f"protocol {protocol!r}; accepted: {', '.join(accepted)}"
             )
         self.config = replace(
             TableNetConfig(), **{k: v for k, v in options.items() if k in TableNetConfig.names()}
