@@ -178,8 +178,8 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         config: TableNetConfig,
         *,
         hold_epochs: int = 3,
-        slack: float = 0.005,
-        misses: int = 2,
+        slack: float = 0.01,
+        misses: int = 3,
         **options: Any,
     ) -> None:
         super().__init__(**options)
