@@ -202,7 +202,7 @@ def every_receiver(repeats: int) -> None:
 
 def tablenet_match() -> None:
     game = PersuasionGame.random(4, 4, seed=0)
-    sender = make_sender("tablenet")
+    sender = make_sender("tablenet", protocol="algorithm1")  # its compiled epochs
     hook = type(sender).end_compiled_segment
     spent = [0.0]
 

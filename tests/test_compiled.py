@@ -146,7 +146,14 @@ def test_results_do_not_depend_on_the_stretches_played(monkeypatch):
 
 
 def test_tablenet_plays_its_committed_schemes_compiled():
-    options = dict(epoch_rounds=50, n_queries=3, restarts=1, sender_steps=20, model_steps=10)
+    options = dict(
+        protocol="algorithm1",
+        epoch_rounds=50,
+        n_queries=3,
+        restarts=1,
+        sender_steps=20,
+        model_steps=10,
+    )
     results = []
     for use in (False, True):
         with compiled.use_compiled(use):

@@ -47,14 +47,18 @@ The sender sees only the prior, its own utility ``u1`` and the number of message
 sees the receiver's utility (except in the warm-up, where the receiver is known by
 definition) and never the LP optimum.
 
-In the engine (:class:`TableNetSender`, registered as ``tablenet``) Algorithm 1 runs online:
-each epoch of ``epoch_rounds`` rounds plays one scheme and counts the receiver's actions per
-message over the last ``observe_fraction`` of the epoch.
+In the engine (:class:`TableNetSender`, registered as ``tablenet``) the default protocol
+``"margin"`` (:mod:`.play`) discloses until the learner has settled, fits the receiver model
+to those epochs, optimises TableNet through it and persuades with a safety margin chosen by
+the sender's own realised utility; ``protocol="algorithm1"`` runs Algorithm 1 online (each
+epoch of ``epoch_rounds`` rounds plays one scheme and counts the receiver's actions per
+message over the last ``observe_fraction`` of the epoch).
 
 The package, by responsibility: :mod:`.config` (hyperparameters), :mod:`.torch_math` (the
 math in torch), :mod:`.models` (the three networks), :mod:`.problems` (the batch of
 problems), :mod:`.optimisation` (the two fits), :mod:`.warmup`, :mod:`.algorithm`
-(Algorithm 1), :mod:`.oracles` (response oracles) and :mod:`.agent` (the engine's sender).
+(Algorithm 1), :mod:`.oracles` (response oracles), :mod:`.play` (the protocol in play) and
+:mod:`.agent` (the engine's sender).
 Every public name is importable from ``agents.senders.tablenet`` itself.
 """
 

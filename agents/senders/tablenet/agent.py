@@ -1,5 +1,6 @@
-""":class:`TableNetSender`, registered as ``tablenet``: Algorithm 1 run online in the
-engine, one scheme per epoch."""
+""":class:`TableNetSender`, registered as ``tablenet``: TableNet in the engine, with one of two
+protocols: ``"margin"`` (the default; :mod:`agents.senders.tablenet.play`) or
+``"algorithm1"`` (seed 000's Algorithm 1 run online, one scheme per epoch)."""
 
 from __future__ import annotations
 
@@ -13,30 +14,54 @@ from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders.tablenet.algorithm import Algorithm1Result, algorithm1
 from agents.senders.tablenet.config import TableNetConfig
+from agents.senders.tablenet.play import MARGIN_OPTIONS, TableNetMarginPlay
+from agents.senders.tablenet.torch_math import one_thread
 from persuasion_env._validation import (
     check_int,
     check_probability,
 )
 from persuasion_env.compiled import CompiledStep
+from persuasion_env.game import PersuasionGame
+
+#: The protocols of :class:`TableNetSender`.
+PROTOCOLS: tuple[str, ...] = ("margin", "algorithm1")
 
 
 @register
 class TableNetSender(Sender):
-    """Seed 000's learning sender (TableNet + learned receiver model, Algorithm 1) for the
-    engine: a scheme-level sender that runs Algorithm 1 online, one scheme per epoch.
+    """Seed 000's learning sender (TableNet + learned receiver model) in the engine: a
+    black-box, scheme-level sender that plays epochs of one scheme and reads the receiver's
+    action counts per message. ``runs = B`` independent senders, trained as one batch.
 
-    Each epoch of ``epoch_rounds`` rounds it plays one scheme (first ``n_queries`` random
-    query schemes, then schemes optimised through the receiver model) and counts the
-    receiver's actions per message over the last ``observe_fraction`` of the epoch. When
-    Algorithm 1 stops for a run it commits to its final scheme for good. ``runs = B``
-    independent TableNets are trained as one batch.
+    Two protocols (``protocol=``):
+
+    * ``"margin"`` (default; :mod:`agents.senders.tablenet.play`): full disclosure until the
+      learner has settled; TableNet's receiver model fitted (eq. 7) to those settled epochs
+      (actions never seen chosen removed); TableNet optimised against it (eq. 8) gives the
+      scheme ``L`` to persuade with; after a no-information probe the sender plays
+      ``theta * F + (1 - theta) * L`` (``F``: full disclosure as recommendations), walking
+      the safety margin ``theta`` down while its own realised utility does not fall, then
+      keeping the best level (or no information, if that earned more). Epoch machinery of
+      ``margin_adaptive``, reused by subclassing. Python per round (no compiled kernels);
+      cost linear in the rounds (TableNet's torch work runs once per match).
+    * ``"algorithm1"``: seed 000's Algorithm 1 run online as written (random query
+      schemes, model fit, optimise-play-refit until ``|R - R_hat| <= E``, then the final
+      scheme for good); each epoch of ``epoch_rounds`` rounds plays one scheme and counts the
+      receiver's actions over its last ``observe_fraction``. Compiled kernels between epochs.
+      Against the library's learners it reaches well below the LP (docs/agents.md).
 
     Args:
-        n_messages: M (default A); any M >= 1 (restricted messages when M < A).
-        epoch_rounds: rounds per epoch (how long each scheme is kept).
-        observe_fraction: final part of each epoch whose actions are counted.
-        **hyperparameters: any field of :class:`TableNetConfig` (e.g. ``n_queries=50``,
-            ``restarts=10``, ``tolerance=0.005``, ``hidden=(32,)``).
+        n_messages: M (default: ``2 A`` for ``"margin"`` with spare messages, else A).
+        protocol: ``"margin"`` or ``"algorithm1"``.
+        epoch_rounds: rounds per epoch (default ``250 + 125 A`` for ``"margin"``, 200 for
+            ``"algorithm1"``).
+        observe_fraction: ``"algorithm1"`` only: final part of each epoch whose actions are
+            counted (``"margin"`` counts the second half).
+        **options: any field of :class:`TableNetConfig` (e.g. ``n_queries=50``,
+            ``restarts=10``, ``hidden=(32,)``; the Algorithm 1 fields only matter for
+            ``"algorithm1"``) and, for ``"margin"``, the margin protocol's options
+            (:data:`~agents.senders.tablenet.play.MARGIN_OPTIONS`, e.g. ``tolerance=0.05``,
+            ``spare_messages=False``; see :class:`agents.senders.adaptive.MarginAdaptiveSender`).
     """
 
     name = "tablenet"
@@ -52,35 +77,85 @@ class TableNetSender(Sender):
         "TableNet (seed 000): learns a receiver model from epochs of play, optimises the "
         "scheme through it (Algorithm 1); torch"
     )
-    _param_names = ("n_messages", "epoch_rounds", "observe_fraction", "config")
+    _param_names = (
+        "n_messages",
+        "protocol",
+        "epoch_rounds",
+        "observe_fraction",
+        "config",
+        "margin_options",
+    )
 
     def __init__(
         self,
         n_messages: int | None = None,
         *,
-        epoch_rounds: int = 200,
+        protocol: str = "margin",
+        epoch_rounds: int | None = None,
         observe_fraction: float = 0.5,
-        **hyperparameters: Any,
+        **options: Any,
     ) -> None:
         super().__init__()
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}; got {protocol!r}")
+        self.protocol = protocol
         self.n_messages = (
             None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
         )
-        self.epoch_rounds = check_int(epoch_rounds, "epoch_rounds", minimum=1)
+        if epoch_rounds is None:
+            epoch_rounds = 200 if protocol == "algorithm1" else None
+        self.epoch_rounds = (
+            None if epoch_rounds is None else check_int(epoch_rounds, "epoch_rounds", minimum=1)
+        )
         self.observe_fraction = check_probability(observe_fraction, "observe_fraction")
         if self.observe_fraction == 0:
             raise ValueError("observe_fraction must be > 0")
-        unknown = sorted(set(hyperparameters) - set(TableNetConfig.names()))
+        accepted = TableNetConfig.names() + (MARGIN_OPTIONS if protocol == "margin" else ())
+        unknown = sorted(set(options) - set(accepted))
         if unknown:
             raise ValueError(
-                f"unknown TableNet hyperparameter(s) {', '.join(unknown)}; accepted: "
-                f"{', '.join(TableNetConfig.names())}"
+                f"unknown TableNet hyperparameter(s) or option(s) {', '.join(unknown)} for "
+                f"protocol {protocol!r}; accepted: {', '.join(accepted)}"
             )
-        self.config = replace(TableNetConfig(), **hyperparameters)
+        self.config = replace(
+            TableNetConfig(), **{k: v for k, v in options.items() if k in TableNetConfig.names()}
+        )
+        self.margin_options = {k: v for k, v in options.items() if k in MARGIN_OPTIONS}
+        if protocol == "margin":  # validated now, not at the first reset
+            self._new_play()
+        self._play: TableNetMarginPlay | None = None
         self.result: Algorithm1Result | None = None
+
+    def _new_play(self) -> TableNetMarginPlay:
+        return TableNetMarginPlay(
+            self.config,
+            n_messages=self.n_messages,
+            epoch_rounds=self.epoch_rounds,
+            **self.margin_options,
+        )
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        """M: ``n_messages`` if given; else ``2 A`` for ``"margin"`` with spare messages
+        (the default), A otherwise."""
+        if self.protocol == "margin":
+            return self._new_play().messages_for(game)
+        return super().messages_for(game)
+
+    @property
+    def play(self) -> TableNetMarginPlay | None:
+        """The ``"margin"`` protocol's state (margin ``theta``, TableNet's planned schemes,
+        ...) after a reset; ``None`` for ``"algorithm1"``."""
+        return self._play
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        self.result = None
+        if self.protocol == "margin":
+            self._play = self._new_play()
+            self._play.reset(view, runs=runs, rng=rng)
+            self._play_version = self._play.policy_version
+            self.policy_version += 1
+            return
         if self.n_messages is not None and view.n_messages != self.n_messages:
             raise ValueError(
                 f"the game view has {view.n_messages} messages but this sender was built with "
@@ -101,7 +176,8 @@ class TableNetSender(Sender):
         # [first observed round of an epoch, epoch length, 1 once Algorithm 1 has finished]
         self._params = np.array([observe_from, self.epoch_rounds, 0.0])
         self._counts = np.zeros((runs, view.n_messages, view.n_actions))
-        self._commit(next(self._algorithm))
+        with one_thread():
+            self._commit(next(self._algorithm))
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -111,7 +187,7 @@ class TableNetSender(Sender):
     @property
     def t(self) -> int:
         """Rounds played in the current epoch."""
-        return int(self._t[0])
+        return self._play.t if self._play is not None else int(self._t[0])
 
     @property
     def done(self) -> bool:
@@ -123,11 +199,19 @@ class TableNetSender(Sender):
 
     def act(self, states: np.ndarray) -> np.ndarray:
         self._require_reset()
+        if self._play is not None:
+            return self._play.act(states)
         return _kernels.choose(_kernels.scheme_sample_act, self._state(), states, self.rng)
 
     def update(
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
+        if self._play is not None:
+            self._play.update(states, messages, actions, rewards)
+            if self._play.policy_version != self._play_version:
+                self._play_version = self._play.policy_version
+                self.policy_version += 1
+            return
         _kernels.epoch_count_update(
             self._state(),
             _kernels.as_index(states),
@@ -141,12 +225,14 @@ class TableNetSender(Sender):
     def end_compiled_segment(self) -> None:
         """At the end of an epoch, one step of Algorithm 1 (in Python, with torch) on the
         action counts of the epoch: commit to the next scheme, or to the final one."""
-        if self.done or self.t < self.epoch_rounds:
+        if self._play is not None or self.done or self.t < self.epoch_rounds:
             return
         counts, self._counts = self._counts, np.zeros_like(self._counts)
         self._t[0] = 0
         try:
-            self._commit(self._algorithm.send(counts))
+            with one_thread():
+                schemes = self._algorithm.send(counts)
+            self._commit(schemes)
         except StopIteration as stop:
             self.result = stop.value
             self._params[2] = 1.0
@@ -154,8 +240,9 @@ class TableNetSender(Sender):
 
     def compiled_step(self) -> CompiledStep | None:
         """Its kernels for the compiled round loop (``None`` without numba): between epochs
-        it plays its committed scheme and counts the receiver's actions."""
-        if not _kernels.ready():
+        it plays its committed scheme and counts the receiver's actions. ``"margin"`` plays
+        in Python (``None``)."""
+        if self._play is not None or not _kernels.ready():
             return None
         return CompiledStep(
             act=_kernels.scheme_sample_act,
@@ -166,4 +253,6 @@ class TableNetSender(Sender):
 
     def policy(self) -> np.ndarray:
         self._require_reset()
+        if self._play is not None:
+            return self._play.policy()
         return self._schemes.copy()

@@ -239,6 +239,7 @@ def test_engine_path_with_two_runs():
     game = PersuasionGame.random(4, 4, seed=1)
     sender = make_sender(
         "tablenet",
+        protocol="algorithm1",
         epoch_rounds=20,
         n_queries=20,
         restarts=3,

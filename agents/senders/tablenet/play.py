@@ -1,0 +1,275 @@
+"""TableNet in play against a learning receiver (issue 16 point 4): the ``"margin"`` protocol
+of :class:`~agents.senders.tablenet.TableNetSender`.
+
+Seed 000's implicit-commitment setting assumes that a learner's play after a message settles
+when the sender keeps one scheme long enough, and that the sender can read it. Run online
+against the library's learners, Algorithm 1 as written falls short: a random query scheme
+changes every epoch, and a learner with a long memory (Hedge, UCB, fictitious play) has not
+settled on it by the end of the epoch, so the receiver model is fitted to lagging data; and the
+scheme Algorithm 1 commits to lies exactly on the model's decision boundaries, where a learner
+disobeys part of the time (a learner disobeys at exact indifference).
+
+This protocol keeps TableNet's two networks and their losses (seed eqs. 7-8) and reuses,
+by subclassing :class:`agents.senders.adaptive.MarginAdaptiveSender` (not by copying), its
+epoch machinery: epochs of one scheme, the receiver's action counts per message over each
+epoch's second half, a disclosure phase that lasts until the learner has settled, a spare
+message for a no-information probe. On top of it:
+
+1. **TableNet's receiver model** (:class:`~agents.senders.tablenet.ReceiverModel`, seed
+   eq. 7, L-BFGS) is fitted to the settled data: the (posterior, action counts) pairs of the
+   disclosure epochs. Actions the receiver was never seen to choose are removed from the
+   model: a recommendation of such an action would have no disclosure mass to mix with, so
+   no safety margin (on random 8x8 games this mattered: without it the first step of
+   persuasion already lost utility against every learner).
+2. **TableNet** is optimised against the model (seed eq. 8, gradients through the model,
+   the annealed sharpness and hard snapshot selection of Algorithm 1) and the best
+   snapshot's messages are merged by the action the model predicts: the scheme ``L`` in
+   recommendation form (column ``a`` = "play a").
+3. **The margin search**: the sender plays ``theta * F + (1 - theta) * L``, ``F`` the
+   recommendation form of full disclosure (obedience constraints are linear in the scheme
+   and ``F`` satisfies them with slack, so ``theta`` is a safety margin that needs no
+   ``u2``). ``theta`` walks down :data:`~agents.senders.adaptive.THETAS`, each level held
+   ``hold_epochs`` epochs and scored by the sender's own mean realised utility (the first,
+   transition epoch left out); after ``misses`` levels in a row worse than the best so far
+   by more than ``slack`` (or at the end of the grid) it goes back to the best level for
+   good. A settled run whose utility then falls below the no-information value measured in
+   the probe says nothing (margin_adaptive's spare "silent" message).
+
+A learner disobeys at exact indifference and lags behind a changing scheme: the margin the
+search settles on is the one this learner needs, found from the sender's own payoff.
+margin_adaptive's obedience ladder and message retirement are not used.
+
+The sender reads only the prior, its own ``u1``, the states and the receiver's actions: never
+``u2``, the LP or the receiver's policy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.base import GameView
+from agents.senders.adaptive import THETAS, MarginAdaptiveSender
+from agents.senders.tablenet.config import TableNetConfig
+from agents.senders.tablenet.models import ReceiverModel, TableNet
+from agents.senders.tablenet.optimisation import (
+    fit_receiver_model,
+    merge_by_action,
+    optimise_scheme,
+)
+from agents.senders.tablenet.problems import _init_logits, _messages_internal
+from agents.senders.tablenet.torch_math import one_thread
+from persuasion_env._validation import check_int, check_positive
+
+__all__ = ["MARGIN_OPTIONS", "TableNetMarginPlay", "plan_with_tablenet"]
+
+#: The options of the margin protocol (keyword arguments of :class:`TableNetSender` that go
+#: to it): :class:`MarginAdaptiveSender`'s options for the disclosure phase, the data memory,
+#: the spare messages and the no-information probe, and the margin search's own.
+MARGIN_OPTIONS: tuple[str, ...] = (
+    "disclosure_epochs",
+    "memory",
+    "spare_messages",
+    "settle_share",
+    "max_disclosure_epochs",
+    "probe_epochs",
+    "hold_epochs",
+    "slack",
+    "misses",
+)
+
+
+def plan_with_tablenet(
+    prior: np.ndarray,
+    u1: np.ndarray,
+    posteriors: np.ndarray,
+    counts: np.ndarray,
+    config: TableNetConfig,
+    rngs: list[np.random.Generator],
+) -> np.ndarray:
+    """TableNet's scheme against a receiver model fitted to observed play, batched over runs.
+
+    Args:
+        prior: ``(B, S)``; ``u1``: ``(B, S, A)`` the sender's own utility.
+        posteriors: ``(B, N, S)`` the posterior after each observed message.
+        counts: ``(B, N, A)`` the receiver's (weighted) action counts after it; a row of
+            zeros carries no data.
+        config: TableNet's hyperparameters (model fit, restarts, sharpness, steps).
+        rngs: one Generator per run (TableNet's initial logits, the model's MLP weights).
+
+    Returns:
+        ``(B, S, A)``: the scheme in recommendation form (column ``a`` is the message after
+        which the fitted model plays ``a``; columns it never uses are zero).
+    """
+    b, n_states, n_actions = u1.shape
+    dtype = config.torch_dtype
+    prior_t = torch.tensor(prior, dtype=dtype)
+    # A posterior is its scheme column up to scale (column = posterior / prior): the model
+    # turns columns back into posteriors with the same prior.
+    columns = posteriors / np.maximum(prior[:, None, :], 1e-300)
+    columns /= np.maximum(columns.max(axis=-1, keepdims=True), 1e-300)
+    model = ReceiverModel(b, n_states, n_actions, config.hidden, rng=rngs[0], dtype=dtype)
+    fit_receiver_model(
+        model,
+        prior_t,
+        torch.tensor(columns, dtype=dtype),
+        torch.tensor(counts, dtype=dtype),
+        steps=config.model_steps,
+        lr=config.model_lr,
+        weight_decay=config.weight_decay,
+        optimizer=config.model_optimizer,
+    )
+    # The model only knows the actions the receiver was seen to choose (the most frequent
+    # action after some observed message). An action never chosen is one the data say
+    # nothing about: a recommendation of it would have no disclosure mass to mix with and so
+    # no safety margin. It is removed from the model (its logit pushed down).
+    seen = counts.sum(axis=-1) > 0  # (B, N)
+    chosen = np.zeros((b, n_actions), dtype=bool)
+    for run in range(b):
+        chosen[run, counts[run][seen[run]].argmax(axis=-1)] = True
+    with torch.no_grad():
+        model.bias.sub_(torch.tensor(np.where(chosen, 0.0, 1e4)[:, None, :], dtype=dtype))
+    m_int = _messages_internal(n_actions, n_actions, config)
+    tablenet = TableNet(
+        _init_logits(rngs, (config.restarts, n_states, m_int), config.init_scale, dtype)
+    )
+    spread = model.logit_spread(prior_t).clamp_min(1e-6)[:, None, None]
+    best = optimise_scheme(
+        tablenet,
+        model,
+        prior_t,
+        torch.tensor(u1, dtype=dtype),
+        steps=config.sender_steps,
+        lr=config.sender_lr,
+        lr_final=config.sender_lr_final,
+        temperature_start=config.sharpness_start / spread,
+        temperature_end=config.sharpness_end / spread,
+        eval_every=config.eval_every,
+        hard=True,
+    )
+    schemes = best.top(0)[0]
+    # Message a = "play a": merge the messages by the action the model predicts after each.
+    actions = model.hard_response(prior, schemes[:, None])[:, 0].argmax(axis=-1)
+    return merge_by_action(schemes, actions, n_actions, n_actions)
+
+
+class TableNetMarginPlay(MarginAdaptiveSender):
+    """The margin protocol with TableNet as its planner and a margin chosen by the sender's
+    own realised utility (module docstring). Not registered:
+    :class:`~agents.senders.tablenet.TableNetSender` builds one and delegates to it.
+
+    Args:
+        config: TableNet's hyperparameters.
+        hold_epochs: epochs each margin is held during the search; the first epoch after a
+            change is the learner's transition and is not scored.
+        slack: a level whose mean utility is within ``slack`` of the best so far counts
+            as no worse (the search goes on).
+        misses: consecutive worse levels after which the search stops and the sender goes
+            back to the best level, for good.
+        **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
+    """
+
+    name = "tablenet_margin_play"
+
+    def __init__(
+        self,
+        config: TableNetConfig,
+        *,
+        hold_epochs: int = 3,
+        slack: float = 0.01,
+        misses: int = 3,
+        **options: Any,
+    ) -> None:
+        # TableNet's plan replaces the logit model's direction, and the margin is searched by
+        # realised utility below: the parent's grid bookkeeping, not its certified search.
+        super().__init__(search="grid", **options)
+        self.config = config
+        self.hold_epochs = check_int(hold_epochs, "hold_epochs", minimum=2)
+        self.slack = check_positive(slack, "slack", allow_zero=True)
+        self.misses = check_int(misses, "misses", minimum=1)
+
+    def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
+        super().reset(view, runs=runs, rng=rng)
+        # TableNet's own generators (initial logits), drawn once so that a run's plan does
+        # not depend on when it is made.
+        self._plan_rngs = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=runs)]
+        self._planned: np.ndarray | None = None
+        self.planned_schemes: np.ndarray | None = None
+        # The search over margins (per run): the level held, epochs at it, the sum of its
+        # scored utilities, the best level and its mean, worse levels in a row, and whether
+        # the search is over.
+        self._held = np.zeros(runs, dtype=int)
+        self._score_sum = np.zeros(runs)
+        self.best_level = np.zeros(runs, dtype=int)
+        self.best_value = np.full(runs, -np.inf)
+        self._worse = np.zeros(runs, dtype=int)
+        self.settled = np.zeros(runs, dtype=bool)
+        self.level_values: list[dict[int, float]] = [{} for _ in range(runs)]
+
+    def _direction(self, b: int) -> np.ndarray:
+        """TableNet's plan for run ``b`` (made for all runs at once, at the first call)."""
+        if self._planned is None:
+            with one_thread():
+                self._planned = plan_with_tablenet(
+                    self.priors,
+                    self.u1,
+                    self._data_mu,
+                    self._data_counts * self._data_weights[..., None],
+                    self.config,
+                    self._plan_rngs,
+                )
+            self.planned_schemes = self._planned.copy()
+        return self._planned[b]
+
+    def _end_epoch(self, counts: np.ndarray) -> None:
+        """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
+        then the search over margins by realised utility (:meth:`_search`)."""
+        if not self._recommending or self._probing > 0:
+            super()._end_epoch(counts)
+            return
+        self.epochs += 1
+        self._search()
+        self._commit(self._next_schemes())
+
+    def _search(self) -> None:
+        """One epoch of the margin search, per run: hold each level of :data:`THETAS` for
+        ``hold_epochs`` epochs and score it by the sender's own mean utility over them (the
+        first, transition epoch left out); step down (more persuasion) while a level is no
+        worse than the best by more than ``slack``; after ``misses`` worse levels in a row,
+        or at the last level, go back to the best level and stay. A settled run whose
+        utility falls below no information's (measured in the probe epochs) says nothing."""
+        last = len(THETAS) - 1
+        for b in range(self.runs):
+            if self.settled[b]:
+                if not self.silent[b] and self._silent[b] >= 0:
+                    self._value_avg[b] = (
+                        self.value[b]
+                        if np.isnan(self._value_avg[b])
+                        else 0.8 * self._value_avg[b] + 0.2 * self.value[b]
+                    )
+                    if self._value_avg[b] < self.no_information_value[b] - self.slack:
+                        self.silent[b] = True
+                continue
+            self._held[b] += 1
+            if self._held[b] > 1:
+                self._score_sum[b] += self.value[b]
+            if self._held[b] < self.hold_epochs:
+                continue
+            level = self.margin_level[b]
+            mean = self._score_sum[b] / (self.hold_epochs - 1)
+            self.level_values[b][int(level)] = float(mean)
+            self._held[b], self._score_sum[b] = 0, 0.0
+            if mean > self.best_value[b]:
+                self.best_level[b], self.best_value[b] = level, mean
+            if mean >= self.best_value[b] - self.slack:
+                self._worse[b] = 0
+            else:
+                self._worse[b] += 1
+            if self._worse[b] >= self.misses or level >= last:
+                self.settled[b] = True
+                self.margin_level[b] = self.best_level[b]
+            else:
+                self.margin_level[b] = level + 1
+        self.theta = np.array([THETAS[k] for k in self.margin_level])
