@@ -50,6 +50,7 @@ import numpy as np
 from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
+from agents.senders._slow_learner import SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
 from persuasion_env.game import PersuasionGame
@@ -177,6 +178,7 @@ class MarginAdaptiveSender(Sender):
         "refit",
         "refit_retries",
         "probe_epochs",
+        "slow_learner",
     )
 
     def __init__(
@@ -198,6 +200,7 @@ class MarginAdaptiveSender(Sender):
         refit: bool = False,
         refit_retries: int = 2,
         probe_epochs: int = 2,
+        slow_learner: bool = True,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -218,6 +221,7 @@ class MarginAdaptiveSender(Sender):
         self.refit = check_bool(refit, "refit")
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
+        self.slow_learner = check_bool(slow_learner, "slow_learner")
         self.settle_share = check_probability(settle_share, "settle_share")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
@@ -273,6 +277,7 @@ class MarginAdaptiveSender(Sender):
         self._silent_epochs = np.zeros(runs, dtype=int)
         self._silence_blocked = np.zeros(runs, dtype=bool)
         self._persuasion_value = np.full(runs, np.nan)
+        self.slow: SlowLearnerPush | None = None  # the controller, once a slow learner is met
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -322,12 +327,19 @@ class MarginAdaptiveSender(Sender):
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         self.epochs += 1
+        if self.slow is not None:
+            self._slow_epoch(counts)
+            return
         if not self._recommending:
             self._record(counts)  # the model only needs the disclosure epochs (see below)
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
+            slow = self.slow_learner and not self._consistent(counts)
             self._start_recommending(counts)
+            if slow:  # disclosure timed out: a slow learner, persuaded by its own controller
+                self._start_slow()
+                return
             if self._probing > 0:
                 self._commit(self._no_information_schemes())
                 return
@@ -377,9 +389,35 @@ class MarginAdaptiveSender(Sender):
             return False
         if self.epochs >= self.max_disclosure_epochs:
             return True
+        return self._consistent(counts)
+
+    def _consistent(self, counts: np.ndarray) -> bool:
+        """Whether every run's receiver played one action after each message in at least
+        ``settle_share`` of the epoch's counted rounds."""
         seen = counts.sum(axis=-1).sum(axis=-1)
         consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0)
         return bool(np.all((seen == 0) | (consistent >= self.settle_share)))
+
+    # ------------------------------------------------------------------ slow learners
+    def _start_slow(self) -> None:
+        """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
+        build obedience with slack, then spend it (no margin grid, probe or silence)."""
+        self._probing = 0
+        self.slow = SlowLearnerPush(self.disclosure, self._target, epoch_rounds=self._epoch)
+        self._commit(self._slow_schemes())
+
+    def _slow_epoch(self, counts: np.ndarray) -> None:
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        if self.slow.end_epoch(by_action):
+            self._commit(self._slow_schemes())
+
+    def _slow_schemes(self) -> np.ndarray:
+        """The controller's recommendation-form schemes on the recommendation messages."""
+        schemes = np.zeros_like(self._schemes)
+        recommendations = self.slow.schemes()
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = recommendations[b]
+        return schemes
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         """After disclosure: the receiver's best action per state, and how consistently it
