@@ -11,10 +11,13 @@ level of obedience the sender observes is a stock it can build and then spend:
 
 1. **Build**: play ``F + y D`` with ``y = build_share * y_L`` (``F`` the recommendation form of
    full disclosure, ``D`` the normalised direction from ``F`` to the LP on the sender's
-   response model, ``y_L`` the model LP's position on it): a persuasive scheme with slack,
-   until the observed obedience of every recommendation reaches ``goal`` (or stops rising:
-   the goal becomes the level reached). If obedience clearly falls meanwhile (the model was
-   wrong about where slack ends), ``y`` is halved.
+   response model, ``y_L`` the model LP's position on it) until the observed obedience of
+   every recommendation reaches ``goal`` (or stops rising: the goal becomes the level
+   reached). The default ``build_share = 0`` builds with full disclosure, the scheme with
+   the most slack: against the actor-critic on the recommendation letter its obedience
+   logit rose about 0.15 per 10 000 rounds, against 0.06 at half the model LP (after a
+   message that pools states the learner's reward is itself random). If obedience clearly
+   falls meanwhile, ``y`` is halved.
 2. **Push**: every window of ``window_rounds`` rounds, ``y`` moves ``step`` toward more
    persuasion (it may pass the model LP, up to the last valid scheme on the line) while every
    recommendation is obeyed at least at ``goal`` and its obedience is not clearly falling;
@@ -93,10 +96,11 @@ class SlowLearnerPush:
         epoch_rounds: int,
         window_rounds: int = 10_000,
         goal: float = 0.985,
-        build_share: float = 0.5,
-        step: float = 0.015,
+        build_share: float = 0.0,
+        step: float = 0.025,
         back_steps: float = 2.0,
-        z_tolerance: float = 1.0,
+        z_tolerance: float = 1.5,
+        band: float = 0.4,
         build_z_tolerance: float = 3.0,
         min_step: float = 0.005,
         trend_windows: int = 6,
@@ -116,7 +120,7 @@ class SlowLearnerPush:
         self.build_z_tolerance, self.min_step = build_z_tolerance, min_step
         self.reversals = np.zeros(runs)
         self._last_move = np.zeros(runs)  # +1 up, -1 back, 0 not yet
-        self.trend_windows = trend_windows
+        self.trend_windows, self.band = trend_windows, band
         self.building = np.ones(runs, dtype=bool)
         self._counts: np.ndarray | None = None
         self._epochs = 0
@@ -164,17 +168,19 @@ class SlowLearnerPush:
         self.y = np.where(halve, 0.5 * self.y, self.y)
         pushing = ~self.building & ~no_data
         self.building &= ~(at_goal | stalled)
-        # Push: spend obedience while it holds at the goal and does not fall; give some back
-        # when it falls, or is below the goal and not recovering; otherwise (below the goal,
-        # recovering) hold. The step shrinks with every reversal (Kesten's rule), so y
-        # settles where the learner's obedience neither rises nor falls.
-        up = at_goal & ~falling
-        down = falling | (~at_goal & ~rising)
+        # Push: spend obedience while it holds near the goal (within ``band``) and does not
+        # clearly fall; give some back when it falls, or is below the band and not
+        # recovering; otherwise hold. The step shrinks after every overshoot (a move back
+        # after a move on: Kesten's rule), so y settles where obedience neither rises nor
+        # falls.
+        held = level >= self.goal_logit - self.band
+        up = held & ~falling
+        down = falling | (~held & ~rising)
         move = np.where(up, 1.0, np.where(down, -1.0, 0.0))
-        turned = pushing & (move != 0) & (self._last_move != 0) & (move != self._last_move)
-        self.reversals += turned
+        overshoot = pushing & down & (self._last_move > 0)
+        self.reversals += overshoot
         self._last_move = np.where(pushing & (move != 0), move, self._last_move)
-        step = np.maximum(self.step / (1.0 + self.reversals), self.min_step)
+        step = np.maximum(self.step / (1.0 + 0.5 * self.reversals), self.min_step)
         moved = self.y + np.where(up, step, np.where(down, -self.back_steps * step, 0.0))
         self.y = np.where(pushing, np.clip(moved, 0.0, self.y_max), self.y)
 

@@ -40,6 +40,17 @@ Disclosure lasts until the learner has settled (plays one action after each mess
 least ``settle_share`` of the counted rounds), so a slow learner (the actor-critic) is not
 read before it has learned anything.
 
+6. **Slow learners** (``slow_learner=True``): a learner that has not settled when disclosure
+   times out (``max_disclosure_epochs``) changes its play far more slowly than an epoch (Lin
+   et al.'s actor-critic: Adam at 7e-4 per batch of 100 rounds). Against it the margin grid
+   above misreads lag as obedience, so steps 4-5 (and the silence probe) are replaced by
+   :class:`agents.senders._slow_learner.SlowLearnerPush`: obedience is a stock the sender
+   builds with a persuasive scheme with slack (half way to the model LP) and then spends,
+   moving along the line from ``F`` through the model LP (and beyond it: the model's
+   boundary is not the learner's) while the obedience it observes after each recommendation
+   holds near a goal and does not fall, backing off when it does. The regime is detected
+   from play (disclosure never settled), never from the receiver's name.
+
 Everything is batched over runs (and over games of one shape: each run has its own model).
 """
 
@@ -146,6 +157,9 @@ class MarginAdaptiveSender(Sender):
         regularization: L2 weight of the response model's fit.
         fit_steps: gradient steps per refit (warm-started).
         min_count: a message counted fewer times in an epoch is not judged.
+        slow_learner: hand a learner that never settles during disclosure to the
+            slow-learner controller (module docstring, point 6); ``False`` keeps the margin
+            grid for it.
     """
 
     name = "margin_adaptive"
