@@ -40,16 +40,20 @@ Disclosure lasts until the learner has settled (plays one action after each mess
 least ``settle_share`` of the counted rounds), so a slow learner (the actor-critic) is not
 read before it has learned anything.
 
-6. **Slow learners** (``slow_learner=True``): a learner that has not settled when disclosure
-   times out (``max_disclosure_epochs``) changes its play far more slowly than an epoch (Lin
+6. **Slow learners** (``slow_learner=True``): a learner that settles only after
+   ``slow_epochs`` epochs of disclosure, or not before it times out
+   (``max_disclosure_epochs``), changes its play far more slowly than an epoch (Lin
    et al.'s actor-critic: Adam at 7e-4 per batch of 100 rounds). Against it the margin grid
-   above misreads lag as obedience, so steps 4-5 (and the silence probe) are replaced by
+   above ended at full disclosure (0.334 on the recommendation letter at 10^6 rounds), so
+   steps 4-5 (and the silence probe) are replaced by
    :class:`agents.senders._slow_learner.SlowLearnerPush`: obedience is a stock the sender
-   builds with a persuasive scheme with slack (half way to the model LP) and then spends,
+   builds with a scheme with slack (by default full disclosure) and then spends,
    moving along the line from ``F`` through the model LP (and beyond it: the model's
    boundary is not the learner's) while the obedience it observes after each recommendation
    holds near a goal and does not fall, backing off when it does. The regime is detected
-   from play (disclosure never settled), never from the receiver's name.
+   from play (how long disclosure took to settle), never from the receiver's name. (Measured
+   on the letter, the prosecutor and random 4x4 / 8x8 games: q_learning, reinforce, ucb and
+   fictitious_play settle in 2-3 epochs, hedge in 2-40, the actor-critic in none of 200.)
 
 Everything is batched over runs (and over games of one shape: each run has its own model).
 """
@@ -157,9 +161,10 @@ class MarginAdaptiveSender(Sender):
         regularization: L2 weight of the response model's fit.
         fit_steps: gradient steps per refit (warm-started).
         min_count: a message counted fewer times in an epoch is not judged.
-        slow_learner: hand a learner that never settles during disclosure to the
-            slow-learner controller (module docstring, point 6); ``False`` keeps the margin
-            grid for it.
+        slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
+            disclosure, or never, to the slow-learner controller (module docstring, point
+            6); ``False`` keeps the margin grid for it.
+        slow_epochs: disclosure epochs after which a learner counts as slow.
     """
 
     name = "margin_adaptive"
@@ -193,6 +198,7 @@ class MarginAdaptiveSender(Sender):
         "refit_retries",
         "probe_epochs",
         "slow_learner",
+        "slow_epochs",
     )
 
     def __init__(
@@ -215,6 +221,7 @@ class MarginAdaptiveSender(Sender):
         refit_retries: int = 2,
         probe_epochs: int = 2,
         slow_learner: bool = True,
+        slow_epochs: int = 100,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -236,6 +243,7 @@ class MarginAdaptiveSender(Sender):
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.slow_learner = check_bool(slow_learner, "slow_learner")
+        self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
         self.settle_share = check_probability(settle_share, "settle_share")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
@@ -349,9 +357,13 @@ class MarginAdaptiveSender(Sender):
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
-            slow = self.slow_learner and not self._consistent(counts)
+            # A learner that took ``slow_epochs`` to settle, or never did, is slow: it is
+            # persuaded by its own controller.
+            slow = self.slow_learner and (
+                self.epochs >= self.slow_epochs or not self._consistent(counts)
+            )
             self._start_recommending(counts)
-            if slow:  # disclosure timed out: a slow learner, persuaded by its own controller
+            if slow:
                 self._start_slow()
                 return
             if self._probing > 0:

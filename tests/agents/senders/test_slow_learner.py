@@ -88,6 +88,10 @@ def test_disclosure_that_times_out_hands_the_batch_to_the_slow_path():
     expected = sender.slow.schemes()
     for b in range(2):
         np.testing.assert_allclose(sender.policy()[b][:, sender.message_of[b]], expected[b])
+    # A learner that settles, but only after ``slow_epochs`` epochs, counts as slow too.
+    late = make_sender("margin_adaptive", epoch_rounds=100, slow_epochs=2)
+    simulate(game, late, "q_learning", rounds=1000, seed=0)
+    assert late.slow is not None
     off = make_sender(
         "margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5, slow_learner=False
     )
