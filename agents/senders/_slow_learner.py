@@ -104,6 +104,8 @@ class SlowLearnerPush:
         build_z_tolerance: float = 3.0,
         min_step: float = 0.005,
         trend_windows: int = 6,
+        stall_z: float = 0.5,
+        push_share: float = 0.5,
         min_count: int = 30,
     ) -> None:
         runs = disclosure.shape[0]
@@ -121,6 +123,7 @@ class SlowLearnerPush:
         self.reversals = np.zeros(runs)
         self._last_move = np.zeros(runs)  # +1 up, -1 back, 0 not yet
         self.trend_windows, self.band = trend_windows, band
+        self.stall_z, self.push_share = stall_z, push_share
         self.building = np.ones(runs, dtype=bool)
         self._counts: np.ndarray | None = None
         self._epochs = 0
@@ -162,12 +165,16 @@ class SlowLearnerPush:
         # Build: keep the persuasive scheme; halve it if obedience clearly falls; end at the
         # goal, or when obedience stopped rising (the goal becomes the level reached).
         at_goal = level >= self.goal_logit
-        stalled = self.building & ~at_goal & full & ~rising & ~no_data
+        stalled = self.building & ~at_goal & full & (z <= self.stall_z) & ~no_data
         self.goal_logit = np.where(stalled, np.minimum(level, self.goal_logit), self.goal_logit)
         halve = self.building & ~at_goal & full & (z < -self.build_z_tolerance)
         self.y = np.where(halve, 0.5 * self.y, self.y)
         pushing = ~self.building & ~no_data
-        self.building &= ~(at_goal | stalled)
+        done = self.building & (at_goal | stalled)
+        # The push starts part of the way to the model LP (surely still with slack).
+        start = np.minimum(self.push_share * self.y_model, self.y_max)
+        self.y = np.where(done, np.maximum(self.y, start), self.y)
+        self.building &= ~done
         # Push: spend obedience while it holds near the goal (within ``band``) and does not
         # clearly fall; give some back when it falls, or is below the band and not
         # recovering; otherwise hold. The step shrinks after every overshoot (a move back
