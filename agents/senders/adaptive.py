@@ -49,6 +49,22 @@ back to no information when that earned more; ``search="bisect"`` searches the p
 ``F + t (L - F)`` past ``L`` by bisection. Their direction comes only from the logit model,
 which caps them near 0.82-0.89 of the LP on random 8x8 games.
 
+4. **Slow learners** (``slow_learner=True``): a learner that settles only after
+   ``slow_epochs`` epochs of disclosure, or not before it times out
+   (``max_disclosure_epochs``), changes its play far more slowly than an epoch (Lin
+   et al.'s actor-critic: Adam at 7e-4 per batch of 100 rounds). Against it the margin grid
+   above ended at full disclosure (0.334 on the recommendation letter at 10^6 rounds), so
+   the search (step 3, or the older searches above) and the silent probe are replaced by
+   :class:`agents.senders._slow_learner.SlowLearnerPush`: obedience is a stock the sender
+   builds with a scheme with slack (by default full disclosure) and then spends,
+   moving along the line from ``F`` through the model LP (and beyond it: the model's
+   boundary is not the learner's) while the obedience it observes after each recommendation
+   holds near a goal and does not fall, backing off when it does. The regime is detected
+   from play (how long disclosure took to settle), never from the receiver's name. (Measured
+   on the letter, the prosecutor and random 4x4 / 8x8 games: q_learning, reinforce, ucb and
+   fictitious_play settle in 2-3 epochs, hedge in 2-40, the actor-critic in none of 200.)
+
+
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
 Everything is batched over runs (and over games of one shape: each run has its own model and
@@ -63,6 +79,7 @@ from agents._sampling import sample_rows, softmax
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders._certified import certified_scheme, probe_columns
+from agents.senders._slow_learner import SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_bool,
@@ -199,6 +216,10 @@ class MarginAdaptiveSender(Sender):
         certify_margin: how far a passed point is moved back toward the action's clear
             states before it is certified.
         min_step: a direction whose step fell below this is not tested again.
+        slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
+            disclosure, or never, to the slow-learner controller (module docstring, point
+            6); ``False`` keeps the margin grid for it.
+        slow_epochs: disclosure epochs after which a learner counts as slow.
     """
 
     name = "margin_adaptive"
@@ -241,6 +262,8 @@ class MarginAdaptiveSender(Sender):
         "test_share",
         "certify_margin",
         "min_step",
+        "slow_learner",
+        "slow_epochs",
     )
 
     def __init__(
@@ -272,6 +295,8 @@ class MarginAdaptiveSender(Sender):
         test_share: float = 0.5,
         certify_margin: float = 0.05,
         min_step: float = 0.01,
+        slow_learner: bool = True,
+        slow_epochs: int = 100,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -292,6 +317,8 @@ class MarginAdaptiveSender(Sender):
         self.refit = check_bool(refit, "refit")
         self.refit_retries = check_int(refit_retries, "refit_retries", minimum=0)
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
+        self.slow_learner = check_bool(slow_learner, "slow_learner")
+        self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
         self.settle_share = check_probability(settle_share, "settle_share")
         self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")
@@ -387,6 +414,7 @@ class MarginAdaptiveSender(Sender):
         self._silence_blocked = np.zeros(runs, dtype=bool)
         self._persuasion_value = np.full(runs, np.nan)
         self._learning_curve: list[np.ndarray] = []  # per disclosure epoch, (B,)
+        self.slow: SlowLearnerPush | None = None  # the controller, once a slow learner is met
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)
@@ -436,13 +464,24 @@ class MarginAdaptiveSender(Sender):
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         self.epochs += 1
+        if self.slow is not None:
+            self._slow_epoch(counts)
+            return
         if not self._recommending:
             self._record(counts)  # the model only needs the disclosure epochs (see below)
             self._learning_curve.append(_consistency(counts))
         if not self._recommending:
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
+            # A learner that took ``slow_epochs`` to settle, or never did, is slow: it is
+            # persuaded by its own controller.
+            slow = self.slow_learner and (
+                self.epochs >= self.slow_epochs or not self._consistent(counts)
+            )
             self._start_recommending(counts)
+            if slow:
+                self._start_slow()
+                return
             if self._probing > 0:
                 self._commit(self._no_information_schemes())
                 return
@@ -507,9 +546,35 @@ class MarginAdaptiveSender(Sender):
             return False
         if self.epochs >= self.max_disclosure_epochs:
             return True
+        return self._consistent(counts)
+
+    def _consistent(self, counts: np.ndarray) -> bool:
+        """Whether every run's receiver played one action after each message in at least
+        ``settle_share`` of the epoch's counted rounds."""
         seen = counts.sum(axis=-1).sum(axis=-1)
         consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0)
         return bool(np.all((seen == 0) | (consistent >= self.settle_share)))
+
+    # ------------------------------------------------------------------ slow learners
+    def _start_slow(self) -> None:
+        """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
+        build obedience with slack, then spend it (no margin grid, probe or silence)."""
+        self._probing = 0
+        self.slow = SlowLearnerPush(self.disclosure, self._target, epoch_rounds=self._epoch)
+        self._commit(self._slow_schemes())
+
+    def _slow_epoch(self, counts: np.ndarray) -> None:
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        if self.slow.end_epoch(by_action):
+            self._commit(self._slow_schemes())
+
+    def _slow_schemes(self) -> np.ndarray:
+        """The controller's recommendation-form schemes on the recommendation messages."""
+        schemes = np.zeros_like(self._schemes)
+        recommendations = self.slow.schemes()
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = recommendations[b]
+        return schemes
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         """After disclosure: the receiver's best action per state, and how consistently it

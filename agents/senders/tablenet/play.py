@@ -226,8 +226,8 @@ class TableNetMarginPlay(MarginAdaptiveSender):
     def _end_epoch(self, counts: np.ndarray) -> None:
         """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
         then the search over margins by realised utility (:meth:`_search`)."""
-        if not self._recommending or self._probing > 0:
-            super()._end_epoch(counts)
+        if not self._recommending or self._probing > 0 or self.slow is not None:
+            super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
             return
         self.epochs += 1
         self._search()

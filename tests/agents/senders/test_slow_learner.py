@@ -1,0 +1,109 @@
+"""margin_adaptive against a slow learner (agents/senders/_slow_learner.py, issue 16 "Must
+show" bullet 1): the build-then-push controller and the hook that hands it the batch."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from agents import make_sender
+from agents.senders._slow_learner import SlowLearnerPush, obedience_logit, push_direction
+from persuasion_env import PersuasionGame, simulate
+
+# The recommendation letter in recommendation form: states (good, bad), actions (hire, no).
+LETTER_F = np.array([[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_obedience_logit_by_hand():
+    logit, variance = obedience_logit(np.array([3.0, 0.0]), np.array([4.0, 2.0]))
+    np.testing.assert_allclose(logit, [math.log(3.5 / 1.5), math.log(0.5 / 2.5)])
+    np.testing.assert_allclose(variance, [1 / 3.5 + 1 / 1.5, 1 / 0.5 + 1 / 2.5])
+
+
+def test_push_direction_on_the_letter_by_hand():
+    # A model LP that recommends "hire" in the bad state with probability 0.3.
+    target = np.array([[1.0, 0.0], [0.3, 0.7]])
+    direction, y_model, y_max = push_direction(LETTER_F, target)
+    np.testing.assert_allclose(direction, [[0.0, 0.0], [1.0, -1.0]])
+    assert y_model == pytest.approx(0.3)
+    assert y_max == pytest.approx(1.0)  # then "hire" is recommended in both states
+    assert push_direction(LETTER_F, LETTER_F)[1:] == (0.0, 0.0)
+
+
+def _letter_slack(p: float) -> float:
+    """The receiver's gain from obeying "hire" when it is recommended in the bad state with
+    probability p: the posterior of good is (1/3) / (1/3 + 2p/3) = 1 / (1 + 2p) and hiring
+    pays +1 / -1 in good / bad, so 2 / (1 + 2p) - 1 (zero at p = 1/2, the LP)."""
+    return 2.0 / (1.0 + 2.0 * p) - 1.0
+
+
+def test_controller_finds_the_letters_lp_against_a_drifting_softmax_learner():
+    """A hand-made slow learner: its logit of obeying "hire" moves by ``rate * slack`` per
+    window (a softmax actor's drift has the sign of the slack), "don't hire" is always obeyed
+    (its posterior is 0). Fed the expected counts, the controller must build obedience, push
+    past its model LP (at p = 0.3, a wrong model) and settle near p = 1/2, where the slack is
+    0, with the learner still obeying at the goal."""
+    window = 10_000
+    controller = SlowLearnerPush(
+        LETTER_F[None], np.array([[[1.0, 0.0], [0.3, 0.7]]]), epoch_rounds=window
+    )
+    assert controller.y[0] == 0.0  # build with full disclosure
+    logit, rate = 1.0, 0.4
+    ys, obeyed_rates = [], []
+    for _ in range(300):
+        p = controller.y[0]
+        hire_rounds = window * (1 / 3 + 2 * p / 3)
+        obey = 1.0 / (1.0 + math.exp(-logit))
+        counts = np.array(
+            [[[hire_rounds * obey, hire_rounds * (1 - obey)], [0.0, window - hire_rounds]]]
+        )
+        controller.end_epoch(counts)
+        logit += rate * _letter_slack(p)
+        ys.append(p)
+        obeyed_rates.append(obey)
+    assert not controller.building[0]
+    assert abs(np.mean(ys[-100:]) - 0.5) < 0.05
+    assert min(obeyed_rates[-100:]) > 0.96
+    # The sender's utility there (hire rate) is within 3 % of the LP's 2/3.
+    hires = (1 / 3 + 2 * np.array(ys[-100:]) / 3) * np.array(obeyed_rates[-100:])
+    utility = float(hires.mean())
+    assert utility > 0.97 * 2 / 3
+
+
+def test_a_learner_that_settles_never_meets_the_slow_path():
+    game = PersuasionGame.example("recommendation_letter")
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5)
+    simulate(game, sender, "q_learning", rounds=3000, seed=0)
+    assert sender.slow is None
+
+
+def test_disclosure_that_times_out_hands_the_batch_to_the_slow_path():
+    game = PersuasionGame.example("recommendation_letter")
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5)
+    simulate(game, sender, "actor_critic", rounds=3000, runs=2, seed=0)
+    assert sender.slow is not None
+    # It plays the controller's scheme on the recommendation messages: F + y D per run.
+    expected = sender.slow.schemes()
+    for b in range(2):
+        np.testing.assert_allclose(sender.policy()[b][:, sender.message_of[b]], expected[b])
+    # A learner that settles, but only after ``slow_epochs`` epochs, counts as slow too.
+    late = make_sender("margin_adaptive", epoch_rounds=100, slow_epochs=2)
+    simulate(game, late, "q_learning", rounds=1000, seed=0)
+    assert late.slow is not None
+    off = make_sender(
+        "margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5, slow_learner=False
+    )
+    simulate(game, off, "actor_critic", rounds=3000, runs=2, seed=0)
+    assert off.slow is None
+
+
+@pytest.mark.slow
+def test_letter_vs_actor_critic_reaches_lin_et_als_white_box_value():
+    """Issue 16, "Must show" bullet 1: the black-box margin_adaptive against Lin et al.'s
+    actor-critic on the recommendation letter, 4 runs x 10^6 rounds (minutes): the tail
+    utility is at least their white-box signaling-gradient result, 0.643 (LP 2/3)."""
+    game = PersuasionGame.example("recommendation_letter")
+    result = simulate(game, "margin_adaptive", "actor_critic", rounds=1_000_000, runs=4, seed=0)
+    assert result.tail_sender_utility >= 0.643
