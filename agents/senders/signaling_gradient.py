@@ -32,8 +32,9 @@ critic fit per scheme step). Measured on the recommendation letter against
 ``actor_critic``, 10^6 rounds, 4 runs, mean utility over the last 20 % of rounds: 0.615
 (alternate) against 0.623 (joint) at seed 0, but 0.613 at seed 1. With the default
 ``batch_size=50`` (theirs is 100, which their loop pins) the sender takes two steps per
-receiver step and reaches 0.628 and 0.625 at seeds 0 and 1 (every run >= 0.615; numbers in
-``docs/reproduce_signaling.md``). Its batches stay aligned with the receiver's (50 divides
+receiver step and reaches 0.628 and 0.625 at seeds 0 and 1 with their start and rates
+(every run >= 0.615), 0.625 and 0.626 with the defaults below (every run >= 0.619; numbers
+in ``docs/reproduce_signaling.md``). Its batches stay aligned with the receiver's (50 divides
 100): the receiver's policy is constant over each batch the sender learns from, as in Lin
 et al.'s loop.
 
