@@ -356,9 +356,8 @@ class TournamentResult:
             ax.set_xscale("log")
         ax.set_xlabel("round")
         ax.set_ylabel("realised utility / LP optimum")
-        which = "receivers" if receivers is None else "the receivers " + ", ".join(receivers)
+        which = "receivers" if receivers is None else f"{len(kept)} receivers"
         ax.set_title(f"Learning senders against the references (mean over {which} and games)")
-        ax.title.set_wrap(True)
         ax.legend(fontsize=8, ncol=2)
         ax.figure.tight_layout()
         return ax
