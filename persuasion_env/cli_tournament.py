@@ -313,6 +313,16 @@ def _check_run_options(args: argparse.Namespace) -> None:
 #: learned senders (e.g. ``"signaling_gradient"``) as they land.
 DEMO_LEARNED_SENDERS: list[Any] = ["tablenet", "margin_adaptive", "signaling_gradient"]
 
+#: The demo's receivers: a rational one and the learners its learning-curve plot averages.
+DEMO_RECEIVERS: tuple[str, ...] = (
+    "best_response",
+    "q_learning",
+    "reinforce",
+    "hedge",
+    "fictitious_play",
+    "actor_critic",
+)
+
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: a small default tournament; prints the ranking and writes plots,
@@ -334,7 +344,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "full_disclosure",
             "no_information",
         ],
-        ["best_response", "q_learning", "reinforce", "hedge", "fictitious_play", "actor_critic"],
+        list(DEMO_RECEIVERS),
         games=["prosecutor"],
         sizes=[4],
         n_games=3,
@@ -363,7 +373,12 @@ def _plot_demo_learners(result: Any, out: Path, learned: list[str]) -> None:
 
     from persuasion_env._io import atomic_path
 
-    ax = result.plot_learning_vs_references([*learned, "info_q"])
+    # Against the learning receivers only (a rational receiver's curve is flat from the
+    # start), rounds on a log scale: the rise happens in the first few thousand rounds.
+    learners = [r for r in DEMO_RECEIVERS if r != "best_response"]
+    ax = result.plot_learning_vs_references(
+        [*learned, "info_q"], receivers=learners, log_rounds=True
+    )
     with atomic_path(out / "learning_vs_references.png") as temporary:
         ax.figure.savefig(temporary, dpi=120, format="png")
     plt.close(ax.figure)

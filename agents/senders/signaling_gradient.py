@@ -32,16 +32,35 @@ critic fit per scheme step). Measured on the recommendation letter against
 ``actor_critic``, 10^6 rounds, 4 runs, mean utility over the last 20 % of rounds: 0.615
 (alternate) against 0.623 (joint) at seed 0, but 0.613 at seed 1. With the default
 ``batch_size=50`` (theirs is 100, which their loop pins) the sender takes two steps per
-receiver step and reaches 0.628 and 0.625 at seeds 0 and 1 (every run >= 0.615; numbers in
-``docs/reproduce_signaling.md``). Its batches stay aligned with the receiver's (50 divides
+receiver step and reaches 0.628 and 0.625 at seeds 0 and 1 with their start and rates
+(every run >= 0.615), 0.625 and 0.626 with the defaults below (every run >= 0.619; numbers
+in ``docs/reproduce_signaling.md``). Its batches stay aligned with the receiver's (50 divides
 100): the receiver's policy is constant over each batch the sender learns from, as in Lin
 et al.'s loop.
 
+**Against every learner** (the defaults on the shared round; :data:`LIN_OPTIONS` restores
+theirs, which ``persuasion reproduce signaling`` uses). Started from their random scheme
+and random critics, a receiver that is not their slow softmax actor (Q-learning, REINFORCE,
+Hedge, UCB, fictitious play) answers the uninformative scheme with its prior action on every
+message, the sender's payoff no longer depends on its message, and every term of the
+gradient vanishes: it stays at no information. So by default
+
+* the scheme starts near full disclosure (``disclosure=3.0``: the logit of message
+  ``s mod M`` in state ``s`` is raised by 3 over their initial draws; their code has such an
+  option, ``config.pro.initialize``), a scheme whose messages every learner learns to follow;
+* the critics start at 0 and learn at ``lr_critic=1e-2``, the scheme at ``lr_signal=1e-2``
+  (theirs: 2e-3 and 1e-3 over 3 x 10^6 rounds; 10^5 rounds would barely move the scheme);
+* recovery (``recovery=1.0``): while ``C <= 0`` (the receiver no longer gains from obeying:
+  it has stopped telling the messages apart, and every gradient term is 0) the logits are
+  pulled back toward the disclosing start, so a learner that can relearn (fictitious play,
+  UCB, Hedge) follows the messages again.
+
 Here everything is a table with a leading runs axis, and the gradients are written out
-(derivations in the docstrings of :func:`policy_gradient` and :func:`obedience`). As in
-:mod:`agents.receivers.actor_critic`, the critic tables start at the values of a randomly
-initialised copy of their tanh net and then learn each cell independently; the scheme's
-logits start at PyTorch's ``Linear`` initialisation ``U(-1/sqrt(S), 1/sqrt(S))``.
+(derivations in the docstrings of :func:`policy_gradient` and :func:`obedience`). With
+``critic_init="net"`` (theirs), as in :mod:`agents.receivers.actor_critic`, the critic
+tables start at the values of a randomly initialised copy of their tanh net and then learn
+each cell independently; the scheme's logits start at PyTorch's ``Linear`` initialisation
+``U(-1/sqrt(S), 1/sqrt(S))`` (plus ``disclosure``).
 
 **What it reads** (white box): the state, the receiver's action, its own payoff, and, through
 :meth:`SignalingGradientSender.observe_receiver` (called by the engine), the receiver's
@@ -70,6 +89,7 @@ from persuasion_env._validation import (
 )
 
 __all__ = [
+    "LIN_OPTIONS",
     "PROBABILITY_FLOOR",
     "SignalingGradientSender",
     "critic_gradient",
@@ -78,6 +98,20 @@ __all__ = [
     "policy_gradient",
     "softmax",
 ]
+
+#: Lin et al.'s own configuration (their loop: batches of 100, critics and scheme on
+#: alternate batches, random scheme and critics, no recovery).
+LIN_OPTIONS: dict = {
+    "lr_signal": 1e-3,
+    "lr_critic": 2e-3,
+    "epsilon": 0.3,
+    "lam": 5.0,
+    "batch_size": 100,
+    "schedule": "alternate",
+    "critic_init": "net",
+    "disclosure": 0.0,
+    "recovery": 0.0,
+}
 
 #: Probabilities below this are read as this when a receiver's policy is turned into logits.
 PROBABILITY_FLOOR = 1e-8
@@ -202,6 +236,18 @@ def policy_gradient(
     return _per_state(per_round, states, n_states)
 
 
+def _worth(
+    states: np.ndarray, receiver_policy: np.ndarray, receiver_values: np.ndarray
+) -> np.ndarray:
+    """``(B, n, M)``: the value ``sum_a pi(a|k) G^j(s_i, a)`` to the receiver of acting as
+    told by each message ``k`` in round ``i``'s state."""
+    gj = _rows_of(receiver_values, states)  # (B, n, A)
+    worth = receiver_policy[..., 0] * gj[..., 0, None]
+    for a in range(1, gj.shape[2]):
+        worth = worth + receiver_policy[..., a] * gj[..., a, None]
+    return worth
+
+
 def obedience(
     phi: np.ndarray,
     states: np.ndarray,
@@ -221,11 +267,7 @@ def obedience(
     n = states.shape[1]
     n_states, n_messages = phi.shape[1:]
     phi_rounds = _rows_of(phi, states)  # (B, n, M)
-    gj = _rows_of(receiver_values, states)  # (B, n, A)
-    # value to the receiver of acting as told by each message k, in the round's state
-    worth = receiver_policy[..., 0] * gj[..., 0, None]  # (B, n, M)
-    for a in range(1, gj.shape[2]):
-        worth = worth + receiver_policy[..., a] * gj[..., a, None]
+    worth = _worth(states, receiver_policy, receiver_values)
     sent_mask = _onehot(messages, n_messages)
     sent = _sum_last(worth * sent_mask)
     if n_messages > 1:
@@ -259,14 +301,15 @@ class SignalingGradientSender(Sender):
     the receiver's policy, extended obedience constraint (margin ``epsilon``, penalty
     ``lam``), Adam, batches of ``batch_size`` rounds (MODEL.md C2).
 
-    Options (their defaults): ``lr_signal=1e-3`` and ``lr_critic=2e-3`` (Adam),
-    ``epsilon=0.3``, ``lam=5.0``, ``scale=2.0`` (``c``, restores the scale lost in the
-    relaxation), ``temperature=1.0``, ``batch_size=50`` (theirs: 100; half the receiver's
-    batch, so two scheme steps per receiver step on the shared round), ``grad_clip=1.0``,
-    ``schedule="joint"`` (critics, then scheme, from every batch: the pace of Lin et al.'s
-    loop when the receiver learns from every batch, as on the shared round) or
-    ``"alternate"`` (critics on one batch, scheme on the next: their loop itself),
-    ``critic_init="net"`` or ``"zero"``, ``n_messages`` (default A).
+    Options (theirs in :data:`LIN_OPTIONS`): ``lr_signal=1e-2`` and ``lr_critic=1e-2``
+    (Adam), ``epsilon=0.3``, ``lam=5.0``, ``scale=2.0`` (``c``, restores the scale lost in
+    the relaxation), ``temperature=1.0``, ``batch_size=50`` (theirs: 100; half the
+    receiver's batch, so two scheme steps per receiver step on the shared round),
+    ``grad_clip=1.0``, ``schedule="joint"`` (critics, then scheme, from every batch: the pace
+    of Lin et al.'s loop when the receiver learns from every batch, as on the shared round)
+    or ``"alternate"`` (critics on one batch, scheme on the next: their loop itself),
+    ``critic_init="zero"`` or ``"net"``, ``n_messages`` (default A), ``disclosure=3.0``
+    (start near full disclosure), ``recovery=1.0`` (0: off); see the module docstring.
 
     :meth:`policy` is the scheme ``phi`` itself (what it draws messages from), not an argmax:
     a persuasive scheme is mixed. :meth:`set_constraints` gives each run its own
@@ -295,12 +338,14 @@ class SignalingGradientSender(Sender):
         "schedule",
         "critic_init",
         "n_messages",
+        "disclosure",
+        "recovery",
     )
 
     def __init__(
         self,
-        lr_signal: float = 1e-3,
-        lr_critic: float = 2e-3,
+        lr_signal: float = 1e-2,
+        lr_critic: float = 1e-2,
         epsilon: float = 0.3,
         lam: float = 5.0,
         scale: float = 2.0,
@@ -308,8 +353,10 @@ class SignalingGradientSender(Sender):
         batch_size: int = 50,
         grad_clip: float = 1.0,
         schedule: str = "joint",
-        critic_init: str = "net",
+        critic_init: str = "zero",
         n_messages: int | None = None,
+        disclosure: float = 3.0,
+        recovery: float = 1.0,
     ) -> None:
         super().__init__()
         self.lr_signal = check_probability(check_positive(lr_signal, "lr_signal"), "lr_signal")
@@ -325,6 +372,8 @@ class SignalingGradientSender(Sender):
         self.n_messages = (
             None if n_messages is None else check_int(n_messages, "n_messages", minimum=1)
         )
+        self.disclosure = check_positive(disclosure, "disclosure", allow_zero=True)
+        self.recovery = check_positive(recovery, "recovery", allow_zero=True)
 
     # ------------------------------------------------------------------ state
 
@@ -334,6 +383,9 @@ class SignalingGradientSender(Sender):
         # torch.nn.Linear(S, M, bias=False): weights U(-1/sqrt(S), 1/sqrt(S)).
         bound = 1.0 / np.sqrt(n_states)
         self.logits = rng.uniform(-bound, bound, size=(runs, n_states, n_messages))
+        self.honest_logits = self.disclosure * _onehot(np.arange(n_states) % n_messages, n_messages)
+        if self.disclosure:
+            self.logits += self.honest_logits
         if self.critic_init == "net":
             self.critic = net_critic_table(rng, runs, n_states, n_actions)
             self.receiver_critic = net_critic_table(rng, runs, n_states, n_actions)
@@ -480,6 +532,11 @@ class SignalingGradientSender(Sender):
         )
         active = (constraint < self.margins) * self.penalties
         ascent += active[:, None, None] * constraint_gradient
+        if self.recovery:
+            pull = self.honest_logits - self.logits
+            pull -= pull.mean(axis=-1, keepdims=True)
+            # only where the receiver no longer gains from obeying: the gradients vanish there
+            ascent += (self.recovery * (constraint <= 0))[:, None, None] * pull
         self.last_constraint = constraint
         self.logits += self.signal_adam.step(self._clipped(-ascent))
         self._refresh()

@@ -315,11 +315,19 @@ class TournamentResult:
 
         return plot_ranking(self, ax=ax)
 
-    def plot_learning_vs_references(self, senders: list[str] | None = None, ax=None):
+    def plot_learning_vs_references(
+        self,
+        senders: list[str] | None = None,
+        ax=None,
+        *,
+        receivers: list[str] | None = None,
+        log_rounds: bool = False,
+    ):
         """Learning curves of ``senders`` (default: all) as a share of the LP, mean over
-        receivers and games, beside the best fixed scheme (mean of ``best_fixed_value /
-        lp_value`` over the receivers and games played) and the LP. Needs a tournament
-        played with ``references=True``."""
+        ``receivers`` (default: all) and games, beside the best fixed scheme (mean of
+        ``best_fixed_value / lp_value`` over the same receivers and games) and the LP.
+        ``log_rounds`` puts the rounds on a log scale, where a rise in the first thousands
+        of rounds is visible. Needs a tournament played with ``references=True``."""
         import matplotlib.pyplot as plt
 
         if not self.has_references:
@@ -327,10 +335,11 @@ class TournamentResult:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
         wanted = senders if senders is not None else list(dict.fromkeys(self._frame["sender"]))
+        kept = set(receivers) if receivers is not None else set(self._frame["receiver"])
         by_sender: dict[str, list[np.ndarray]] = {}
         rounds: dict[str, np.ndarray] = {}
         for curve in self.curves:
-            if curve["sender"] in wanted and curve["lp_value"]:
+            if curve["sender"] in wanted and curve["receiver"] in kept and curve["lp_value"]:
                 by_sender.setdefault(curve["sender"], []).append(
                     np.asarray(curve["sender_utility"]) / curve["lp_value"]
                 )
@@ -338,13 +347,17 @@ class TournamentResult:
         for sender in wanted:
             if sender in by_sender:
                 ax.plot(rounds[sender], np.mean(by_sender[sender], axis=0), label=sender)
-        ok = self._frame[self._frame["status"] == "ok"].drop_duplicates(["receiver", "game"])
+        ok = self._frame[(self._frame["status"] == "ok") & self._frame["receiver"].isin(kept)]
+        ok = ok.drop_duplicates(["receiver", "game"])
         best = float((ok["best_fixed_value"] / ok["lp_value"]).mean())
         ax.axhline(best, color="black", linestyle=":", linewidth=1.2, label="best fixed scheme")
         ax.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="LP optimum")
+        if log_rounds:
+            ax.set_xscale("log")
         ax.set_xlabel("round")
         ax.set_ylabel("realised utility / LP optimum")
-        ax.set_title("Learning senders against the references (mean over receivers and games)")
+        which = "receivers" if receivers is None else f"{len(kept)} receivers"
+        ax.set_title(f"Learning senders against the references (mean over {which} and games)")
         ax.legend(fontsize=8, ncol=2)
         ax.figure.tight_layout()
         return ax

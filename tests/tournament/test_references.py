@@ -105,6 +105,21 @@ def test_learning_vs_references_plot(with_refs, tmp_path):
     frame = with_refs.to_frame().drop_duplicates("receiver")
     expected = (frame["best_fixed_value"] / 0.6).mean()
     assert lines["best fixed scheme"].get_ydata()[0] == pytest.approx(expected)
+    # Restricted to the learner (the demo's plot): the line is hedge's best fixed value
+    # alone, the curve the mean of hedge's curves only, the rounds on a log scale.
+    ax = with_refs.plot_learning_vs_references(
+        ["no_information"], receivers=["hedge"], log_rounds=True
+    )
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    hedge = frame[frame["receiver"] == "hedge"]["best_fixed_value"].iloc[0]
+    assert lines["best fixed scheme"].get_ydata()[0] == pytest.approx(hedge / 0.6)
+    curves = [
+        np.asarray(c["sender_utility"]) / 0.6
+        for c in with_refs.curves
+        if (c["sender"], c["receiver"]) == ("no_information", "hedge")
+    ]
+    np.testing.assert_allclose(lines["no_information"].get_ydata(), np.mean(curves, axis=0))
+    assert ax.get_xscale() == "log"
     paths = with_refs.plot(tmp_path)
     assert tmp_path / "learning_vs_references.png" in paths
     plain = tournament().play(jobs=1, progress=False)

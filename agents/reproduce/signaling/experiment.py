@@ -60,13 +60,14 @@ QUICK = dict(rounds=2_000, runs=2, epsilons=(0.0, 0.3), lambdas=(0.0, 5.0))
 def _row_of_runs(game: PersuasionGame, epsilon: float, lambdas, runs: int, rounds: int, seed):
     """Train one epsilon row (every lambda x runs) as one batch; returns rows and curves."""
     from agents import make_receiver, make_sender
+    from agents.senders.signaling_gradient import LIN_OPTIONS
 
     cells = [(lam, r) for lam in lambdas for r in range(runs)]
     lams = np.array([lam for lam, _ in cells])
-    # their loop: batches of 100, critics and scheme on alternate batches (the sender's
-    # defaults, batches of 50 and "joint", are for the shared round, where the receiver
-    # learns from every batch)
-    sender = make_sender("signaling_gradient", schedule="alternate", batch_size=100)
+    # their loop and configuration: batches of 100, critics and scheme on alternate
+    # batches, random start (the sender's defaults are for the shared round, where the
+    # receiver learns from every batch and may be any learner)
+    sender = make_sender("signaling_gradient", **LIN_OPTIONS)
     receiver = make_receiver("actor_critic")
     start = time.perf_counter()
     trace = train_lin_schedule(

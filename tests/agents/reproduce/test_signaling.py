@@ -8,6 +8,7 @@ import pytest
 from agents import make_receiver, make_sender
 from agents.reproduce.signaling import REQUIRED_COLUMNS, train_lin_schedule
 from agents.reproduce.signaling.settings import PHI_REC_BAD, lin_value
+from agents.senders.signaling_gradient import LIN_OPTIONS
 from persuasion_env import PersuasionGame
 from persuasion_env.cli import main
 
@@ -16,7 +17,7 @@ LETTER = PersuasionGame.example("recommendation_letter")
 
 def test_lin_loop_updates_the_receiver_on_every_other_batch():
     # Lin et al.'s train.py: batch 1 -> receiver + sender's critics, batch 2 -> scheme.
-    sender = make_sender("signaling_gradient", schedule="alternate", batch_size=100)
+    sender = make_sender("signaling_gradient", **LIN_OPTIONS)
     receiver = make_receiver("actor_critic")
     trace = train_lin_schedule(LETTER, sender, receiver, rounds=1000, runs=3, seed=0)
     assert trace.rounds == 1000  # 5 pairs of 100-round batches
