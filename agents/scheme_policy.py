@@ -92,22 +92,18 @@ class ExchangeableLayer(nn.Module):
     def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
         self.cell = nn.Linear(c_in, c_out)
-        # Pooled inputs: mean and max over states (per action), over actions (per state),
-        # and the table's mean. Each has its own map (applied before broadcasting: cheap).
-        self.pooled = nn.ModuleList(nn.Linear(c_in, c_out, bias=False) for _ in range(5))
+        # Pooled inputs, each with its own map (applied before broadcasting: cheap): the mean
+        # and max over states (per action), over actions (per state), and the table's mean.
+        self.per_action = nn.Linear(2 * c_in, c_out, bias=False)
+        self.per_state = nn.Linear(2 * c_in, c_out, bias=False)
+        self.table = nn.Linear(c_in, c_out, bias=False)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        pools = (
-            h.mean(dim=1, keepdim=True),
-            h.mean(dim=2, keepdim=True),
-            h.amax(dim=1, keepdim=True),
-            h.amax(dim=2, keepdim=True),
-            h.mean(dim=(1, 2), keepdim=True),
-        )
-        out = self.cell(h)
-        for linear, pool in zip(self.pooled, pools, strict=True):
-            out = out + linear(pool)
-        return out
+        per_action = torch.cat([h.mean(dim=1, keepdim=True), h.amax(dim=1, keepdim=True)], -1)
+        per_state = torch.cat([h.mean(dim=2, keepdim=True), h.amax(dim=2, keepdim=True)], -1)
+        # Small terms first ((B, 1, A) + (B, 1, 1)), then two full-size additions.
+        small = self.per_action(per_action) + self.table(h.mean(dim=(1, 2), keepdim=True))
+        return self.cell(h) + small + self.per_state(per_state)
 
 
 class SchemeNetwork(nn.Module):
@@ -134,7 +130,8 @@ class SchemeNetwork(nn.Module):
     @staticmethod
     def _stack(width: int, depth: int) -> nn.ModuleList:
         sizes = [N_CELL_FEATURES] + [width] * depth
-        return nn.ModuleList(ExchangeableLayer(a, b) for a, b in zip(sizes, sizes[1:]))
+        pairs = zip(sizes[:-1], sizes[1:], strict=True)
+        return nn.ModuleList(ExchangeableLayer(a, b) for a, b in pairs)
 
     @staticmethod
     def _run(layers: nn.ModuleList, h: torch.Tensor) -> torch.Tensor:

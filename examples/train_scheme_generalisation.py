@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -46,6 +47,7 @@ from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper, VecMonitor
 
 import persuasion_env  # noqa: F401  (registers the env ids)
 from agents.sb3_vec import SB3VecEnv
+from agents.scheme_policy import EquivariantSchemePolicy
 from persuasion_env import PersuasionGame, bayes, solve_commitment
 from persuasion_env.envs.scheme_commitment import action_to_scheme, game_observation
 from persuasion_env.envs.vector_scheme import SchemeCommitmentVectorEnv
@@ -71,24 +73,38 @@ def reference_schemes(game: PersuasionGame, n_messages: int) -> dict[str, np.nda
     return {"no_information": silent, "full_disclosure": np.eye(n_states, n_messages)}
 
 
+def ci_half_width(values: Sequence[float]) -> float:
+    """Half-width of the 95% confidence interval of the mean of ``values`` (normal
+    approximation, ``1.96 * sample std / sqrt(n)``; 0 for a single value)."""
+    if len(values) < 2:
+        return 0.0
+    return float(1.96 * np.std(values, ddof=1) / np.sqrt(len(values)))
+
+
 def evaluate(
     policy_schemes: Callable[[Sequence[PersuasionGame]], np.ndarray],
     games: Sequence[PersuasionGame],
+    lp_values: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """Mean over ``games`` of (value against the true best response) / (LP value) for the
     policy's schemes (``policy_schemes(games)`` -> ``(G, S, M)``), no information and full
-    disclosure; plus the share of games where the policy reaches >= 0.9 of the LP."""
+    disclosure, each with ``<name>_ci`` (the half-width of its 95% CI over the games); plus
+    the share of games where the policy reaches >= 0.9 of the LP and its worst ratio.
+    ``lp_values`` (the games' LP values) saves the solves when evaluating repeatedly."""
     schemes = policy_schemes(games)
+    if lp_values is None:
+        lp_values = [solve_commitment(game).sender_value for game in games]
     ratios: dict[str, list[float]] = {name: [] for name in BASELINES}
     obeyed: list[float] = []
-    for game, scheme in zip(games, schemes, strict=True):
-        lp = solve_commitment(game).sender_value
+    for game, scheme, lp in zip(games, schemes, lp_values, strict=True):
         candidates = {"policy": scheme, **reference_schemes(game, scheme.shape[1])}
         for name in BASELINES:
             ratios[name].append(best_response_value(game, candidates[name]) / lp)
         # Diagnostic: the policy's value if the receiver followed every recommendation.
         obeyed.append(float(game.prior @ (scheme * game.sender_utility).sum(axis=1)) / lp)
     out = {name: float(np.mean(values)) for name, values in ratios.items()}
+    for name, values in ratios.items():  # 95% CI of each mean (normal approximation)
+        out[f"{name}_ci"] = ci_half_width(values)
     out["policy_if_obeyed"] = float(np.mean(obeyed))
     out["policy_share_at_0.9"] = float(np.mean(np.asarray(ratios["policy"]) >= 0.9))
     out["policy_worst"] = float(np.min(ratios["policy"]))
@@ -174,21 +190,50 @@ class ObedienceShaping(VecEnvWrapper):
         return obs, rewards.astype(np.float32), dones, infos
 
 
-class AnnealLambda(BaseCallback):
-    """Sets the quantal receiver's ``lam`` before every rollout: geometric from ``start``
-    (at step 0) to ``end`` (at ``total`` steps)."""
+class HeldOutCurve(BaseCallback):
+    """Prints the policy's held-out ratio (against the true best response) every ``every``
+    steps: a learning curve. Evaluation only (the LP values are the yardstick); it does not
+    touch training."""
 
-    def __init__(self, env: SchemeCommitmentVectorEnv, start: float, end: float, total: int):
+    def __init__(self, games: Sequence[PersuasionGame], every: int, logit_scale: float):
         super().__init__()
-        self.env, self.start, self.end, self.total = env, start, end, total
+        self.games, self.every, self.logit_scale = games, every, logit_scale
+        self.lp_values = [solve_commitment(game).sender_value for game in games]
+        self.next = every
 
-    def lam(self, steps: int) -> float:
+    def _on_rollout_end(self) -> None:
+        if self.num_timesteps >= self.next:
+            self.next += self.every
+            result = evaluate(
+                model_schemes(self.model, self.logit_scale), self.games, self.lp_values
+            )
+            print(
+                f"  {self.num_timesteps:>8} steps: held-out policy {result['policy']:.3f} "
+                f"+- {result['policy_ci']:.3f} (if obeyed {result['policy_if_obeyed']:.3f})",
+                flush=True,
+            )
+
+    def _on_step(self) -> bool:
+        return True
+
+
+class Anneal(BaseCallback):
+    """Sets ``setattr(target, name, value)`` before every rollout, ``value`` geometric from
+    ``start`` (at step 0) to ``end`` (at ``total`` steps): the quantal receiver's ``lam``,
+    the obedience shaping's ``penalty``."""
+
+    def __init__(self, target: Any, name: str, start: float, end: float, total: int):
+        super().__init__()
+        self.target, self.name = target, name
+        self.start, self.end, self.total = start, end, total
+
+    def value(self, steps: int) -> float:
         progress = min(steps / self.total, 1.0)
         return float(self.start * (self.end / self.start) ** progress)
 
     def _on_rollout_start(self) -> None:
-        self.env.receiver.lam = self.lam(self.num_timesteps)
-        self.logger.record("train/quantal_lambda", self.env.receiver.lam)
+        setattr(self.target, self.name, self.value(self.num_timesteps))
+        self.logger.record(f"train/{self.name}", getattr(self.target, self.name))
 
     def _on_step(self) -> bool:
         return True
@@ -209,6 +254,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     )
     parser.add_argument("--margin", type=float, default=0.02, help="obedience margin")
     parser.add_argument("--penalty", type=float, default=5.0, help="obedience penalty")
+    parser.add_argument(
+        "--penalty-end",
+        type=float,
+        default=None,
+        help="anneal the penalty geometrically from --penalty to this (default: constant)",
+    )
     parser.add_argument("--lam-start", type=float, default=10.0, help="quantal signal")
     parser.add_argument("--lam-end", type=float, default=300.0, help="quantal signal")
     parser.add_argument("--logit-scale", type=float, default=5.0)
@@ -216,8 +267,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--lr", type=float, default=1e-3, help="PPO learning rate")
     parser.add_argument("--epochs", type=int, default=10, help="PPO epochs per rollout")
     parser.add_argument("--log-std", type=float, default=-2.0, help="initial log std")
+    parser.add_argument(
+        "--policy",
+        default="equivariant",
+        choices=["equivariant", "mlp"],
+        help="the permutation-equivariant policy (agents.scheme_policy) or SB3's MlpPolicy",
+    )
+    parser.add_argument("--width", type=int, default=64, help="equivariant policy width")
+    parser.add_argument("--depth", type=int, default=4, help="equivariant policy depth")
     parser.add_argument("--seed", type=int, default=0, help="PPO and training-game seed")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
+    parser.add_argument(
+        "--eval-every", type=int, default=0, help="print the held-out ratio every N steps"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -232,12 +294,24 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         lp_reference=False,
     )
     venv: VecEnv = SB3VecEnv(env, info_keys=())
-    if not quantal:
-        venv = ObedienceShaping(venv, env, args.margin, args.penalty)
+    callbacks: list[BaseCallback] = []
+    if quantal:
+        callbacks.append(Anneal(env.receiver, "lam", args.lam_start, args.lam_end, args.steps))
+    else:
+        shaping = ObedienceShaping(venv, env, args.margin, args.penalty)
+        venv = shaping
+        if args.penalty_end is not None:
+            callbacks.append(Anneal(shaping, "penalty", args.penalty, args.penalty_end, args.steps))
     venv = VecMonitor(venv)
     venv.seed(args.seed)
+    if args.policy == "equivariant":
+        policy: Any = EquivariantSchemePolicy
+        policy_kwargs = {"width": args.width, "depth": args.depth, "log_std_init": args.log_std}
+    else:
+        policy = "MlpPolicy"
+        policy_kwargs = {"net_arch": [256, 256], "log_std_init": args.log_std}
     model = PPO(
-        "MlpPolicy",
+        policy,
         venv,
         n_steps=8,
         batch_size=512,
@@ -247,19 +321,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         learning_rate=args.lr,
         ent_coef=0.0,
         clip_range=0.2,
-        policy_kwargs={"net_arch": [256, 256], "log_std_init": args.log_std},
+        policy_kwargs=policy_kwargs,
         seed=args.seed,
         device="cpu",
         verbose=0,
     )
-    start = time.perf_counter()
-    anneal = AnnealLambda(env, args.lam_start, args.lam_end, args.steps) if quantal else None
-    model.learn(total_timesteps=args.steps, callback=anneal)
-    seconds = time.perf_counter() - start
     # Held-out games: seeds far from the training stream (which is drawn from --seed).
     held_out = [
         PersuasionGame.random(args.size, args.size, seed=10**6 + k) for k in range(args.eval_games)
     ]
+    if args.eval_every:
+        callbacks.append(HeldOutCurve(held_out, args.eval_every, args.logit_scale))
+    start = time.perf_counter()
+    model.learn(total_timesteps=args.steps, callback=callbacks)
+    seconds = time.perf_counter() - start
     result = evaluate(model_schemes(model, args.logit_scale), held_out)
     result.update(steps=float(model.num_timesteps), seconds=seconds)
     print(
@@ -268,17 +343,20 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         + (
             f"quantal receiver, lam {args.lam_start:g} -> {args.lam_end:g}"
             if quantal
-            else f"obedience penalty {args.penalty:g}, margin {args.margin:g}"
+            else f"obedience penalty {args.penalty:g}"
+            + ("" if args.penalty_end is None else f" -> {args.penalty_end:g}")
+            + f", margin {args.margin:g}"
         )
     )
     print(
         f"{args.eval_games} held-out games, value against the true best response / LP value "
-        f"(mean over games): policy {result['policy']:.3f} (>= 0.9 on "
-        f"{100 * result['policy_share_at_0.9']:.0f}% of games, worst "
-        f"{result['policy_worst']:.3f}), "
-        f"no information {result['no_information']:.3f}, full disclosure "
-        f"{result['full_disclosure']:.3f}, LP 1.000 (the policy's schemes if the receiver "
-        f"obeyed every recommendation: {result['policy_if_obeyed']:.3f})"
+        f"(mean over games +- 95% CI half-width): policy {result['policy']:.3f} +- "
+        f"{result['policy_ci']:.3f} (>= 0.9 on {100 * result['policy_share_at_0.9']:.0f}% of "
+        f"games, worst {result['policy_worst']:.3f}), no information "
+        f"{result['no_information']:.3f} +- {result['no_information_ci']:.3f}, full disclosure "
+        f"{result['full_disclosure']:.3f} +- {result['full_disclosure_ci']:.3f}, LP 1.000 (the "
+        f"policy's schemes if the receiver obeyed every recommendation: "
+        f"{result['policy_if_obeyed']:.3f})"
     )
     return result
 

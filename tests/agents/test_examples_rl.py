@@ -49,6 +49,11 @@ def test_evaluation_against_hand_computed_prosecutor_values(generalisation):
     assert result["full_disclosure"] == pytest.approx(0.5)
     assert result["policy_share_at_0.9"] == pytest.approx(0.5)
     assert result["policy_worst"] == pytest.approx(0.0)
+    # 95% CI half-widths: ratios (1, 0) have sample std sqrt(1/2): 1.96 * sqrt(1/2) / sqrt(2);
+    # the baselines' ratios are equal across the two games: width 0.
+    assert result["policy_ci"] == pytest.approx(0.98)
+    assert result["no_information_ci"] == 0.0
+    assert result["full_disclosure_ci"] == 0.0
 
 
 def test_obedience_reward_by_hand(generalisation):

@@ -64,9 +64,7 @@ def test_cell_features_by_hand():
     assert features.shape == (2, 2, 7)
     # Cell (state 1, action 1): S p = 1.5; u1c = 0; u2c = 0.5 - 0.75; u1 - max = 0;
     # u2 - max = -0.5; S p u1c = 0; S p u2c = 1.5 * -0.25.
-    np.testing.assert_allclose(
-        features[1, 1], [1.5, 0.0, -0.25, 0.0, -0.5, 0.0, -0.375], atol=1e-7
-    )
+    np.testing.assert_allclose(features[1, 1], [1.5, 0.0, -0.25, 0.0, -0.5, 0.0, -0.375], atol=1e-7)
     # Cell (state 0, action 0): S p = 0.5; u1c = 0.5; u2c = -0.5; regrets 0 and -1.
     np.testing.assert_allclose(features[0, 0], [0.5, 0.5, -0.5, 0.0, -1.0, 0.25, -0.25], atol=1e-7)
 
