@@ -115,8 +115,8 @@ class SchemeNetwork(nn.Module):
         n_states: int,
         n_actions: int,
         *,
-        width: int = 64,
-        depth: int = 4,
+        width: int = 32,
+        depth: int = 3,
         vf_width: int = 32,
         vf_depth: int = 2,
     ) -> None:
@@ -170,8 +170,8 @@ class CellHead(nn.Module):
 
 class EquivariantSchemePolicy(ActorCriticPolicy):
     """SB3 actor-critic policy whose action mean is a permutation-equivariant function of the
-    game (module docstring). Extra keywords (``policy_kwargs``): ``width`` (64) and ``depth``
-    (4) of the actor's exchangeable stack, ``vf_width`` (32) and ``vf_depth`` (2) of the
+    game (module docstring). Extra keywords (``policy_kwargs``): ``width`` (32) and ``depth``
+    (3) of the actor's exchangeable stack, ``vf_width`` (32) and ``vf_depth`` (2) of the
     critic's; ``log_std_init`` as SB3's. ``net_arch`` is not used."""
 
     def __init__(
@@ -180,8 +180,8 @@ class EquivariantSchemePolicy(ActorCriticPolicy):
         action_space: spaces.Space,
         lr_schedule: Any,
         *args: Any,
-        width: int = 64,
-        depth: int = 4,
+        width: int = 32,
+        depth: int = 3,
         vf_width: int = 32,
         vf_depth: int = 2,
         **kwargs: Any,

@@ -75,7 +75,7 @@ def test_obedience_reward_by_hand(generalisation):
 
 
 def test_generalisation_example_short_run(generalisation, one_torch_thread):
-    result = generalisation.main(["--steps", "4096", "--envs", "64", "--eval-games", "20"])
+    result = generalisation.main(["--quick"])
     for key in ("policy", "no_information", "full_disclosure"):
         assert 0.0 <= result[key] <= 1.0 + 1e-9  # nothing beats the LP against the best response
     assert result["steps"] >= 4096
