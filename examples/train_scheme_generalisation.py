@@ -35,7 +35,33 @@ the training).
     nice -n 10 python examples/train_scheme_generalisation.py           # about 4 CPU minutes
     nice -n 10 python examples/train_scheme_generalisation.py --quick   # smoke run, seconds
 
-MEASURED
+Measured (seed 0, 200 held-out games, on 2 cores shared by about 20 busy processes, so the
+wall clock is long; the CPU time is what a free core needs). Mean ratio to the LP against
+the true best response, +- the 95% CI half-width over the games:
+
+| run               | CPU time | policy             | >= 0.9 on | worst | if obeyed |
+|-------------------|----------|--------------------|-----------|-------|-----------|
+| defaults (600k)   | ~180 s   | **0.899 +- 0.014** | 62%       | 0.366 | 0.938     |
+| ``--steps 1000000`` | 297 s  | **0.905 +- 0.014** | 66%       | 0.399 | 0.943     |
+
+against no information 0.741 +- 0.026 and full disclosure 0.753 +- 0.021 on the same games
+(the CPU time of the default run is that of the same run with ``--lr-schedule linear``, 178 s:
+the run itself predates the counter).
+("if obeyed": the policy's schemes if the receiver followed every recommendation; the gap to
+the policy's figure is lost where the true best response deviates from a recommendation.)
+Held-out ratio during the 1M run (``--eval-every 100000``; its first 600k steps are the
+default run's, the same figures): 0.865, 0.880, 0.891, 0.897, 0.889, 0.899, 0.900, 0.897,
+0.905, 0.904 at 100k ... 1M. So the 0.9 aimed at is reached on average at 1M steps (not at
+the defaults' 600k, 0.001 short), and in neither run does the CI exclude values below 0.9.
+For comparison, PPO with SB3's ``MlpPolicy`` [256, 256] (last session's settings) reached
+0.842 at 300k and 0.857 at 1M. Tried and not better (seed 0, equivariant policy): a learning
+rate decaying linearly to 0 (``--lr-schedule linear``) 0.890 at 600k; the penalty annealed
+5 -> 20 (``--penalty-end 20``) 0.878 at 300k (defaults: 0.891); margin 0.04, 0.872 at 200k
+(defaults: 0.880); and, with an earlier layout of the same layers, 10 epochs and log std -2
+0.886 at 300k (5 epochs and log std -1: 0.889, half the compute) and, at those settings,
+penalty 20 / margin 0.01 0.803 at 100k (penalty 5 / margin 0.02: 0.849). The recipe's own
+ceiling (the exact maximiser of the margin-0.02 obedience constraints, by LP, played against
+the true best response) is 0.988 on these games.
 """
 
 from __future__ import annotations
