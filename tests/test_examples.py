@@ -13,7 +13,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 #: Short runs of the examples whose defaults train for minutes.
 SHORT_ARGS = {
-    "train_scheme_generalisation.py": ["--steps", "4096", "--envs", "64", "--eval-games", "20"],
+    "train_scheme_generalisation.py": ["--quick"],
     "rllib_two_policies.py": ["--iterations", "1", "--batch", "400"],
 }
 #: Starting Ray takes 10-60 s on a shared machine.

@@ -9,8 +9,9 @@ the end is the response); the reward is the sender's expected utility ``U1(pi, q
 
 The observation describes the game (prior and normalised utilities), so one policy can be
 trained across random games and asked for schemes on games it never saw
-(``examples/train_scheme_generalisation.py`` measures how well: 0.84 of the LP on held-out
-random 4 x 4 games, above no information and full disclosure, short of the LP).
+(``examples/train_scheme_generalisation.py`` measures how well: with a permutation-equivariant
+policy, 0.899 +- 0.014 of the LP on 200 held-out random 4 x 4 games at 600k PPO steps and
+0.905 +- 0.014 at 1M, against 0.741 for no information and 0.753 for full disclosure).
 """
 
 from __future__ import annotations

@@ -49,6 +49,11 @@ def test_evaluation_against_hand_computed_prosecutor_values(generalisation):
     assert result["full_disclosure"] == pytest.approx(0.5)
     assert result["policy_share_at_0.9"] == pytest.approx(0.5)
     assert result["policy_worst"] == pytest.approx(0.0)
+    # 95% CI half-widths: ratios (1, 0) have sample std sqrt(1/2): 1.96 * sqrt(1/2) / sqrt(2);
+    # the baselines' ratios are equal across the two games: width 0.
+    assert result["policy_ci"] == pytest.approx(0.98)
+    assert result["no_information_ci"] == 0.0
+    assert result["full_disclosure_ci"] == 0.0
 
 
 def test_obedience_reward_by_hand(generalisation):
@@ -70,7 +75,7 @@ def test_obedience_reward_by_hand(generalisation):
 
 
 def test_generalisation_example_short_run(generalisation, one_torch_thread):
-    result = generalisation.main(["--steps", "4096", "--envs", "64", "--eval-games", "20"])
+    result = generalisation.main(["--quick"])
     for key in ("policy", "no_information", "full_disclosure"):
         assert 0.0 <= result[key] <= 1.0 + 1e-9  # nothing beats the LP against the best response
     assert result["steps"] >= 4096
