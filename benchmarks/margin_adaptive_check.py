@@ -50,7 +50,7 @@ def reference(game, spec, receiver, rounds, runs, seed, cache: Path) -> dict:
         return json.loads(path.read_text())
     ref = best_fixed_scheme(game, receiver, rounds=rounds, runs=runs, seed=seed)
     found = {"value": ref.value, "name": ref.name, "members": ref.members}
-    path.write_text(json.dumps(found))
+    path.write_text(json.dumps(found, allow_nan=False))
     return found
 
 
@@ -118,7 +118,7 @@ def main() -> None:
         f"  below no information: realised {below_r}, exact {below_x} (of {len(rows)})"
     )
     if args.out:
-        Path(args.out).write_text(json.dumps(rows, indent=1))
+        Path(args.out).write_text(json.dumps(rows, indent=1, allow_nan=False))
 
 
 if __name__ == "__main__":
