@@ -49,12 +49,12 @@ KNOWN_MISSES = {
     "hedge": "0.001: a babbling equilibrium (the receiver never hires)",
     "info_policy": "0.327: full disclosure (1/3), 0.28 below the best fixed scheme",
     "info_q": "0.327: full disclosure (1/3), 0.28 below the best fixed scheme",
-    "margin_adaptive": "0.327: full disclosure at 3 000 rounds (0.370 at 5 000, 0.485 at 10 000)",
+    "margin_adaptive": "0.327: still disclosing at 3 000 rounds (0.380 at 6 000; default epochs)",
     "modelr": "0.000: a babbling equilibrium (the receiver never hires)",
     "q_learning": "0.000: a babbling equilibrium (the receiver never hires)",
     "reinforce": "0.000: a babbling equilibrium (the receiver never hires)",
-    "signaling_gradient": "0.000: the receiver never hires (0.000 at 10 000 rounds too)",
-    "tablenet": "0.086 (0.055 at 10 000 rounds)",
+    "signaling_gradient": "0.335: near full disclosure (0.353 at 6 000; starts at disclosure)",
+    "tablenet": "0.327: still disclosing at 3 000 rounds (0.419 at 6 000; default epochs)",
 }
 
 
