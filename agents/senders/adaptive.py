@@ -75,10 +75,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents._sampling import sample_rows, softmax
+from agents._sampling import sample_rows
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
-from agents.senders._certified import certified_scheme, probe_columns
+from agents.senders._certified_search import CertifiedSearch
+from agents.senders._push_search import PushSearch
+from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._slow_learner import SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import (
@@ -89,7 +91,6 @@ from persuasion_env._validation import (
     check_probability,
 )
 from persuasion_env.game import PersuasionGame
-from persuasion_env.solvers.commitment import solve_commitment
 
 __all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
 
@@ -115,58 +116,6 @@ THETAS: tuple[float, ...] = (
 )
 
 
-def fit_logit_response(
-    posteriors: np.ndarray,
-    counts: np.ndarray,
-    weights: np.ndarray | None = None,
-    *,
-    start: np.ndarray | None = None,
-    regularization: float = 1e-3,
-    steps: int = 100,
-    lr: float = 2.0,
-) -> np.ndarray:
-    """Fit ``q(a | mu) = softmax(mu @ W)`` to observed action counts, batched over runs.
-
-    Minimises ``-sum_i w_i sum_a c[i, a] log q(a | mu_i) / sum_i w_i n_i + reg * |W|^2`` by
-    gradient descent (the loss is convex; with ``sum_s mu_s = 1`` its curvature is at most
-    1/2 + 2 reg, so ``lr = 2`` is a safe step at small ``reg``).
-
-    Args:
-        posteriors: ``(B, N, S)`` the posterior of each observed message.
-        counts: ``(B, N, A)`` the receiver's action counts after each.
-        weights: ``(B, N)`` per-observation weights (default 1).
-        start: ``(B, S, A)`` initial ``W`` (warm start; default 0).
-        regularization, steps, lr: the L2 weight, gradient steps and step size.
-
-    Returns:
-        ``W``, shape ``(B, S, A)``.
-    """
-    b, _, n_states = posteriors.shape
-    n_actions = counts.shape[-1]
-    w = np.zeros((b, n_states, n_actions)) if start is None else np.array(start, dtype=float)
-    weighted = counts if weights is None else counts * weights[..., None]
-    totals = weighted.sum(axis=-1)  # (B, N)
-    norm = np.maximum(totals.sum(axis=-1), 1e-12)[:, None, None]  # (B, 1, 1)
-    for _ in range(steps):
-        q = softmax(posteriors @ w)  # (B, N, A)
-        residual = q * totals[..., None] - weighted  # d loss / d logits, unnormalised
-        grad = np.einsum("bns,bna->bsa", posteriors, residual) / norm + 2 * regularization * w
-        w -= lr * grad
-    return w
-
-
-def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The commitment LP (MODEL.md A2) with the model ``W`` in place of the receiver's
-    utility, in recommendation form: ``(S, A)``, column ``a`` = "play a"."""
-    game = PersuasionGame(prior=prior, sender_utility=u1, receiver_utility=w, name="model")
-    solution = solve_commitment(game)
-    n_actions = u1.shape[1]
-    scheme = np.zeros((u1.shape[0], n_actions))
-    for m, action in enumerate(solution.recommended_action):
-        scheme[:, action] += solution.scheme[:, m]
-    return scheme
-
-
 def _consistency(counts: np.ndarray) -> np.ndarray:
     """``(B,)`` the share of counted rounds in which the receiver played its most frequent
     action after the message (``counts`` ``(B, M, A)``); 1 where nothing was counted."""
@@ -184,7 +133,7 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 @register
-class MarginAdaptiveSender(Sender):
+class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
     """A black-box learned sender: it certifies the posteriors a learning receiver obeys
     (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
     from them (the default ``search="certified"``); or, as options, the older margin searches.
@@ -625,14 +574,24 @@ class MarginAdaptiveSender(Sender):
         """The LP on run ``b``'s model, in recommendation form, to mix with disclosure."""
         return model_lp_scheme(self.priors[b], self.u1[b], self.model[b])
 
-    def _adapt_margin(self, counts: np.ndarray) -> None:
-        """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
+    def _obedience(
+        self, counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per run and recommended action ``(B, A)``: how often it was recommended and obeyed
+        in the epoch, the obedience rate, whether enough rounds were seen to judge it, and the
+        rate below which it counts as disobeyed (``(B, 1)``: the reference obedience minus the
+        tolerance)."""
         by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
-        seen = by_action.sum(axis=-1)  # (B, A)
+        seen = by_action.sum(axis=-1)
         obeyed = np.einsum("baa->ba", by_action)
         rate = obeyed / np.maximum(seen, 1.0)
         judged = seen >= self.min_count
         threshold = (self.reference_obedience - self.tolerance)[:, None]
+        return seen, obeyed, rate, judged, threshold
+
+    def _adapt_margin(self, counts: np.ndarray) -> None:
+        """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
+        seen, obeyed, rate, judged, threshold = self._obedience(counts)
         failed = judged & (rate < threshold)  # (B, A)
         good = ~failed.any(axis=-1)
         self._retire_dead_messages(judged & (rate < 0.5 * threshold))
@@ -677,12 +636,7 @@ class MarginAdaptiveSender(Sender):
     def _judge(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per run: whether every judged recommendation was obeyed about as often as under
         disclosure, the per-action obedience, and how many rounds it rests on."""
-        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
-        seen = by_action.sum(axis=-1)  # (B, A)
-        obeyed = np.einsum("baa->ba", by_action)
-        rate = obeyed / np.maximum(seen, 1.0)
-        judged = seen >= self.min_count
-        threshold = (self.reference_obedience - self.tolerance)[:, None]
+        seen, obeyed, rate, judged, threshold = self._obedience(counts)
         # A failure must stand out of the binomial noise of ``seen`` draws (two standard
         # errors): many epochs are judged, and each failure costs persuasion for good.
         noise = 2.0 * np.sqrt(
@@ -695,95 +649,6 @@ class MarginAdaptiveSender(Sender):
         self._last_worst = worst
         self._failed = failed
         return ~failed.any(axis=-1), obeyed, seen
-
-    def _converged(self) -> np.ndarray:
-        """Runs whose search is over (they play the settled push)."""
-        return self._done.copy()
-
-    def _search_push(self, counts: np.ndarray) -> None:
-        """One step of the search for the largest push the learner obeys.
-
-        A push is obeyed once ``dwell_epochs`` epochs in a row pass the obedience test (a
-        learner lags behind a new scheme, so one epoch is not enough); it fails at the first
-        epoch that does not pass, except the ``grace`` epoch after a step back and epochs in
-        which a learner back from a failed push is visibly recovering (its least obeyed
-        recommendation is obeyed more often than in the epoch before). Bracket
-        ``[good, bad)``: while no push has failed the step grows by half after each success;
-        after a failure the next push is the bracket's midpoint. Once ``bad - good <=
-        resolution * bad`` the search is over and the sender settles at ``(1 - resolution) *
-        good``: a no-regret learner near indifference obeys a push past its boundary for a
-        long time, so ``good`` itself may be past it. A failure at the settled push moves it
-        down by ``2 * resolution`` of itself."""
-        good, obeyed, seen = self._judge(counts)
-        overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
-        at_disclosure = (self.push == 0.0) & (seen.sum(axis=-1) >= self.min_count)
-        self.reference_obedience = np.where(
-            at_disclosure,
-            0.7 * self.reference_obedience + 0.3 * overall,
-            self.reference_obedience,
-        )
-        for b in range(self.runs):
-            if self.silent[b]:
-                continue  # nothing is recommended: the search waits
-            if self._grace[b] > 0:
-                self._grace[b] -= 1
-                continue
-            push = self.push[b]
-            if good[b]:
-                self._dwell[b] += 1
-                if self._done[b] or self._dwell[b] < self.dwell_epochs:
-                    continue
-                self._push_good[b] = max(self._push_good[b], push)
-                bad = self._push_bad[b]
-                if np.isinf(bad):
-                    nxt = min(push + self._step[b], self._push_max[b])
-                    self._step[b] *= 1.5
-                    if nxt <= push + 1e-12:  # the largest push is obeyed
-                        self._done[b] = True
-                        continue
-                elif bad - push <= self.resolution * bad:
-                    self._settle(b)
-                    continue
-                else:
-                    nxt = 0.5 * (push + bad)
-                self.push[b] = nxt
-                self._dwell[b] = 0
-            elif self._recovering[b] and push <= self._push_good[b]:
-                self._dwell[b] = 0  # back from a failed push, the learner is still recovering
-            else:
-                self._dwell[b] = 0
-                self._grace[b] = 1
-                self._fresh_messages(b)
-                if self._done[b] or push <= self._push_good[b]:
-                    # the settled (or obeyed) push itself failed: step down for good
-                    self.push[b] = push * (1.0 - 2.0 * self.resolution)
-                    self._grace[b] = self.dwell_epochs  # a drifted learner takes time back
-                    self._push_good[b] = min(self._push_good[b], self.push[b])
-                    self._push_bad[b] = min(self._push_bad[b], push)
-                    continue
-                self._push_bad[b] = push
-                lower = self._push_good[b]
-                if push - lower <= self.resolution * push:
-                    self._settle(b)
-                else:
-                    self.push[b] = 0.5 * (lower + push)
-        self.theta = 1.0 - self.push
-
-    def _settle(self, b: int) -> None:
-        """End run ``b``'s search: a safety margin below the largest push obeyed."""
-        self._done[b] = True
-        self.push[b] = (1.0 - self.resolution) * self._push_good[b]
-
-    def _fresh_messages(self, b: int) -> None:
-        """A learner that met a push past its boundary has learned to refuse the message (a
-        no-regret learner unlearns that slowly): the failed recommendations move to spare
-        messages it meets afresh (``fresh_on_failure``)."""
-        if not self.fresh_on_failure:
-            return
-        for a in np.nonzero(self._failed[b])[0]:
-            if self._free[b]:
-                self.message_of[b, a] = self._free[b].pop(0)
-                self._streak[b, a] = 0
 
     def _retire_dead_messages(self, failed: np.ndarray) -> None:
         """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
@@ -811,195 +676,3 @@ class MarginAdaptiveSender(Sender):
             else:
                 schemes[b][:, self.message_of[b]] = target
         return schemes
-
-    # ------------------------------------------------------------------ certified protocol
-    def _start_certified(self, probe_counts: np.ndarray | None) -> None:
-        """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
-        action the receiver settled on after the silent probe) and start the tests."""
-        n_states, n_actions = self.u1.shape[1:]
-        threshold = self.reference_obedience - self.tolerance
-        self._points: list[list[np.ndarray]] = []
-        self._point_actions: list[list[int]] = []
-        best = self.disclosure.argmax(axis=-1)  # (B, S)
-        for b in range(self.runs):
-            points = [np.eye(n_states)[s] for s in range(n_states)]
-            actions = [int(best[b, s]) for s in range(n_states)]
-            if probe_counts is not None and self._silent[b] >= 0:
-                seen = probe_counts[b, self._silent[b]]
-                n = seen.sum()
-                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
-                if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
-                    points.append(self.priors[b].copy())
-                    actions.append(int(seen.argmax()))
-            self._points.append(points)
-            self._point_actions.append(actions)
-        self._tau = np.ones((self.runs, n_actions, n_states))
-        self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
-        self._n_base_points = [len(p) for p in self._points]
-        self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
-        self._test_counts = 0.0
-        self._test_round = 0
-        self._test_epoch = 0
-        self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
-        self._solve_certified()
-        room = self._schemes.shape[2] - self._base_messages(n_actions) - 1  # fixed n_messages
-        self._n_tests = min(self._test_rounds(n_actions), max(room, 0) // n_actions)
-        if self._n_tests > 0:
-            self._begin_test_round()
-        else:
-            self._commit(self._certified_play())
-
-    def _solve_certified(self) -> None:
-        solved = [
-            certified_scheme(
-                self.priors[b],
-                self.u1[b],
-                np.array(self._points[b]),
-                np.array(self._point_actions[b]),
-            )
-            for b in range(self.runs)
-        ]
-        self._certified = np.stack([scheme for scheme, _ in solved])  # (B, S, A)
-        self._prices = np.stack([prices for _, prices in solved])  # (B, S)
-
-    def _certified_play(self, share: float = 1.0) -> np.ndarray:
-        """The certified scheme on the recommendation messages, with weight ``share``."""
-        n_messages = self._schemes.shape[2]
-        schemes = np.zeros((self.runs, self.u1.shape[1], n_messages))
-        for b in range(self.runs):
-            schemes[b][:, self.message_of[b]] = share * self._certified[b]
-        return schemes
-
-    def _candidates(self, b: int) -> list[tuple[int, np.ndarray]]:
-        """Run ``b``'s points to test, one per action ``a``: from the posterior of the
-        certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
-        vertex ``e_s`` of the state whose mass would add most value to that column at the
-        certified LP's shadow prices (column generation, model-free); none for an action
-        no state would add value to."""
-        prior = self.priors[b]
-        cert_mass = prior @ self._certified[b]
-        cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
-        out = []
-        for a in range(self.u1.shape[2]):
-            here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
-            gain = self.u1[b][:, a] - self._prices[b]
-            gain = np.where(self._tau[b, a] > self.min_step, gain, -np.inf)
-            s = int(np.argmax(gain))
-            if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
-                continue
-            tau = self._tau[b, a, s]
-            x = (1.0 - tau) * here
-            x[s] += tau
-            out.append((a, s, x))
-        return out
-
-    def _anchor(self, b: int, a: int) -> np.ndarray:
-        """The posterior of the states whose clear best action is ``a`` (the prior if none)."""
-        prior = self.priors[b]
-        vertices = self.disclosure[b][:, a] > 0
-        return vertices * prior / (vertices @ prior) if vertices.any() else prior
-
-    def _watch_certified(self, counts: np.ndarray) -> bool:
-        """Watch the certified scheme in play: a recommendation disobeyed two epochs in a
-        row loses its most recent certified point (a fresh learner can pass a test by
-        chance); a message a learner has locked against is replaced by a spare. Whether
-        anything changed."""
-        before = self.message_of.copy()
-        self._judge(counts)
-        failed = self._failed
-        self._cert_streak = np.where(failed, self._cert_streak + 1, 0)
-        changed = not np.array_equal(before, self.message_of)
-        for b, a in zip(*np.nonzero(self._cert_streak >= 2), strict=True):
-            self._cert_streak[b, a] = 0
-            extra = [k for k in range(self._n_base_points[b], len(self._points[b]))]
-            mine = [k for k in extra if self._point_actions[b][k] == a]
-            if mine:
-                del self._points[b][mine[-1]]
-                del self._point_actions[b][mine[-1]]
-                changed = True
-        if changed:
-            self._solve_certified()
-        return changed
-
-    def _begin_test_round(self, new: bool = True) -> None:
-        """Mix this round's tests into play (``new=False``: the same tests again, after the
-        certified scheme changed)."""
-        n_actions = self.u1.shape[2]
-        base = self._base_messages(n_actions)
-        junk = base
-        first = base + 1 + self._test_round * n_actions
-        schemes = self._certified_play(1.0 - self.test_share)
-        for b in range(self.runs):
-            if new:
-                candidates = self._candidates(b)
-            else:
-                candidates = [(a, s, x) for a, s, x, _ in self._tests[b]]
-            self._tests[b] = [(a, s, x, first + a) for a, s, x in candidates]
-            self._used_messages[b].update(first + a for a, _, _ in candidates)
-            if not candidates:
-                schemes[b] /= schemes[b].sum(axis=1, keepdims=True)
-                continue
-            columns = probe_columns(self.priors[b], np.array([x for _, _, x in candidates]))
-            for k, (*_, m) in enumerate(self._tests[b]):
-                schemes[b][:, m] = self.test_share * columns[:, k]
-            schemes[b][:, junk] = self.test_share * columns[:, -1]
-        self._commit(schemes)
-
-    def _certified_epoch(self, counts: np.ndarray) -> None:
-        """Count the epoch: end a test round after ``test_epochs`` epochs (certify the
-        points obeyed, halve the step of the others, refit the model, re-solve); after the
-        tests, play the certified scheme (a locked message is replaced by a spare)."""
-        testing = self._test_round < self._n_tests
-        changed = self._watch_certified(counts)
-        if not testing:
-            if changed:
-                self._commit(self._certified_play())
-            return
-        self._test_epoch += 1
-        if self._test_epoch >= self.test_epochs - 1:  # the tests' last two epochs count
-            self._test_counts = self._test_counts + counts
-        if self._test_epoch < self.test_epochs:
-            if changed:
-                self._begin_test_round(new=False)
-            return
-        self._test_epoch = 0
-        counts, self._test_counts = self._test_counts, np.zeros_like(counts)
-        # A fresh message is as new to the learner as the disclosure messages were at the
-        # start: a test passes when the recommendation is obeyed about as often as they were
-        # at the same age (a slow learner, such as Hedge, is far from settled after a few
-        # epochs) and more often than any other action.
-        age = min(self.test_epochs, len(self._learning_curve)) - 1
-        threshold = np.minimum(self.reference_obedience, self._learning_curve[age])
-        threshold = threshold - self.tolerance
-        for b in range(self.runs):
-            for a, s, x, m in self._tests[b]:
-                seen = counts[b, m]
-                n = seen.sum()
-                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
-                modal = seen[a] >= seen.max()
-                if n >= self.min_count and modal and seen[a] / n >= threshold[b] - noise:
-                    # certified with a safety margin: a little back toward the clear cases
-                    anchor = self._anchor(b, a)
-                    self._points[b].append(x - self.certify_margin * (x - anchor))
-                    self._point_actions[b].append(a)
-                    self._tau[b, a, s] = min(2.0 * self._tau[b, a, s], 1.0)
-                else:
-                    self._tau[b, a, s] *= 0.5
-        self._record(counts)
-        self._solve_certified()
-        self._test_round += 1
-        if self._test_round < self._n_tests:
-            self._begin_test_round()
-        else:
-            self._spare_test_messages()
-            self._commit(self._certified_play())
-
-    def _spare_test_messages(self) -> None:
-        """After the tests, the test messages no test used become spares (for a message a
-        learner has locked against)."""
-        n_actions = self.u1.shape[2]
-        first = self._base_messages(n_actions) + 1
-        last = first + n_actions * self._n_tests
-        for b in range(self.runs):
-            used = self._used_messages[b]
-            self._free[b].extend(m for m in range(first, last) if m not in used)

@@ -1,0 +1,213 @@
+"""The certified protocol of :class:`agents.senders.adaptive.MarginAdaptiveSender`
+(``search="certified"``, its default): certify the posteriors a learner obeys, test new ones
+on fresh messages, and play the best scheme built from certified points (the sender's module
+docstring, step 3; the LP over the points is :func:`agents.senders._certified.certified_scheme`).
+
+A mixin: its methods read and write the sender's state (the disclosure, the message
+assignment, the reference obedience) and call its obedience test ``_judge``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.senders._certified import certified_scheme, probe_columns
+from persuasion_env import bayes
+
+__all__ = ["CertifiedSearch"]
+
+
+class CertifiedSearch:
+    """The ``search="certified"`` epochs of
+    :class:`~agents.senders.adaptive.MarginAdaptiveSender`."""
+
+    def _start_certified(self, probe_counts: np.ndarray | None) -> None:
+        """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
+        action the receiver settled on after the silent probe) and start the tests."""
+        n_states, n_actions = self.u1.shape[1:]
+        threshold = self.reference_obedience - self.tolerance
+        self._points: list[list[np.ndarray]] = []
+        self._point_actions: list[list[int]] = []
+        best = self.disclosure.argmax(axis=-1)  # (B, S)
+        for b in range(self.runs):
+            points = [np.eye(n_states)[s] for s in range(n_states)]
+            actions = [int(best[b, s]) for s in range(n_states)]
+            if probe_counts is not None and self._silent[b] >= 0:
+                seen = probe_counts[b, self._silent[b]]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
+                    points.append(self.priors[b].copy())
+                    actions.append(int(seen.argmax()))
+            self._points.append(points)
+            self._point_actions.append(actions)
+        self._tau = np.ones((self.runs, n_actions, n_states))
+        self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
+        self._n_base_points = [len(p) for p in self._points]
+        self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
+        self._test_counts = 0.0
+        self._test_round = 0
+        self._test_epoch = 0
+        self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        self._solve_certified()
+        room = self._schemes.shape[2] - self._base_messages(n_actions) - 1  # fixed n_messages
+        self._n_tests = min(self._test_rounds(n_actions), max(room, 0) // n_actions)
+        if self._n_tests > 0:
+            self._begin_test_round()
+        else:
+            self._commit(self._certified_play())
+
+    def _solve_certified(self) -> None:
+        solved = [
+            certified_scheme(
+                self.priors[b],
+                self.u1[b],
+                np.array(self._points[b]),
+                np.array(self._point_actions[b]),
+            )
+            for b in range(self.runs)
+        ]
+        self._certified = np.stack([scheme for scheme, _ in solved])  # (B, S, A)
+        self._prices = np.stack([prices for _, prices in solved])  # (B, S)
+
+    def _certified_play(self, share: float = 1.0) -> np.ndarray:
+        """The certified scheme on the recommendation messages, with weight ``share``."""
+        n_messages = self._schemes.shape[2]
+        schemes = np.zeros((self.runs, self.u1.shape[1], n_messages))
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = share * self._certified[b]
+        return schemes
+
+    def _candidates(self, b: int) -> list[tuple[int, np.ndarray]]:
+        """Run ``b``'s points to test, one per action ``a``: from the posterior of the
+        certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
+        vertex ``e_s`` of the state whose mass would add most value to that column at the
+        certified LP's shadow prices (column generation, model-free); none for an action
+        no state would add value to."""
+        prior = self.priors[b]
+        cert_mass = prior @ self._certified[b]
+        cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
+        out = []
+        for a in range(self.u1.shape[2]):
+            here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
+            gain = self.u1[b][:, a] - self._prices[b]
+            gain = np.where(self._tau[b, a] > self.min_step, gain, -np.inf)
+            s = int(np.argmax(gain))
+            if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
+                continue
+            tau = self._tau[b, a, s]
+            x = (1.0 - tau) * here
+            x[s] += tau
+            out.append((a, s, x))
+        return out
+
+    def _anchor(self, b: int, a: int) -> np.ndarray:
+        """The posterior of the states whose clear best action is ``a`` (the prior if none)."""
+        prior = self.priors[b]
+        vertices = self.disclosure[b][:, a] > 0
+        return vertices * prior / (vertices @ prior) if vertices.any() else prior
+
+    def _watch_certified(self, counts: np.ndarray) -> bool:
+        """Watch the certified scheme in play: a recommendation disobeyed two epochs in a
+        row loses its most recent certified point (a fresh learner can pass a test by
+        chance); a message a learner has locked against is replaced by a spare. Whether
+        anything changed."""
+        before = self.message_of.copy()
+        self._judge(counts)
+        failed = self._failed
+        self._cert_streak = np.where(failed, self._cert_streak + 1, 0)
+        changed = not np.array_equal(before, self.message_of)
+        for b, a in zip(*np.nonzero(self._cert_streak >= 2), strict=True):
+            self._cert_streak[b, a] = 0
+            extra = [k for k in range(self._n_base_points[b], len(self._points[b]))]
+            mine = [k for k in extra if self._point_actions[b][k] == a]
+            if mine:
+                del self._points[b][mine[-1]]
+                del self._point_actions[b][mine[-1]]
+                changed = True
+        if changed:
+            self._solve_certified()
+        return changed
+
+    def _begin_test_round(self, new: bool = True) -> None:
+        """Mix this round's tests into play (``new=False``: the same tests again, after the
+        certified scheme changed)."""
+        n_actions = self.u1.shape[2]
+        base = self._base_messages(n_actions)
+        junk = base
+        first = base + 1 + self._test_round * n_actions
+        schemes = self._certified_play(1.0 - self.test_share)
+        for b in range(self.runs):
+            if new:
+                candidates = self._candidates(b)
+            else:
+                candidates = [(a, s, x) for a, s, x, _ in self._tests[b]]
+            self._tests[b] = [(a, s, x, first + a) for a, s, x in candidates]
+            self._used_messages[b].update(first + a for a, _, _ in candidates)
+            if not candidates:
+                schemes[b] /= schemes[b].sum(axis=1, keepdims=True)
+                continue
+            columns = probe_columns(self.priors[b], np.array([x for _, _, x in candidates]))
+            for k, (*_, m) in enumerate(self._tests[b]):
+                schemes[b][:, m] = self.test_share * columns[:, k]
+            schemes[b][:, junk] = self.test_share * columns[:, -1]
+        self._commit(schemes)
+
+    def _certified_epoch(self, counts: np.ndarray) -> None:
+        """Count the epoch: end a test round after ``test_epochs`` epochs (certify the
+        points obeyed, halve the step of the others, refit the model, re-solve); after the
+        tests, play the certified scheme (a locked message is replaced by a spare)."""
+        testing = self._test_round < self._n_tests
+        changed = self._watch_certified(counts)
+        if not testing:
+            if changed:
+                self._commit(self._certified_play())
+            return
+        self._test_epoch += 1
+        if self._test_epoch >= self.test_epochs - 1:  # the tests' last two epochs count
+            self._test_counts = self._test_counts + counts
+        if self._test_epoch < self.test_epochs:
+            if changed:
+                self._begin_test_round(new=False)
+            return
+        self._test_epoch = 0
+        counts, self._test_counts = self._test_counts, np.zeros_like(counts)
+        # A fresh message is as new to the learner as the disclosure messages were at the
+        # start: a test passes when the recommendation is obeyed about as often as they were
+        # at the same age (a slow learner, such as Hedge, is far from settled after a few
+        # epochs) and more often than any other action.
+        age = min(self.test_epochs, len(self._learning_curve)) - 1
+        threshold = np.minimum(self.reference_obedience, self._learning_curve[age])
+        threshold = threshold - self.tolerance
+        for b in range(self.runs):
+            for a, s, x, m in self._tests[b]:
+                seen = counts[b, m]
+                n = seen.sum()
+                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                modal = seen[a] >= seen.max()
+                if n >= self.min_count and modal and seen[a] / n >= threshold[b] - noise:
+                    # certified with a safety margin: a little back toward the clear cases
+                    anchor = self._anchor(b, a)
+                    self._points[b].append(x - self.certify_margin * (x - anchor))
+                    self._point_actions[b].append(a)
+                    self._tau[b, a, s] = min(2.0 * self._tau[b, a, s], 1.0)
+                else:
+                    self._tau[b, a, s] *= 0.5
+        self._record(counts)
+        self._solve_certified()
+        self._test_round += 1
+        if self._test_round < self._n_tests:
+            self._begin_test_round()
+        else:
+            self._spare_test_messages()
+            self._commit(self._certified_play())
+
+    def _spare_test_messages(self) -> None:
+        """After the tests, the test messages no test used become spares (for a message a
+        learner has locked against)."""
+        n_actions = self.u1.shape[2]
+        first = self._base_messages(n_actions) + 1
+        last = first + n_actions * self._n_tests
+        for b in range(self.runs):
+            used = self._used_messages[b]
+            self._free[b].extend(m for m in range(first, last) if m not in used)

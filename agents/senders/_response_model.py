@@ -1,0 +1,65 @@
+"""The receiver model of :class:`agents.senders.adaptive.MarginAdaptiveSender` (and of its
+grid and push searches): a multinomial logit of the receiver's action given a message's
+posterior, fitted to observed action counts, and the commitment LP solved on that model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents._sampling import softmax
+from persuasion_env.game import PersuasionGame
+from persuasion_env.solvers.commitment import solve_commitment
+
+__all__ = ["fit_logit_response", "model_lp_scheme"]
+
+
+def fit_logit_response(
+    posteriors: np.ndarray,
+    counts: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    start: np.ndarray | None = None,
+    regularization: float = 1e-3,
+    steps: int = 100,
+    lr: float = 2.0,
+) -> np.ndarray:
+    """Fit ``q(a | mu) = softmax(mu @ W)`` to observed action counts, batched over runs.
+
+    Minimises ``-sum_i w_i sum_a c[i, a] log q(a | mu_i) / sum_i w_i n_i + reg * |W|^2`` by
+    gradient descent (the loss is convex; with ``sum_s mu_s = 1`` its curvature is at most
+    1/2 + 2 reg, so ``lr = 2`` is a safe step at small ``reg``).
+
+    Args:
+        posteriors: ``(B, N, S)`` the posterior of each observed message.
+        counts: ``(B, N, A)`` the receiver's action counts after each.
+        weights: ``(B, N)`` per-observation weights (default 1).
+        start: ``(B, S, A)`` initial ``W`` (warm start; default 0).
+        regularization, steps, lr: the L2 weight, gradient steps and step size.
+
+    Returns:
+        ``W``, shape ``(B, S, A)``.
+    """
+    b, _, n_states = posteriors.shape
+    n_actions = counts.shape[-1]
+    w = np.zeros((b, n_states, n_actions)) if start is None else np.array(start, dtype=float)
+    weighted = counts if weights is None else counts * weights[..., None]
+    totals = weighted.sum(axis=-1)  # (B, N)
+    norm = np.maximum(totals.sum(axis=-1), 1e-12)[:, None, None]  # (B, 1, 1)
+    for _ in range(steps):
+        q = softmax(posteriors @ w)  # (B, N, A)
+        residual = q * totals[..., None] - weighted  # d loss / d logits, unnormalised
+        grad = np.einsum("bns,bna->bsa", posteriors, residual) / norm + 2 * regularization * w
+        w -= lr * grad
+    return w
+
+
+def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The commitment LP (MODEL.md A2) with the model ``W`` in place of the receiver's
+    utility, in recommendation form: ``(S, A)``, column ``a`` = "play a"."""
+    game = PersuasionGame(prior=prior, sender_utility=u1, receiver_utility=w, name="model")
+    solution = solve_commitment(game)
+    n_actions = u1.shape[1]
+    scheme = np.zeros((u1.shape[0], n_actions))
+    for m, action in enumerate(solution.recommended_action):
+        scheme[:, action] += solution.scheme[:, m]
+    return scheme
