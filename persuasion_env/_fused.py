@@ -28,6 +28,11 @@ round and whenever an embedded sender's ``policy_version`` or the agent's Genera
 changes. Without numba (or with ``PERSUASION_ENV_JIT=0``, or within
 ``persuasion_env.compiled.use_compiled(False)`` when the match starts) every round is
 ordinary.
+
+The compiled step holds the agent's arrays by reference, as the compiled loop of ``simulate``
+does: a change made in place (``learner.q[...] = ...``) is seen at the next round, but an
+array *replaced* mid-episode (``learner.q = new``) is seen only after the next ordinary
+round; replace arrays between episodes (at ``reset``) or change them in place.
 """
 
 from __future__ import annotations
