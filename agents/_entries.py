@@ -261,8 +261,8 @@ ENTRIES: tuple[dict, ...] = (
         "side": "sender",
         "entry_point": "agents.senders.tablenet.agent:TableNetSender",
         "description": (
-            "TableNet (seed 000): learns a receiver model from epochs of "
-            "play, optimises the scheme through it (Algorithm 1); torch"
+            "TableNet (seed 000): learns a receiver model from settled epochs of "
+            "play, optimises the scheme through it, adapts its margin; torch"
         ),
         "information": BLACK_BOX,
         "observes": ("state", "action"),

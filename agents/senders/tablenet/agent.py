@@ -74,8 +74,8 @@ class TableNetSender(Sender):
     observes = ("state", "action")  # it counts the receiver's actions per message
     batched_games = True
     description = (
-        "TableNet (seed 000): learns a receiver model from epochs of play, optimises the "
-        "scheme through it (Algorithm 1); torch"
+        "TableNet (seed 000): learns a receiver model from settled epochs of "
+        "play, optimises the scheme through it, adapts its margin; torch"
     )
     _param_names = (
         "n_messages",
