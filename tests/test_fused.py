@@ -253,3 +253,40 @@ def test_a_generator_given_to_the_agent_mid_episode_is_used_by_both_paths(env_id
     (fast, policy_fast), (ordinary, policy_ordinary) = run(True), run(False)
     assert fast == ordinary
     np.testing.assert_array_equal(policy_fast, policy_ordinary)
+
+
+@pytest.mark.parametrize(
+    "env_id, kwargs",
+    [
+        (SENDER_VIEW, {"receiver": "q_learning", "receiver_kwargs": {"epsilon": 0.2}}),
+        (RECEIVER_VIEW, {"sender": "hedge", "noise": 0.3}),
+    ],
+)
+def test_two_envs_stepped_in_turn_share_no_arrays(env_id, kwargs):
+    # Each env's compiled round writes its own buffers and holds its own agent's arrays: two
+    # envs of the same game object, stepped alternately (across episode ends), play what one
+    # plays alone; reset with the same seed replays the episode to the bit, another seed not.
+    def make(seed):
+        env = gymnasium.make(env_id, game=GAME, episode_length=150, **kwargs)
+        env.reset(seed=seed)
+        return env
+
+    def step(env, k, trace):
+        trace.append(env.step((k * 7) % 3))
+        if trace[-1][3]:  # truncated
+            env.reset()
+
+    def alone(seed):
+        env, trace = make(seed), []
+        for k in range(400):
+            step(env, k, trace)
+        return trace
+
+    first, second = make(1), make(1)
+    trace_first, trace_second = [], []
+    for k in range(400):
+        step(first, k, trace_first)
+        step(second, k, trace_second)
+    reference = alone(1)
+    assert trace_first == reference and trace_second == reference
+    assert alone(1) == reference and alone(2) != reference
