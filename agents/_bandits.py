@@ -37,8 +37,9 @@ class _Param:
 
 
 class TabularLearner:
-    """Interface: ``choose(contexts) -> arms``, ``learn(contexts, arms, rewards)``,
-    ``greedy() -> (B, contexts, arms)`` distribution of the greedy choice.
+    """Interface: ``choose(contexts, rng) -> arms``, ``learn(contexts, arms, rewards, rng)``
+    (``rng``: the owning agent's current Generator), ``greedy() -> (B, contexts, arms)``
+    distribution of the greedy choice.
 
     The rules themselves are the kernels of :mod:`agents._kernels` (``choose_kernel``,
     ``learn_kernel``) over the arrays of ``state``: :meth:`choose` and :meth:`learn` call
