@@ -37,8 +37,9 @@ class _Param:
 
 
 class TabularLearner:
-    """Interface: ``choose(contexts) -> arms``, ``learn(contexts, arms, rewards)``,
-    ``greedy() -> (B, contexts, arms)`` distribution of the greedy choice.
+    """Interface: ``choose(contexts, rng) -> arms``, ``learn(contexts, arms, rewards, rng)``
+    (``rng``: the owning agent's current Generator), ``greedy() -> (B, contexts, arms)``
+    distribution of the greedy choice.
 
     The rules themselves are the kernels of :mod:`agents._kernels` (``choose_kernel``,
     ``learn_kernel``) over the arrays of ``state``: :meth:`choose` and :meth:`learn` call
@@ -69,19 +70,32 @@ class TabularLearner:
         """The arrays the kernels change in place."""
         raise NotImplementedError
 
-    def choose(self, contexts: np.ndarray) -> np.ndarray:
+    def choose(self, contexts: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """The arms for ``contexts``, drawn from ``rng`` (default: the Generator of the
+        learner's construction). An agent passes its current ``rng``: the compiled loops draw
+        from ``agent.rng``, so a Generator given to the agent after reset must drive both."""
         return _kernels.choose(
-            getattr(_kernels, self.choose_kernel), self.state, contexts, self.rng
+            getattr(_kernels, self.choose_kernel),
+            self.state,
+            contexts,
+            self.rng if rng is None else rng,
         )
 
-    def learn(self, contexts: np.ndarray, arms: np.ndarray, rewards: np.ndarray) -> None:
+    def learn(
+        self,
+        contexts: np.ndarray,
+        arms: np.ndarray,
+        rewards: np.ndarray,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        """Learn from one round; ``rng`` as in :meth:`choose`."""
         kernel = getattr(_kernels, self.learn_kernel)
         kernel(
             self.state,
             _kernels.as_index(contexts),
             _kernels.as_index(arms),
             np.asarray(rewards, dtype=np.float64),
-            _kernels.kernel_rng(self.rng),
+            _kernels.kernel_rng(self.rng if rng is None else rng),
         )
 
     def greedy(self) -> np.ndarray:

@@ -226,3 +226,67 @@ def test_a_sender_that_reads_the_receiver_plays_ordinary_rounds():
         env.step(0)
     assert Reader.seen == 50
     assert not env.unwrapped.core._fused.usable
+
+
+@pytest.mark.parametrize(
+    "env_id, kwargs",
+    [
+        (SENDER_VIEW, {"receiver": "q_learning", "receiver_kwargs": {"epsilon": 0.3}}),
+        (SENDER_VIEW, {"receiver": "hedge"}),
+        (RECEIVER_VIEW, {"sender": "q_learning"}),
+        (RECEIVER_VIEW, {"sender": "reinforce"}),
+    ],
+)
+def test_a_generator_given_to_the_agent_mid_episode_is_used_by_both_paths(env_id, kwargs):
+    # The compiled round fetches the agent's step again when ``agent.rng`` is replaced and
+    # draws from the new Generator; the ordinary round must draw from it too (a bandit
+    # learner kept the Generator of its reset, so the two paths parted after the swap).
+    def run(compiled):
+        with use_compiled(compiled):
+            env = gymnasium.make(env_id, game=GAME, episode_length=400, **kwargs)
+            env.reset(seed=2)
+        trace = [env.step(k % 3) for k in range(60)]
+        env.unwrapped.agent.rng = np.random.default_rng(99)  # mid-episode
+        trace += [env.step((k * 5) % 3) for k in range(200)]
+        return trace, np.asarray(env.unwrapped.agent.policy())
+
+    (fast, policy_fast), (ordinary, policy_ordinary) = run(True), run(False)
+    assert fast == ordinary
+    np.testing.assert_array_equal(policy_fast, policy_ordinary)
+
+
+@pytest.mark.parametrize(
+    "env_id, kwargs",
+    [
+        (SENDER_VIEW, {"receiver": "q_learning", "receiver_kwargs": {"epsilon": 0.2}}),
+        (RECEIVER_VIEW, {"sender": "hedge", "noise": 0.3}),
+    ],
+)
+def test_two_envs_stepped_in_turn_share_no_arrays(env_id, kwargs):
+    # Each env's compiled round writes its own buffers and holds its own agent's arrays: two
+    # envs of the same game object, stepped alternately (across episode ends), play what one
+    # plays alone; reset with the same seed replays the episode to the bit, another seed not.
+    def make(seed):
+        env = gymnasium.make(env_id, game=GAME, episode_length=150, **kwargs)
+        env.reset(seed=seed)
+        return env
+
+    def step(env, k, trace):
+        trace.append(env.step((k * 7) % 3))
+        if trace[-1][3]:  # truncated
+            env.reset()
+
+    def alone(seed):
+        env, trace = make(seed), []
+        for k in range(400):
+            step(env, k, trace)
+        return trace
+
+    first, second = make(1), make(1)
+    trace_first, trace_second = [], []
+    for k in range(400):
+        step(first, k, trace_first)
+        step(second, k, trace_second)
+    reference = alone(1)
+    assert trace_first == reference and trace_second == reference
+    assert alone(1) == reference and alone(2) != reference

@@ -38,10 +38,10 @@ class BanditReceiver(Receiver):
         self.learner = self._learner(runs, view.n_messages, view.n_actions, rng, **self._options)
 
     def act(self, messages: np.ndarray) -> np.ndarray:
-        return self.learner.choose(messages)
+        return self.learner.choose(messages, self.rng)  # the agent's Generator, as compiled
 
     def update(self, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> None:
-        self.learner.learn(messages, actions, rewards)
+        self.learner.learn(messages, actions, rewards, self.rng)
 
     def policy(self) -> np.ndarray:
         return self.learner.greedy()

@@ -38,12 +38,12 @@ class BanditSender(Sender):
         self.learner = self._learner(runs, view.n_states, view.n_messages, rng, **self._options)
 
     def act(self, states: np.ndarray) -> np.ndarray:
-        return self.learner.choose(states)
+        return self.learner.choose(states, self.rng)  # the agent's Generator, as compiled
 
     def update(
         self, states: np.ndarray, messages: np.ndarray, actions: np.ndarray, rewards: np.ndarray
     ) -> None:
-        self.learner.learn(states, messages, rewards)
+        self.learner.learn(states, messages, rewards, self.rng)
 
     def policy(self) -> np.ndarray:
         return self.learner.greedy()

@@ -304,3 +304,49 @@ def test_lp_optimal_halves_a_margin_the_game_cannot_afford():
     res = simulate(game, make_sender("lp_optimal", margin=0.2), "best_response", rounds=10, seed=0)
     expected = solve_commitment(game, margin=0.1).sender_value
     assert res.final_sender_utility[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "side, name",
+    [
+        ("sender", "q_learning"),
+        ("sender", "hedge"),
+        ("sender", "reinforce"),
+        ("receiver", "q_learning"),
+        ("receiver", "hedge"),
+        ("receiver", "reinforce"),
+        ("receiver", "ucb"),
+    ],
+)
+def test_a_learner_draws_from_the_generator_it_holds_now(side, name):
+    # ``agent.rng`` is the agent's Generator (the compiled loops draw from it): replaced after
+    # reset, the old one must stay untouched and the new one drive the choices.
+    game = PersuasionGame.random(3, 3, seed=1)
+    make = make_sender if side == "sender" else make_receiver
+    kwargs = {"epsilon": 0.5} if name == "q_learning" else {}
+    agent = make(name, **kwargs)
+    agent.reset(GameView.for_agent(game, agent, 3), runs=4, rng=np.random.default_rng(1))
+    old = agent.rng
+    before = old.bit_generator.state
+    new = np.random.default_rng(2)
+    agent.rng = new
+    contexts = np.array([0, 1, 2, 0])
+    chosen = agent.act(contexts)
+    if side == "sender":
+        agent.update(contexts, chosen, np.zeros(4, dtype=np.int64), np.ones(4))
+    else:
+        agent.update(contexts, chosen, np.ones(4))
+    assert old.bit_generator.state == before
+    assert new.bit_generator.state != np.random.default_rng(2).bit_generator.state
+
+
+def test_a_fresh_reinforce_sender_samples_the_uniform_inverse_cdf_of_its_generator():
+    # Closed form: before learning REINFORCE plays softmax(0) = uniform over M = 3 messages;
+    # one draw u gives the message #{k : (k + 1) / 3 < u} (sample_index's inverse CDF).
+    game = PersuasionGame.random(3, 3, seed=1)
+    agent = make_sender("reinforce")
+    agent.reset(GameView.for_agent(game, agent, 3), runs=5, rng=np.random.default_rng(7))
+    agent.rng = np.random.default_rng(8)
+    u = np.random.default_rng(8).random(5)
+    expected = (np.cumsum(np.full(3, 1 / 3))[None, :] < u[:, None]).sum(axis=1)
+    np.testing.assert_array_equal(agent.act(np.zeros(5, dtype=np.int64)), expected)
