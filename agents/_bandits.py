@@ -167,8 +167,9 @@ class ReinforceLearner(TabularLearner):
 
 
 class Exp3Learner(TabularLearner):
-    """EXP3: play ``(1 - gamma) softmax(logw[c]) + gamma / K``; rewards in [-1, 1] become gains
-    ``(r + 1) / 2``; the chosen arm's log-weight grows by ``eta * gain / p(arm)``."""
+    """EXP3: play ``(1 - gamma) softmax(logw[c]) + gamma / K``; rewards become gains
+    ``clip((r + 1) / 2, 0, 1)`` (rewards in [-1, 1] map onto [0, 1]; noisy ones outside are
+    clipped); the chosen arm's log-weight grows by ``eta * gain / p(arm)``."""
 
     choose_kernel, learn_kernel, sender_update_kernel = (
         "exp3_choose",

@@ -34,6 +34,8 @@ from gymnasium import spaces
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch import nn
 
+from persuasion_env._validation import check_int
+
 __all__ = ["EquivariantSchemePolicy", "ExchangeableLayer", "SchemeNetwork", "cell_features"]
 
 #: Number of features per cell computed by :func:`cell_features`.
@@ -108,7 +110,11 @@ class ExchangeableLayer(nn.Module):
 
 class SchemeNetwork(nn.Module):
     """SB3's ``mlp_extractor`` for :class:`EquivariantSchemePolicy`: observations ``(B, D)``
-    -> per-cell actor features ``(B, S A width)`` and pooled critic features ``(B, 2 vf_width)``."""
+    -> per-cell actor features ``(B, S A width)`` and pooled critic features ``(B, 2 vf_width)``.
+
+    Raises:
+        TypeError, ValueError: if a width or depth is not an integer >= 1.
+    """
 
     def __init__(
         self,
@@ -121,6 +127,7 @@ class SchemeNetwork(nn.Module):
         vf_depth: int = 2,
     ) -> None:
         super().__init__()
+        width, depth, vf_width, vf_depth = _network_sizes(width, depth, vf_width, vf_depth)
         self.n_states, self.n_actions, self.width = n_states, n_actions, width
         self.actor = self._stack(width, depth)
         self.critic = self._stack(vf_width, vf_depth)
@@ -151,6 +158,13 @@ class SchemeNetwork(nn.Module):
         return torch.cat([h.mean(dim=(1, 2)), h.amax(dim=(1, 2))], dim=1)
 
 
+def _network_sizes(width: int, depth: int, vf_width: int, vf_depth: int) -> tuple[int, ...]:
+    """The stacks' sizes, validated: each an integer >= 1 (a stack needs a layer for its
+    output to have the declared width)."""
+    sizes = {"width": width, "depth": depth, "vf_width": vf_width, "vf_depth": vf_depth}
+    return tuple(check_int(value, name, minimum=1) for name, value in sizes.items())
+
+
 class CellHead(nn.Module):
     """``(B, S A width) -> (B, S A)``: the same linear map on every cell (the logit of
     ``pi[s, m = a]``), so the actor stays equivariant."""
@@ -172,7 +186,8 @@ class EquivariantSchemePolicy(ActorCriticPolicy):
     """SB3 actor-critic policy whose action mean is a permutation-equivariant function of the
     game (module docstring). Extra keywords (``policy_kwargs``): ``width`` (32) and ``depth``
     (3) of the actor's exchangeable stack, ``vf_width`` (32) and ``vf_depth`` (2) of the
-    critic's; ``log_std_init`` as SB3's. ``net_arch`` is not used."""
+    critic's (integers >= 1; TypeError / ValueError otherwise); ``log_std_init`` as SB3's.
+    ``net_arch`` is not used."""
 
     def __init__(
         self,
@@ -189,12 +204,10 @@ class EquivariantSchemePolicy(ActorCriticPolicy):
         if not isinstance(action_space, spaces.Box):
             raise TypeError(f"action_space must be a Box (S, M), got {action_space}")
         self.game_shape = game_shape(int(np.prod(observation_space.shape)), action_space.shape)
-        self.network_sizes = {
-            "width": width,
-            "depth": depth,
-            "vf_width": vf_width,
-            "vf_depth": vf_depth,
-        }
+        sizes = _network_sizes(width, depth, vf_width, vf_depth)
+        self.network_sizes = dict(
+            zip(("width", "depth", "vf_width", "vf_depth"), sizes, strict=True)
+        )
         kwargs.setdefault("ortho_init", False)  # the layers keep torch's default init
         super().__init__(observation_space, action_space, lr_schedule, *args, **kwargs)
 

@@ -83,7 +83,8 @@ class CertifiedSearch:
         certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
         vertex ``e_s`` of the state whose mass would add most value to that column at the
         certified LP's shadow prices (column generation, model-free); none for an action
-        no state would add value to."""
+        no state would add value to. A state of prior 0 is never stepped toward: no scheme
+        gives a posterior mass there (and :func:`probe_columns` could not carry it)."""
         prior = self.priors[b]
         cert_mass = prior @ self._certified[b]
         cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
@@ -91,7 +92,7 @@ class CertifiedSearch:
         for a in range(self.u1.shape[2]):
             here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
             gain = self.u1[b][:, a] - self._prices[b]
-            gain = np.where(self._tau[b, a] > self.min_step, gain, -np.inf)
+            gain = np.where((self._tau[b, a] > self.min_step) & (prior > 0), gain, -np.inf)
             s = int(np.argmax(gain))
             if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
                 continue
@@ -102,21 +103,22 @@ class CertifiedSearch:
         return out
 
     def _anchor(self, b: int, a: int) -> np.ndarray:
-        """The posterior of the states whose clear best action is ``a`` (the prior if none)."""
+        """The posterior of the states whose clear best action is ``a`` (the prior if none
+        of them has positive prior)."""
         prior = self.priors[b]
-        vertices = self.disclosure[b][:, a] > 0
+        vertices = (self.disclosure[b][:, a] > 0) & (prior > 0)
         return vertices * prior / (vertices @ prior) if vertices.any() else prior
 
     def _watch_certified(self, counts: np.ndarray) -> bool:
         """Watch the certified scheme in play: a recommendation disobeyed two epochs in a
         row loses its most recent certified point (a fresh learner can pass a test by
         chance); a message a learner has locked against is replaced by a spare. Whether
-        anything changed."""
+        anything changed (per run in ``_changed_runs`` ``(B,)``)."""
         before = self.message_of.copy()
         self._judge(counts)
         failed = self._failed
         self._cert_streak = np.where(failed, self._cert_streak + 1, 0)
-        changed = not np.array_equal(before, self.message_of)
+        self._changed_runs = np.any(before != self.message_of, axis=1)
         for b, a in zip(*np.nonzero(self._cert_streak >= 2), strict=True):
             self._cert_streak[b, a] = 0
             extra = [k for k in range(self._n_base_points[b], len(self._points[b]))]
@@ -124,7 +126,8 @@ class CertifiedSearch:
             if mine:
                 del self._points[b][mine[-1]]
                 del self._point_actions[b][mine[-1]]
-                changed = True
+                self._changed_runs[b] = True
+        changed = bool(self._changed_runs.any())
         if changed:
             self._solve_certified()
         return changed
@@ -168,6 +171,10 @@ class CertifiedSearch:
             self._test_counts = self._test_counts + counts
         if self._test_epoch < self.test_epochs:
             if changed:
+                # A test is judged on counts of one mixture: a run whose scheme changed
+                # forgets the round's counts so far (other runs keep theirs).
+                changed_runs = self._changed_runs[:, None, None]
+                self._test_counts = np.where(changed_runs, 0.0, self._test_counts)
                 self._begin_test_round(new=False)
             return
         self._test_epoch = 0

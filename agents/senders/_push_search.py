@@ -26,15 +26,24 @@ class PushSearch:
 
         A push is obeyed once ``dwell_epochs`` epochs in a row pass the obedience test (a
         learner lags behind a new scheme, so one epoch is not enough); it fails at the first
-        epoch that does not pass, except the ``grace`` epoch after a step back and epochs in
-        which a learner back from a failed push is visibly recovering (its least obeyed
-        recommendation is obeyed more often than in the epoch before). Bracket
-        ``[good, bad)``: while no push has failed the step grows by half after each success;
-        after a failure the next push is the bracket's midpoint. Once ``bad - good <=
-        resolution * bad`` the search is over and the sender settles at ``(1 - resolution) *
-        good``: a no-regret learner near indifference obeys a push past its boundary for a
-        long time, so ``good`` itself may be past it. A failure at the settled push moves it
-        down by ``2 * resolution`` of itself."""
+        epoch that does not pass, except in the grace epochs after a failure (one; see
+        below for more) and in epochs in which, at a push no larger than ``good``, a learner
+        is visibly recovering (its least obeyed recommendation is obeyed more often than in
+        the epoch before). A failure moves the failed recommendations to spare messages
+        (``fresh_on_failure``, :meth:`_fresh_messages`). Bracket ``[good, bad)``: while no
+        push has failed the next push is ``push + step`` (at most ``_push_max``, the last
+        scheme on the line) and the step grows by half after each success; when the push
+        can grow no more, the search is over *at* that push (nothing above it was refused:
+        no margin). After a failure the failed push becomes ``bad`` and the next push is the
+        bracket's midpoint. The search is over once ``bad - push <= resolution * bad`` after
+        a success, or ``push - good <= resolution * push`` after a failure; the sender then
+        settles at ``(1 - resolution) * good``: a no-regret learner near indifference obeys
+        a push past its boundary for a long time, so ``good`` itself may be past it. A
+        failure at a push no larger than ``good`` (the settled push, or one obeyed before)
+        moves the push down by ``2 * resolution`` of itself, lowers ``good`` to the new push
+        and ``bad`` to the failed one, and gives the learner ``dwell_epochs`` grace epochs;
+        a settled run stays settled (it steps down again at its next failure), an unsettled
+        one goes on searching from there."""
         good, obeyed, seen = self._judge(counts)
         overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
         at_disclosure = (self.push == 0.0) & (seen.sum(axis=-1) >= self.min_count)

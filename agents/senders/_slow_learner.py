@@ -181,10 +181,10 @@ class SlowLearnerPush:
         at_goal = level >= self.goal_logit
         stalled = self.building & ~at_goal & full & (z <= self.stall_z) & ~no_data
         self.goal_logit = np.where(stalled, np.minimum(level, self.goal_logit), self.goal_logit)
-        halve = self.building & ~at_goal & full & (z < -self.build_z_tolerance)
+        halve = self.building & ~at_goal & full & (z < -self.build_z_tolerance) & ~no_data
         self.y = np.where(halve, 0.5 * self.y, self.y)
         pushing = ~self.building & ~no_data
-        done = self.building & (at_goal | stalled)
+        done = self.building & (at_goal | stalled) & ~no_data  # a window with no data: wait
         # The push starts part of the way to the model LP (surely still with slack).
         start = np.minimum(self.push_share * self.y_model, self.y_max)
         self.y = np.where(done, np.maximum(self.y, start), self.y)

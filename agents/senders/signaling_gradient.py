@@ -52,8 +52,9 @@ gradient vanishes: it stays at no information. So by default
   (theirs: 2e-3 and 1e-3 over 3 x 10^6 rounds; 10^5 rounds would barely move the scheme);
 * recovery (``recovery=1.0``): while ``C <= 0`` (the receiver no longer gains from obeying:
   it has stopped telling the messages apart, and every gradient term is 0) the logits are
-  pulled back toward the disclosing start, so a learner that can relearn (fictitious play,
-  UCB, Hedge) follows the messages again.
+  pulled back toward the disclosing start without its random draws (``disclosure`` on
+  message ``s mod M`` in state ``s``; with ``disclosure=0``, toward uniform logits), so a
+  learner that can relearn (fictitious play, UCB, Hedge) follows the messages again.
 
 Here everything is a table with a leading runs axis, and the gradients are written out
 (derivations in the docstrings of :func:`policy_gradient` and :func:`obedience`). With
@@ -64,8 +65,9 @@ each cell independently; the scheme's logits start at PyTorch's ``Linear`` initi
 
 **What it reads** (white box): the state, the receiver's action, its own payoff, and, through
 :meth:`SignalingGradientSender.observe_receiver` (called by the engine), the receiver's
-current policy ``pi(a|m)`` and realised payoff. A receiver that exposes a probability table
-but no logits is read through ``log pi`` (a softmax's logits up to a constant per message,
+current policy ``pi(a|m)`` (the probabilities it samples from, or its greedy table if it
+exposes none: :func:`persuasion_env.protocols.receiver_policy_table`) and realised payoff.
+The policy is read through ``log pi`` (a softmax's logits up to a constant per message,
 which the gradient ignores); zero probabilities are floored at :data:`PROBABILITY_FLOOR`.
 
 **More than two messages.** Their constraint uses "the other message" ``m'``; with ``M > 2``

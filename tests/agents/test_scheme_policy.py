@@ -78,3 +78,25 @@ def test_shapes_the_policy_cannot_read_are_refused():
         EquivariantSchemePolicy(
             spaces.Box(-1.0, 1.0, (36,), np.float32), spaces.Discrete(3), lambda _: 1e-3
         )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"width": 0}, ValueError, "width must be >= 1"),
+        ({"depth": 0}, ValueError, "depth must be >= 1"),
+        ({"vf_width": -1}, ValueError, "vf_width must be >= 1"),
+        ({"vf_depth": 0}, ValueError, "vf_depth must be >= 1"),
+        ({"width": 2.5}, TypeError, "width must be an integer"),
+        ({"depth": True}, TypeError, "depth must be an integer"),
+    ],
+)
+def test_network_sizes_are_validated_by_name(kwargs, error, match):
+    # Depth 0 once failed later with a reshape error; width 0 or vf_depth 0 built a policy
+    # whose actor or critic could not have the declared width.
+    with pytest.raises(error, match=match):
+        _policy(2, 2, **kwargs)
+    from agents.scheme_policy import SchemeNetwork
+
+    with pytest.raises(error, match=match):
+        SchemeNetwork(2, 2, **kwargs)

@@ -97,7 +97,8 @@ def plan_with_tablenet(
         counts: ``(B, N, A)`` the receiver's (weighted) action counts after it; a row of
             zeros carries no data.
         config: TableNet's hyperparameters (model fit, restarts, sharpness, steps).
-        rngs: one Generator per run (TableNet's initial logits, the model's MLP weights).
+        rngs: one Generator per run (the run's model's MLP weights, then its TableNet's
+            initial logits).
 
     Returns:
         ``(B, S, A)``: the scheme in recommendation form (column ``a`` is the message after
@@ -110,16 +111,8 @@ def plan_with_tablenet(
     # turns columns back into posteriors with the same prior.
     columns = posteriors / np.maximum(prior[:, None, :], 1e-300)
     columns /= np.maximum(columns.max(axis=-1, keepdims=True), 1e-300)
-    model = ReceiverModel(b, n_states, n_actions, config.hidden, rng=rngs[0], dtype=dtype)
-    fit_receiver_model(
-        model,
-        prior_t,
-        torch.tensor(columns, dtype=dtype),
-        torch.tensor(counts, dtype=dtype),
-        steps=config.model_steps,
-        lr=config.model_lr,
-        weight_decay=config.weight_decay,
-        optimizer=config.model_optimizer,
+    model = _fit_per_run(
+        prior_t, torch.tensor(columns, dtype=dtype), torch.tensor(counts, dtype=dtype), config, rngs
     )
     # The model only knows the actions the receiver was seen to choose (the most frequent
     # action after some observed message). An action never chosen is one the data say
@@ -153,6 +146,51 @@ def plan_with_tablenet(
     # Message a = "play a": merge the messages by the action the model predicts after each.
     actions = model.hard_response(prior, schemes[:, None])[:, 0].argmax(axis=-1)
     return merge_by_action(schemes, actions, n_actions, n_actions)
+
+
+def _fit_per_run(
+    prior: torch.Tensor,
+    columns: torch.Tensor,
+    counts: torch.Tensor,
+    config: TableNetConfig,
+    rngs: list[np.random.Generator],
+) -> ReceiverModel:
+    """TableNet's receiver model of each run, fitted to that run's data alone, stacked into
+    one model of ``B`` problems. (One L-BFGS over the sum of the runs' losses would share its
+    line search, curvature pairs and stopping test across runs: a run's data would move the
+    other runs' fits, and a run's plan would depend on the batch it is played in.)"""
+    n_runs, n_states = prior.shape
+    n_actions = counts.shape[-1]
+    fitted = []
+    for run in range(n_runs):
+        single = ReceiverModel(
+            1, n_states, n_actions, config.hidden, rng=rngs[run], dtype=config.torch_dtype
+        )
+        part = slice(run, run + 1)
+        fit_receiver_model(
+            single,
+            prior[part],
+            columns[part],
+            counts[part],
+            steps=config.model_steps,
+            lr=config.model_lr,
+            weight_decay=config.weight_decay,
+            optimizer=config.model_optimizer,
+        )
+        fitted.append(dict(single.named_parameters()))
+    # The stack's own initial weights are all overwritten: any generator will do.
+    model = ReceiverModel(
+        n_runs,
+        n_states,
+        n_actions,
+        config.hidden,
+        rng=np.random.default_rng(0),
+        dtype=config.torch_dtype,
+    )
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            parameter.copy_(torch.cat([params[name] for params in fitted]))
+    return model
 
 
 class TableNetMarginPlay(MarginAdaptiveSender):

@@ -107,3 +107,28 @@ def test_letter_vs_actor_critic_reaches_lin_et_als_white_box_value():
     game = PersuasionGame.example("recommendation_letter")
     result = simulate(game, "margin_adaptive", "actor_critic", rounds=1_000_000, runs=4, seed=0)
     assert result.tail_sender_utility >= 0.643
+
+
+def test_a_window_without_data_never_ends_the_build():
+    """A window in which no recommendation was seen ``min_count`` times is not judged. Its
+    logit is still computed (``log(0.5 / 0.5) = 0`` for nothing seen; ``log(99.5 / 1.5) =
+    4.19`` for 99 of 100 obeyed), and once reached the goal (``logit(0.5) = 0``; the default
+    ``logit(0.985) = 4.18``) and ended the build on no evidence."""
+    target = np.array([[[1.0, 0.0], [0.3, 0.7]]])  # the model LP: y_L = 0.3
+    nothing = np.zeros((1, 2, 2))
+    low_goal = SlowLearnerPush(
+        LETTER_F[None], target, epoch_rounds=100, window_rounds=100, goal=0.5
+    )
+    assert low_goal.end_epoch(nothing)
+    assert low_goal.building[0] and low_goal.y[0] == 0.0
+    strict = SlowLearnerPush(
+        LETTER_F[None], target, epoch_rounds=100, window_rounds=100, min_count=1000
+    )
+    assert strict.end_epoch(np.array([[[99.0, 1.0], [0.0, 0.0]]]))
+    assert strict.building[0] and strict.y[0] == 0.0
+    # The same window, judged (min_count 30), is at the default goal: the push starts at
+    # push_share * y_L = 0.5 * 0.3.
+    judged = SlowLearnerPush(LETTER_F[None], target, epoch_rounds=100, window_rounds=100)
+    judged.end_epoch(np.array([[[99.0, 1.0], [0.0, 0.0]]]))
+    assert not judged.building[0]
+    assert judged.y[0] == pytest.approx(0.15)

@@ -101,3 +101,33 @@ def test_protocol_options_are_validated():
         make_sender("tablenet", patience=0)
     with pytest.raises(ValueError, match="unknown TableNet"):
         make_sender("tablenet", learning_rate=0.1)
+
+
+def _settled_data(seed: int, n: int = 12):
+    """A random 3 x 3 game and settled counts of a quantal receiver (lam 8) at ``n`` random
+    posteriors: ``(prior, u1, posteriors, counts)``."""
+    game = PersuasionGame.random(3, 3, seed=seed)
+    rng = np.random.default_rng(seed)
+    posteriors = rng.dirichlet(np.ones(3), size=n)
+    logits = 8.0 * posteriors @ game.receiver_utility
+    probs = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return game.prior, game.sender_utility, posteriors, 100.0 * probs / probs.sum(-1)[:, None]
+
+
+@pytest.mark.parametrize("hidden", [(), (4,)])
+def test_a_runs_plan_does_not_depend_on_the_other_runs_of_its_batch(hidden):
+    """Run 0's data and generator are the same in three batches: alone, beside run 1 and
+    beside another run 1. Its plan must be the same in all three (the receiver model was once
+    fitted by one L-BFGS over the sum of the runs' losses, and its MLP drawn from run 0's
+    generator for every run: run 0's plan moved by ~3e-4 with its partner's data)."""
+    config = TableNetConfig(restarts=2, sender_steps=100, hidden=hidden)
+    ours, partner, other = _settled_data(1), _settled_data(2), _settled_data(3)
+
+    def plan(*runs):
+        stacked = [np.stack(parts) for parts in zip(*runs, strict=True)]
+        rngs = [np.random.default_rng(10 + i) for i in range(len(runs))]
+        return plan_with_tablenet(*stacked, config, rngs)
+
+    alone = plan(ours)[0]
+    np.testing.assert_allclose(plan(ours, partner)[0], alone, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(plan(ours, other)[0], alone, rtol=0, atol=1e-12)

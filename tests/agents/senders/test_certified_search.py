@@ -1,0 +1,125 @@
+"""margin_adaptive's certified protocol (agents/senders/_certified_search.py): games with a
+state of prior 0, and how a test round is judged when the certified scheme changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import make_sender
+from agents.senders.adaptive import MarginAdaptiveSender
+from persuasion_env import PersuasionGame, simulate
+from persuasion_env.protocols import GameView
+
+
+class _Recording(MarginAdaptiveSender):
+    """margin_adaptive that keeps every scheme it commits."""
+
+    def _commit(self, schemes: np.ndarray) -> None:
+        self.committed.append(np.array(schemes))
+        super()._commit(schemes)
+
+    def reset(self, view, *, runs, rng) -> None:
+        self.committed: list[np.ndarray] = []
+        super().reset(view, runs=runs, rng=rng)
+
+
+# A state of prior 0 that the sender would love to pool (u1 = 5 there), and (3 x 3) one
+# whose only "clear" state for action 0 is the state of prior 0 (the receiver prefers action
+# 0 nowhere else): the tests once stepped toward it (probe_columns gave 0 * inf = NaN) and
+# anchored action 0 at 0 / 0.
+ZERO_PRIOR_GAMES = [
+    PersuasionGame(
+        prior=[0.6, 0.4, 0.0],
+        sender_utility=[[0.0, 1.0], [0.0, 1.0], [0.0, 5.0]],
+        receiver_utility=[[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]],
+        name="zero_prior_2",
+    ),
+    PersuasionGame(
+        prior=[0.5, 0.5, 0.0],
+        sender_utility=[[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+        receiver_utility=[[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]],
+        name="zero_prior_3",
+    ),
+]
+
+
+@pytest.mark.parametrize("game", ZERO_PRIOR_GAMES, ids=lambda g: g.name)
+@pytest.mark.parametrize("receiver", ["q_learning", "hedge"])
+def test_a_state_of_prior_zero_keeps_every_scheme_a_distribution(game, receiver):
+    sender = _Recording(epoch_rounds=200, max_tests=4)
+    with np.errstate(invalid="raise", divide="raise"):
+        simulate(game, sender, receiver, rounds=8000, runs=2, seed=0)
+    assert sender._test_round == 4  # every test round was played
+    assert len(sender.committed) > 6
+    for schemes in sender.committed:
+        assert np.all(np.isfinite(schemes))
+        assert np.all(schemes >= 0.0)
+        np.testing.assert_allclose(schemes.sum(axis=-1), 1.0)
+    # No test ever carried a posterior with mass on the state of prior 0.
+    for points in sender._points:
+        assert all(p[2] == 0.0 for p in points[game.n_states :])
+
+
+def _counts(n_messages: int, entries: dict[tuple[int, int, int], float]) -> np.ndarray:
+    """``(B=2, M, A=2)`` action counts per message: ``{(run, message, action): count}``."""
+    out = np.zeros((2, n_messages, 2))
+    for (b, m, a), n in entries.items():
+        out[b, m, a] = n
+    return out
+
+
+def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
+    """A hand-made sequence on the prosecutor (states innocent/guilty, actions acquit/convict;
+    prior 0.7/0.3). Disclosure: message s -> action s, 40 counts each; the silent probe
+    (message 3) -> acquit. Messages: 0, 1 recommend, 2 is the spare, 3 silent, 4 junk, 5 and
+    6 test acquit/convict. The one test: "convict" at the posterior e_innocent (step tau = 1
+    from the guilty vertex toward innocent) on message 6.
+
+    Run 0: in the round's second epoch the learner stops convicting on message 1 (and on the
+    test message); with patience 1 "convict" moves to the spare message 2, so run 0's
+    scheme changes. In the third epoch the test message is obeyed 40/40. Judged on the new
+    mixture only, it passes; on both epochs (40/80 = 0.5 < 0.95 - 2 sqrt(0.0475/80)) it
+    would fail. Run 1 never changes: its test message is obeyed 40/40 then 8/8; it must keep
+    both epochs (48 >= min_count; the third epoch alone, 8 < 10, is not judged)."""
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, patience=1)
+    game = PersuasionGame.example("prosecutor")
+    n_messages = sender.messages_for(game)
+    assert n_messages == 4 + 1 + 2 * 2
+    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
+    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
+    sender._end_epoch(disclosure)
+    sender._end_epoch(disclosure)
+    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
+    sender._end_epoch(probe)
+    sender._end_epoch(probe)
+    for b in range(2):
+        [(a, s, x, m)] = sender._tests[b]
+        assert (a, s, m) == (1, 0, 6)
+        np.testing.assert_allclose(x, [1.0, 0.0])
+    assert sender._n_base_points == [3, 3]  # two vertices and the prior (for acquit)
+    obeyed = {(b, 0, 0): 40 for b in range(2)} | {(b, 1, 1): 40 for b in range(2)}
+    sender._end_epoch(_counts(n_messages, obeyed | {(0, 6, 1): 20, (1, 6, 1): 20}))
+    sender._end_epoch(
+        _counts(
+            n_messages,
+            {(0, 0, 0): 40, (0, 1, 0): 40, (0, 6, 0): 40}  # run 0: convict nowhere
+            | {(1, 0, 0): 40, (1, 1, 1): 40, (1, 6, 1): 40},
+        )
+    )
+    np.testing.assert_array_equal(sender.message_of, [[0, 2], [0, 1]])
+    sender._end_epoch(
+        _counts(
+            n_messages,
+            {(0, 0, 0): 40, (0, 2, 1): 40, (0, 6, 1): 40}
+            | {(1, 0, 0): 40, (1, 1, 1): 40, (1, 6, 1): 8},
+        )
+    )
+    assert sender._test_round == 1
+    for b in range(2):
+        # Passed: the point, moved back 5 % toward the guilty vertex, is certified for
+        # convict, and the step doubles (capped at 1).
+        assert len(sender._points[b]) == 4
+        assert sender._point_actions[b][-1] == 1
+        np.testing.assert_allclose(sender._points[b][-1], [0.95, 0.05])
+        assert sender._tau[b, 1, 0] == 1.0
