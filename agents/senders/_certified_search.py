@@ -3,6 +3,11 @@
 on fresh messages, and play the best scheme built from certified points (the sender's module
 docstring, step 3; the LP over the points is :func:`agents.senders._certified.certified_scheme`).
 
+A test whose recommendation is the learner's most played action but not yet obeyed enough
+is watched for up to ``test_extensions`` more rounds on its message before it fails, beside
+the new candidates (agents/senders/_test_verdict.py: exploring learners such as UCB and
+Hedge obey a fresh message near a region's boundary only slowly).
+
 A mixin: its methods read and write the sender's state (the disclosure, the message
 assignment, the reference obedience) and call its obedience test ``_judge``.
 """
@@ -12,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.senders._certified import certified_scheme, probe_columns
+from agents.senders._test_verdict import EXTEND, PASS, verdict_on_test
 from persuasion_env import bayes
 
 __all__ = ["CertifiedSearch"]
@@ -20,6 +26,10 @@ __all__ = ["CertifiedSearch"]
 class CertifiedSearch:
     """The ``search="certified"`` epochs of
     :class:`~agents.senders.adaptive.MarginAdaptiveSender`."""
+
+    #: How many more test rounds a test whose recommendation is the learner's most played
+    #: action, but not yet obeyed enough, is watched before it fails (_test_verdict.py).
+    test_extensions = 2
 
     def _start_certified(self, probe_counts: np.ndarray | None) -> None:
         """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
@@ -48,7 +58,11 @@ class CertifiedSearch:
         self._test_counts = 0.0
         self._test_round = 0
         self._test_epoch = 0
-        self._tests: list[list[tuple[int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        self._tests: list[list[tuple[int, int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        # Tests extended into the next round (same candidate, same message), and how often
+        # each test message has been extended.
+        self._carry: list[list[tuple[int, int, np.ndarray, int]]] = [[] for _ in range(self.runs)]
+        self._extensions: list[dict[int, int]] = [{} for _ in range(self.runs)]
         self._solve_certified()
         room = self._schemes.shape[2] - self._base_messages(n_actions) - 1  # fixed n_messages
         self._n_tests = min(self._test_rounds(n_actions), max(room, 0) // n_actions)
@@ -142,15 +156,15 @@ class CertifiedSearch:
         schemes = self._certified_play(1.0 - self.test_share)
         for b in range(self.runs):
             if new:
-                candidates = self._candidates(b)
-            else:
-                candidates = [(a, s, x) for a, s, x, _ in self._tests[b]]
-            self._tests[b] = [(a, s, x, first + a) for a, s, x in candidates]
-            self._used_messages[b].update(first + a for a, _, _ in candidates)
+                # An extended test runs beside this round's new candidate for its action.
+                fresh = [(a, s, x, first + a) for a, s, x in self._candidates(b)]
+                self._tests[b] = self._carry[b] + fresh
+                self._used_messages[b].update(m for *_, m in self._tests[b])
+            candidates = self._tests[b]
             if not candidates:
                 schemes[b] /= schemes[b].sum(axis=1, keepdims=True)
                 continue
-            columns = probe_columns(self.priors[b], np.array([x for _, _, x in candidates]))
+            columns = probe_columns(self.priors[b], np.array([x for _, _, x, _ in candidates]))
             for k, (*_, m) in enumerate(self._tests[b]):
                 schemes[b][:, m] = self.test_share * columns[:, k]
             schemes[b][:, junk] = self.test_share * columns[:, -1]
@@ -183,16 +197,28 @@ class CertifiedSearch:
         # start: a test passes when the recommendation is obeyed about as often as they were
         # at the same age (a slow learner, such as Hedge, is far from settled after a few
         # epochs) and more often than any other action.
-        age = min(self.test_epochs, len(self._learning_curve)) - 1
-        threshold = np.minimum(self.reference_obedience, self._learning_curve[age])
-        threshold = threshold - self.tolerance
+        # An extended test is judged at its own age. A recommendation already the learner's
+        # most played action but not yet obeyed enough is watched longer (_test_verdict.py);
+        # meanwhile the search goes on as after a failure (the step halves), so watching
+        # costs no new candidate.
         for b in range(self.runs):
+            self._carry[b] = []
             for a, s, x, m in self._tests[b]:
-                seen = counts[b, m]
-                n = seen.sum()
-                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
-                modal = seen[a] >= seen.max()
-                if n >= self.min_count and modal and seen[a] / n >= threshold[b] - noise:
+                extensions = self._extensions[b].pop(m, 0)
+                age = min(self.test_epochs * (1 + extensions), len(self._learning_curve)) - 1
+                threshold = min(self.reference_obedience[b], self._learning_curve[age][b])
+                verdict = verdict_on_test(
+                    counts[b, m],
+                    a,
+                    threshold - self.tolerance,
+                    min_count=self.min_count,
+                    extensions=extensions,
+                    max_extensions=self.test_extensions,
+                )
+                if verdict == EXTEND:
+                    self._carry[b].append((a, s, x, m))
+                    self._extensions[b][m] = extensions + 1
+                if verdict == PASS:
                     # certified with a safety margin: a little back toward the clear cases
                     anchor = self._anchor(b, a)
                     self._points[b].append(x - self.certify_margin * (x - anchor))

@@ -1,0 +1,52 @@
+"""The verdict on one test of ``margin_adaptive``'s certified protocol
+(agents/senders/_certified_search.py): pass, fail, or watch it longer.
+
+A test puts a candidate posterior on a fresh message and counts what the learner plays after
+it. An exploring learner (UCB's bonus, Hedge's uniform share and slow weights) keeps trying
+the other actions for long after it has ranked them, the longer the closer the candidate
+lies to the boundary of the recommended action's region: judged after a few epochs, a
+candidate well inside the region is often obeyed only 60-70 % of the time while the
+recommendation is already its most played action. Failing it halves the step toward that
+state for good, and the certified region (hence the scheme played) stays too safe. So a
+test whose recommendation is the most played action, but not yet obeyed as often as the
+disclosure messages were, is *extended*: the same candidate stays on the same message (the
+learner's memory of that message is about that very posterior) and is judged again after
+another test round, at most ``max_extensions`` times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PASS", "FAIL", "EXTEND", "verdict_on_test"]
+
+PASS, FAIL, EXTEND = "pass", "fail", "extend"
+
+
+def verdict_on_test(
+    seen: np.ndarray,
+    action: int,
+    threshold: float,
+    *,
+    min_count: int,
+    extensions: int,
+    max_extensions: int,
+) -> str:
+    """Judge a test from the action counts ``seen`` ``(A,)`` after its message.
+
+    * ``PASS``: at least ``min_count`` rounds, ``action`` the most played, and obeyed in at
+      least ``threshold`` minus two binomial standard errors of the counted rounds.
+    * ``EXTEND``: not passed, extended fewer than ``max_extensions`` times so far, and either
+      too few rounds to judge or ``action`` the most played (the learner is heading there).
+    * ``FAIL``: otherwise (another action is played more: the candidate lies, or may lie,
+      outside the region).
+    """
+    seen = np.asarray(seen, dtype=float)
+    n = float(seen.sum())
+    modal = seen[action] >= seen.max()
+    noise = 2.0 * np.sqrt(max(threshold * (1.0 - threshold), 0.0025) / max(n, 1.0))
+    if n >= min_count and modal and seen[action] / n >= threshold - noise:
+        return PASS
+    if extensions < max_extensions and (n < min_count or modal):
+        return EXTEND
+    return FAIL

@@ -1,0 +1,103 @@
+"""The verdict on a test of margin_adaptive's certified protocol, extended when the learner is
+heading toward the recommendation (agents/senders/_test_verdict.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import make_sender
+from agents.base import Receiver
+from agents.senders._test_verdict import EXTEND, FAIL, PASS, verdict_on_test
+from persuasion_env import PersuasionGame, bayes, simulate
+
+
+def _verdict(seen, action=1, threshold=0.8, extensions=0):
+    return verdict_on_test(
+        np.array(seen), action, threshold, min_count=10, extensions=extensions, max_extensions=2
+    )
+
+
+@pytest.mark.parametrize(
+    ("seen", "extensions", "expected"),
+    [
+        # 100 rounds: two standard errors of 0.8 are 2 sqrt(0.16 / 100) = 0.08, so the bar is 0.72
+        ([20, 73, 7], 0, PASS),
+        ([20, 73, 7], 2, PASS),
+        ([28, 71, 1], 0, EXTEND),  # 0.71 < 0.72 but the most played: watched longer
+        ([28, 71, 1], 1, EXTEND),
+        ([28, 71, 1], 2, FAIL),  # no extension left
+        ([55, 45, 0], 0, FAIL),  # another action is played more: no extension
+        ([45, 45, 10], 0, EXTEND),  # a tie for the most played counts as the most played
+        ([2, 5, 0], 0, EXTEND),  # 7 < min_count rounds: too few to judge, watch longer
+        ([2, 5, 0], 2, FAIL),
+        ([0, 9, 0], 2, FAIL),  # obeyed every time, but 9 < min_count rounds
+    ],
+)
+def test_verdict_by_hand(seen, extensions, expected):
+    assert _verdict(seen, extensions=extensions) == expected
+
+
+def test_the_noise_allowance_shrinks_with_the_rounds_seen():
+    # 400 rounds: 2 sqrt(0.16 / 400) = 0.04, bar 0.76; 0.75 passed with 100 rounds (bar 0.72).
+    assert _verdict([100, 300, 0], extensions=2) == FAIL
+    assert _verdict([25, 75, 0], extensions=2) == PASS
+
+
+class _SlowNearTheBoundary(Receiver):
+    """A learner that best-responds to each message's posterior (it is shown the scheme) but,
+    for its first ``slow_visits`` visits of a message, plays the other action with probability
+    ``wobble`` where its payoff gap is below ``near`` (an exploring learner near the boundary
+    of a region)."""
+
+    name = "slow_near_boundary"
+    learns = True
+    needs_scheme = True
+
+    def __init__(self, slow_visits: int, wobble: float, near: float) -> None:
+        super().__init__()
+        self.slow_visits, self.wobble, self.near = slow_visits, wobble, near
+
+    def reset(self, view, *, runs, rng):
+        super().reset(view, runs=runs, rng=rng)
+        self._visits = np.zeros((runs, view.n_messages), dtype=int)
+        self._best = np.zeros((runs, view.n_messages), dtype=int)
+        self._gap = np.zeros((runs, view.n_messages))
+
+    def observe_scheme(self, schemes):
+        values = bayes.posteriors(self.view.priors, self._checked_schemes(schemes))
+        values = values @ self.view.utilities  # (B, M, A)
+        self._best = values.argmax(axis=-1)
+        self._gap = np.abs(values[..., 1] - values[..., 0])
+
+    def act(self, messages):
+        rows = np.arange(self.runs)
+        best = self._best[rows, messages]
+        slow = self._visits[rows, messages] < self.slow_visits
+        slow &= self._gap[rows, messages] < self.near
+        self._visits[rows, messages] += 1
+        return np.where(slow & (self.rng.random(self.runs) < self.wobble), 1 - best, best)
+
+    def policy(self):
+        return np.eye(self.view.n_actions)[self._best]
+
+
+def _conviction(extensions: int) -> np.ndarray:
+    game = PersuasionGame.example("prosecutor")
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=6)
+    sender.test_extensions = extensions
+    learner = _SlowNearTheBoundary(slow_visits=60, wobble=0.4, near=0.4)
+    return simulate(game, sender, learner, rounds=4000, runs=4, seed=0).final_sender_utility
+
+
+def test_an_extended_test_certifies_a_posterior_a_slow_learner_obeys_late():
+    # Prosecutor (prior 0.3 guilty): the learner convicts iff P(guilty) >= 1/2; its gap
+    # |2q - 1| is below 0.4 for q in (0.3, 0.7), where a fresh message is obeyed only 60 % of
+    # the time for 60 visits. A convict column at posterior q convicts with probability 0.3 / q.
+    # With extensions every run certifies a point inside the slow zone (q < 0.65, so at least
+    # 0.3 / 0.65 = 0.46); judged at once (extensions 0, the old rule) most runs stop at
+    # q >= 0.7 (at most 0.3 / 0.7 = 0.43), unless binomial luck passes a test.
+    extended = _conviction(2)
+    assert np.all(extended >= 0.3 / 0.65)
+    assert np.all(extended <= 0.6 + 1e-9)  # never more than the optimum (q = 1/2)
+    assert np.sum(_conviction(0) >= 0.3 / 0.65) <= 1
