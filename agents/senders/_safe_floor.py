@@ -40,15 +40,15 @@ from persuasion_env import bayes
 __all__ = ["FLOOR_DELTA", "FLOOR_WINDOW", "FLOOR_Z", "SafeFloor", "measurably_below"]
 
 #: Epoch values per arm the comparison uses (the most recent ones).
-FLOOR_WINDOW = 8
+FLOOR_WINDOW = 12
 #: Epochs of the scheme needed before it is compared.
-FLOOR_MIN_EPOCHS = 6
+FLOOR_MIN_EPOCHS = 10
 #: Standard errors by which an arm must trail to count as measurably worse.
 FLOOR_Z = 2.5
 #: And by at least this much (sender utility per round).
 FLOOR_DELTA = 0.02
 #: The smallest epoch-to-epoch standard deviation assumed (one or two values say little).
-FLOOR_MIN_SD = 0.02
+FLOOR_MIN_SD = 0.03
 #: The share of every state sent to the silent message while silence is kept warm.
 FLOOR_SHARE = 0.05
 
@@ -144,8 +144,14 @@ class SafeFloor:
                 continue
             records[arm] = (records[arm] + [value])[-FLOOR_WINDOW:]
             if arm != SCHEME:
-                if len(records[arm]) >= 2 and measurably_below(records[arm], records[SCHEME]):
-                    self._floor_blocked[b, arm] = True  # the fallback was worse: back, for good
+                # Back to the scheme, for good, when the fallback earns measurably less than
+                # the scheme did. (Also going back when it has not proved better after
+                # FLOOR_MIN_EPOCHS epochs was tried: it lost more against Hedge, whose answer
+                # to silence oscillates, than it won against Q-learning.)
+                worse = len(records[arm]) >= 2 and measurably_below(records[arm], records[SCHEME])
+                if worse:
+                    self._floor_blocked[b, arm] = True
+                    self._floor_watch[b] &= arm != SILENCE
                     self.floor_arm[b] = SCHEME
                     self._floor_skip[b] = changed = True
                 continue

@@ -21,17 +21,17 @@ from persuasion_env import PersuasionGame, simulate
 
 
 def test_measurably_below_by_hand():
-    # Constant values: the spread is the floor 0.02, so each mean's standard error is
-    # 0.02 / sqrt(8) and that of the difference 0.02 / sqrt(8) * sqrt(2) = 0.01; the bar is
-    # 2.5 * 0.01 + 0.02 = 0.045.
-    assert measurably_below([0.50] * 8, [0.60] * 8)  # 0.10 > 0.045
-    assert measurably_below([0.55] * 8, [0.60] * 8)  # 0.05 > 0.045
-    assert not measurably_below([0.56] * 8, [0.60] * 8)  # 0.04 < 0.045
+    # Constant values: the spread is the floor 0.03, so each mean's standard error is
+    # 0.03 / sqrt(8) = 0.0106 and that of the difference 0.015; the bar is
+    # 2.5 * 0.015 + 0.02 = 0.0575.
+    assert measurably_below([0.50] * 8, [0.60] * 8)  # 0.10 > 0.0575
+    assert measurably_below([0.54] * 8, [0.60] * 8)  # 0.06 > 0.0575
+    assert not measurably_below([0.55] * 8, [0.60] * 8)  # 0.05 < 0.0575
     assert not measurably_below([0.60] * 8, [0.50] * 8)  # the other way round
     assert not measurably_below([], [0.6])
     # A spread of its own: values 0.4 / 0.6 alternating (mean 0.5, sd sqrt(0.08 / 7) =
-    # 0.1069, se 0.0378) against a constant 0.7 (sd floored at 0.02, se 0.00707): se of the
-    # difference 0.0385, the bar 2.5 * 0.0385 + 0.02 = 0.116 < 0.2 (measurably below); against
+    # 0.1069, se 0.0378) against a constant 0.7 (sd floored at 0.03, se 0.0106): se of the
+    # difference 0.0393, the bar 2.5 * 0.0393 + 0.02 = 0.118 < 0.2 (measurably below); against
     # a constant 0.6 the difference 0.1 is not.
     noisy = [0.4, 0.6] * 4
     assert measurably_below(noisy, [0.7] * 8)
@@ -128,7 +128,7 @@ def test_does_not_fire_when_the_scheme_does_better():
 
 def test_stops_paying_for_silence_once_the_scheme_is_clearly_better():
     floor = _Stub(disclosure=0.3)
-    for v, w in zip(_wobble(0.8, 10), _wobble(0.3, 10, seed=1), strict=True):
+    for v, w in zip(_wobble(0.8, 15), _wobble(0.3, 15, seed=1), strict=True):
         floor.epoch(v, w)
     assert not floor._floor_watch[0]
     assert floor._schemes[0, :, 2].sum() == 0.0  # nothing on the silent message any more
@@ -137,7 +137,7 @@ def test_stops_paying_for_silence_once_the_scheme_is_clearly_better():
 
 def test_a_fallback_that_earns_less_is_left_for_good():
     floor = _Stub(disclosure=0.1)
-    for v, w in zip(_wobble(0.4, FLOOR_MIN_EPOCHS + 1), _wobble(0.6, 10, seed=1), strict=False):
+    for v, w in zip(_wobble(0.4, FLOOR_MIN_EPOCHS + 1), _wobble(0.6, 20, seed=1), strict=False):
         floor.epoch(v, w)
     assert floor.floor_arm[0] == SILENCE
     # Silence, played in full, now earns 0.2 (the learner moved): skip one epoch, two
@@ -145,6 +145,7 @@ def test_a_fallback_that_earns_less_is_left_for_good():
     assert [floor.epoch(0.4, 0.2) for _ in range(3)] == [False, False, True]
     assert floor.floor_arm[0] == SCHEME
     assert floor._floor_blocked[0, SILENCE]
+    assert floor._schemes[0, :, 2].sum() == 0.0  # silence is no longer kept warm
     for v in _wobble(0.4, 50, seed=1):
         floor.epoch(v, 0.9)
     assert floor.floor_arm[0] == SCHEME
