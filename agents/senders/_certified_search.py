@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.senders._certified import certified_scheme, probe_columns
-from agents.senders._test_verdict import EXTEND, PASS, verdict_on_test
+from agents.senders._test_verdict import EXTEND, PASS, PASS_SIGN, verdict_on_test
 from persuasion_env import bayes
 
 __all__ = ["CertifiedSearch"]
@@ -52,6 +52,7 @@ class CertifiedSearch:
             self._points.append(points)
             self._point_actions.append(actions)
         self._tau = np.ones((self.runs, n_actions, n_states))
+        self._mix_tau = np.ones((self.runs, n_actions))
         self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
         self._n_base_points = [len(p) for p in self._points]
         self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
@@ -69,7 +70,8 @@ class CertifiedSearch:
         if self._n_tests > 0:
             self._begin_test_round()
         else:
-            self._commit(self._certified_play())
+            self._start_floor()
+            self._commit(self._floor_play())
 
     def _solve_certified(self) -> None:
         solved = [
@@ -92,29 +94,55 @@ class CertifiedSearch:
             schemes[b][:, self.message_of[b]] = share * self._certified[b]
         return schemes
 
-    def _candidates(self, b: int) -> list[tuple[int, np.ndarray]]:
+    def _candidates(self, b: int) -> list[tuple[int, int, np.ndarray]]:
         """Run ``b``'s points to test, one per action ``a``: from the posterior of the
-        certified column ``a`` (or the action's anchor) a step ``tau[a, s]`` toward the
-        vertex ``e_s`` of the state whose mass would add most value to that column at the
-        certified LP's shadow prices (column generation, model-free); none for an action
-        no state would add value to. A state of prior 0 is never stepped toward: no scheme
-        gives a posterior mass there (and :func:`probe_columns` could not carry it)."""
+        certified column ``a`` (for an action the certified scheme does not use, its
+        certified point nearest to entering the LP: the highest reduced value) a step
+        ``tau`` toward the vertex ``e_s`` of the state whose mass would add most value to
+        that column at the certified LP's shadow prices (column generation, model-free);
+        none for an action no state would add value to. In every other test round, and
+        once every vertex step of ``a`` is spent, the step goes instead toward the
+        prior-weighted mixture of *all* the states that would add value (``s = -1``, step
+        ``mix_tau[a]``): the best posterior for ``a`` often has no mass at ``a``'s own
+        states and pools several others, which one vertex at a time does not reach. A
+        state of prior 0 is never stepped toward: no scheme gives a posterior mass there
+        (and :func:`probe_columns` could not carry it)."""
         prior = self.priors[b]
         cert_mass = prior @ self._certified[b]
         cert_post = bayes.posteriors(prior, self._certified[b])  # (A, S)
         out = []
         for a in range(self.u1.shape[2]):
-            here = cert_post[a] if cert_mass[a] > 1e-9 else self._anchor(b, a)
             gain = self.u1[b][:, a] - self._prices[b]
-            gain = np.where((self._tau[b, a] > self.min_step) & (prior > 0), gain, -np.inf)
-            s = int(np.argmax(gain))
-            if gain[s] <= 1e-9 or here[s] >= 1.0 - 1e-9:
-                continue
-            tau = self._tau[b, a, s]
-            x = (1.0 - tau) * here
-            x[s] += tau
-            out.append((a, s, x))
+            here = cert_post[a] if cert_mass[a] > 1e-9 else self._entering_point(b, a, gain)
+            useful = (gain > 1e-9) & (here < 1.0 - 1e-9) & (prior > 0)
+            open_steps = np.where((self._tau[b, a] > self.min_step) & (prior > 0), gain, -np.inf)
+            s = int(np.argmax(open_steps))
+            vertex = open_steps[s] > 1e-9 and here[s] < 1.0 - 1e-9
+            mix = useful.sum() >= 2 and self._mix_tau[b, a] > self.min_step
+            if mix and (self._test_round % 2 == 1 or not vertex):
+                target = np.where(useful, prior, 0.0)
+                tau = self._mix_tau[b, a]
+                out.append((a, -1, (1.0 - tau) * here + tau * target / target.sum()))
+            elif vertex:
+                tau = self._tau[b, a, s]
+                x = (1.0 - tau) * here
+                x[s] += tau
+                out.append((a, s, x))
         return out
+
+    def _entering_point(self, b: int, a: int, gain: np.ndarray) -> np.ndarray:
+        """Of the points certified for ``a``, the one with the highest reduced value
+        ``p . (u1[:, a] - prices)`` (at most 0 at the LP's optimum): the nearest to entering.
+        Points with mass on a state of prior 0 (a vertex no scheme can reach) are skipped."""
+        unreachable = self.priors[b] <= 0
+        mine = [
+            p
+            for p, k in zip(self._points[b], self._point_actions[b], strict=True)
+            if k == a and not (p[unreachable] > 0).any()
+        ]
+        if not mine:
+            return self._anchor(b, a)
+        return max(mine, key=lambda p: float(p @ gain))
 
     def _anchor(self, b: int, a: int) -> np.ndarray:
         """The posterior of the states whose clear best action is ``a`` (the prior if none
@@ -177,8 +205,8 @@ class CertifiedSearch:
         testing = self._test_round < self._n_tests
         changed = self._watch_certified(counts)
         if not testing:
-            if changed:
-                self._commit(self._certified_play())
+            if self._floor_epoch(counts) or changed:
+                self._commit(self._floor_play())
             return
         self._test_epoch += 1
         if self._test_epoch >= self.test_epochs - 1:  # the tests' last two epochs count
@@ -214,18 +242,22 @@ class CertifiedSearch:
                     min_count=self.min_count,
                     extensions=extensions,
                     max_extensions=self.test_extensions,
+                    sign_test=self.sign_test,
                 )
                 if verdict == EXTEND:
                     self._carry[b].append((a, s, x, m))
                     self._extensions[b][m] = extensions + 1
-                if verdict == PASS:
+                if verdict in (PASS, PASS_SIGN):
                     # certified with a safety margin: a little back toward the clear cases
+                    # (three times as far when only the sign test passed: a learner that
+                    # obeys less often than at disclosure is nearer indifference)
                     anchor = self._anchor(b, a)
-                    self._points[b].append(x - self.certify_margin * (x - anchor))
+                    margin = self.certify_margin * (1.0 if verdict == PASS else 3.0)
+                    self._points[b].append(x - margin * (x - anchor))
                     self._point_actions[b].append(a)
-                    self._tau[b, a, s] = min(2.0 * self._tau[b, a, s], 1.0)
+                    self._scale_step(b, a, s, 2.0)
                 else:
-                    self._tau[b, a, s] *= 0.5
+                    self._scale_step(b, a, s, 0.5)
         self._record(counts)
         self._solve_certified()
         self._test_round += 1
@@ -233,7 +265,14 @@ class CertifiedSearch:
             self._begin_test_round()
         else:
             self._spare_test_messages()
-            self._commit(self._certified_play())
+            self._start_floor()
+            self._commit(self._floor_play())
+
+    def _scale_step(self, b: int, a: int, s: int, factor: float) -> None:
+        """Double (after a pass, at most 1) or halve (after a failure) the step just tested:
+        toward vertex ``s``, or toward the mixture (``s = -1``)."""
+        steps, k = (self._mix_tau[b], a) if s < 0 else (self._tau[b, a], s)
+        steps[k] = min(factor * steps[k], 1.0)
 
     def _spare_test_messages(self) -> None:
         """After the tests, the test messages no test used become spares (for a message a

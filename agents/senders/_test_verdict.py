@@ -12,15 +12,20 @@ test whose recommendation is the most played action, but not yet obeyed as often
 disclosure messages were, is *extended*: the same candidate stays on the same message (the
 learner's memory of that message is about that very posterior) and is judged again after
 another test round, at most ``max_extensions`` times.
+
+With ``sign_test``, a test also passes (``PASS_SIGN``) when the recommendation clearly beats
+the runner-up action (a sign test at two standard errors): a bandit learner near a boundary
+still explores at a fresh message, yet settles on its best response in the long run. Such a
+point lies nearer indifference, so the caller certifies it with a wider safety margin.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PASS", "FAIL", "EXTEND", "verdict_on_test"]
+__all__ = ["PASS", "PASS_SIGN", "FAIL", "EXTEND", "verdict_on_test"]
 
-PASS, FAIL, EXTEND = "pass", "fail", "extend"
+PASS, PASS_SIGN, FAIL, EXTEND = "pass", "pass by sign", "fail", "extend"
 
 
 def verdict_on_test(
@@ -31,11 +36,15 @@ def verdict_on_test(
     min_count: int,
     extensions: int,
     max_extensions: int,
+    sign_test: bool = False,
 ) -> str:
     """Judge a test from the action counts ``seen`` ``(A,)`` after its message.
 
     * ``PASS``: at least ``min_count`` rounds, ``action`` the most played, and obeyed in at
       least ``threshold`` minus two binomial standard errors of the counted rounds.
+    * ``PASS_SIGN`` (only with ``sign_test``): not passed so, but at least ``min_count``
+      rounds, ``action`` the most played, and ahead of the runner-up by more than two
+      standard errors of the difference (``2 sqrt(n_a + n_second)``).
     * ``EXTEND``: not passed, extended fewer than ``max_extensions`` times so far, and either
       too few rounds to judge or ``action`` the most played (the learner is heading there).
     * ``FAIL``: otherwise (another action is played more: the candidate lies, or may lie,
@@ -47,6 +56,10 @@ def verdict_on_test(
     noise = 2.0 * np.sqrt(max(threshold * (1.0 - threshold), 0.0025) / max(n, 1.0))
     if n >= min_count and modal and seen[action] / n >= threshold - noise:
         return PASS
+    if sign_test and n >= min_count and modal:
+        second = np.sort(seen)[-2] if len(seen) > 1 else 0.0
+        if seen[action] - second > 2.0 * np.sqrt(seen[action] + second):
+            return PASS_SIGN
     if extensions < max_extensions and (n < min_count or modal):
         return EXTEND
     return FAIL

@@ -40,7 +40,9 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    is played for good. A recommendation disobeyed two epochs in a row in play loses its
    latest certified point (a fresh learner can pass a test by chance), and a message a
    learner has locked against (greedy Q-learning) moves to a spare message (the unused
-   test messages become spares).
+   test messages become spares). Mixture steps and the sign test: ``_certified_search``.
+   In play a **safe floor** (:mod:`agents.senders._safe_floor`) keeps silence warm and
+   falls back to silence or disclosure where the scheme earns measurably less.
 
 Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
 LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
@@ -81,6 +83,7 @@ from agents.registry import register
 from agents.senders._certified_search import CertifiedSearch
 from agents.senders._push_search import PushSearch
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
+from agents.senders._safe_floor import SafeFloor
 from agents.senders._slow_learner import SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import (
@@ -133,7 +136,7 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 @register
-class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
+class MarginAdaptiveSender(SafeFloor, CertifiedSearch, PushSearch, Sender):
     """A black-box learned sender: it certifies the posteriors a learning receiver obeys
     (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
     from them (the default ``search="certified"``); or, as options, the older margin searches.
@@ -169,6 +172,7 @@ class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
             disclosure, or never, to the slow-learner controller (module docstring, point
             6); ``False`` keeps the margin grid for it.
         slow_epochs: disclosure epochs after which a learner counts as slow.
+        sign_test: a test also passes when its recommendation clearly beats the runner-up.
     """
 
     name = "margin_adaptive"
@@ -213,6 +217,7 @@ class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
         "min_step",
         "slow_learner",
         "slow_epochs",
+        "sign_test",
     )
 
     def __init__(
@@ -246,6 +251,7 @@ class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
         min_step: float = 0.01,
         slow_learner: bool = True,
         slow_epochs: int = 100,
+        sign_test: bool = True,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -268,6 +274,7 @@ class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
         self.probe_epochs = check_int(probe_epochs, "probe_epochs", minimum=0)
         self.slow_learner = check_bool(slow_learner, "slow_learner")
         self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
+        self.sign_test = check_bool(sign_test, "sign_test")
         self.settle_share = check_probability(settle_share, "settle_share")
         self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")
@@ -413,6 +420,7 @@ class MarginAdaptiveSender(CertifiedSearch, PushSearch, Sender):
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         self.epochs += 1
+        self._remember_value()
         if self.slow is not None:
             self._slow_epoch(counts)
             return

@@ -8,7 +8,7 @@ import pytest
 
 from agents import make_sender
 from agents.base import Receiver
-from agents.senders._test_verdict import EXTEND, FAIL, PASS, verdict_on_test
+from agents.senders._test_verdict import EXTEND, FAIL, PASS, PASS_SIGN, verdict_on_test
 from persuasion_env import PersuasionGame, bayes, simulate
 
 
@@ -84,7 +84,8 @@ class _SlowNearTheBoundary(Receiver):
 
 def _conviction(extensions: int) -> np.ndarray:
     game = PersuasionGame.example("prosecutor")
-    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=6)
+    # the sign test (another way a near-boundary point passes) is off: this checks extensions
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=6, sign_test=False)
     sender.test_extensions = extensions
     learner = _SlowNearTheBoundary(slow_visits=60, wobble=0.4, near=0.4)
     return simulate(game, sender, learner, rounds=4000, runs=4, seed=0).final_sender_utility
@@ -101,3 +102,13 @@ def test_an_extended_test_certifies_a_posterior_a_slow_learner_obeys_late():
     assert np.all(extended >= 0.3 / 0.65)
     assert np.all(extended <= 0.6 + 1e-9)  # never more than the optimum (q = 1/2)
     assert np.sum(_conviction(0) >= 0.3 / 0.65) <= 1
+
+
+def test_the_sign_test_passes_a_clear_lead_below_the_obedience_bar():
+    # 70 of 100 obeyed, runner-up 30: below the bar 0.9 - 2 sqrt(0.09 / 100) = 0.84, but the
+    # lead 40 exceeds 2 sqrt(70 + 30) = 20; with 58 / 42 the lead 16 does not.
+    kw = dict(min_count=50, extensions=2, max_extensions=2)
+    assert verdict_on_test(np.array([70.0, 30.0]), 0, 0.9, sign_test=True, **kw) == PASS_SIGN
+    assert verdict_on_test(np.array([70.0, 30.0]), 0, 0.9, **kw) == FAIL
+    assert verdict_on_test(np.array([58.0, 42.0]), 0, 0.9, sign_test=True, **kw) == FAIL
+    assert verdict_on_test(np.array([90.0, 10.0]), 0, 0.9, sign_test=True, **kw) == PASS
