@@ -377,8 +377,10 @@ def _prepare(
     batch = [games[g] for g in run_game] if n_games > 1 else games[0]
     root = make_rng(seed)
     env_rng, sender_rng, receiver_rng = root.spawn(3)
-    sender.reset(GameView.for_agent(batch, sender, n_messages), runs=runs, rng=sender_rng)
-    receiver.reset(GameView.for_agent(batch, receiver, n_messages), runs=runs, rng=receiver_rng)
+    # Both sides are told the horizon (the match's rounds), as any schedule is known.
+    for agent, agent_rng in ((sender, sender_rng), (receiver, receiver_rng)):
+        view = GameView.for_agent(batch, agent, n_messages, horizon=rounds)
+        agent.reset(view, runs=runs, rng=agent_rng)
 
     tables = RoundTables(games, run_game, normalize=normalize)
     match = Match(

@@ -64,7 +64,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from persuasion_env._validation import as_float_array
+from persuasion_env._validation import as_float_array, check_int
 from persuasion_env.game import PersuasionGame, stack_games
 
 __all__ = [
@@ -171,6 +171,14 @@ class GameView:
             for a receiver. Learners from rewards should not read it; rational receivers,
             model-based senders and fictitious play (which learns beliefs, not payoffs) may.
         games: the whole games ``(1 or B)``, only for agents with ``full_information = True``.
+        horizon: how many rounds the runs started by this reset will play, when the caller
+            knows it (``None`` when it does not). :func:`~persuasion_env.simulate` and the
+            tournaments give the match's ``rounds``, the round-level environments the
+            ``episode_length`` (their embedded agent is reset at every episode). It is the
+            horizon of the match, known to both sides as any schedule is, not information
+            about the game: an agent may size its phases by it (``margin_adaptive``,
+            TableNet and ``signaling_gradient`` shorten theirs for short matches) and must
+            behave as without it when it is ``None``.
         prior, utility, game: the same for a batch of one game (``None`` for a mixed batch),
             for agents that handle a single game only.
     """
@@ -181,6 +189,7 @@ class GameView:
     priors: np.ndarray
     utilities: np.ndarray
     games: tuple[PersuasionGame, ...] | None = None
+    horizon: int | None = None
 
     @property
     def single_game(self) -> bool:
@@ -201,9 +210,17 @@ class GameView:
 
     @classmethod
     def for_agent(
-        cls, game: PersuasionGame | Sequence[PersuasionGame], agent: Agent, n_messages: int
+        cls,
+        game: PersuasionGame | Sequence[PersuasionGame],
+        agent: Agent,
+        n_messages: int,
+        *,
+        horizon: int | None = None,
     ) -> GameView:
-        """The view of ``game`` (or of one game per run) that ``agent`` is entitled to."""
+        """The view of ``game`` (or of one game per run) that ``agent`` is entitled to;
+        ``horizon``: the rounds the reset's runs will play, if known (an int >= 1)."""
+        if horizon is not None:
+            horizon = check_int(horizon, "horizon", minimum=1)
         games = (game,) if isinstance(game, PersuasionGame) else tuple(game)
         if len({g.shape for g in games}) != 1:
             raise ValueError("all games of a batch must have the same shape (S, A)")
@@ -217,6 +234,7 @@ class GameView:
             priors=priors,
             utilities=u1 if agent.side == "sender" else u2,
             games=games if agent.full_information else None,
+            horizon=horizon,
         )
 
 

@@ -383,13 +383,17 @@ def declare_options(options_cls: type, *, leading: tuple[str, ...] = ()) -> Any:
 
 
 def _game_view(options: Any, game: PersuasionGame, agent: Any, n_messages: int) -> GameView:
-    """``GameView.for_agent(game, agent, n_messages)``, kept on ``options`` for the next
-    reset of the same game (a frozen description whose arrays agents only read)."""
-    key = (game, agent.side, bool(getattr(agent, "full_information", False)), n_messages)
+    """``GameView.for_agent(game, agent, n_messages, horizon=options.episode_length)``, kept
+    on ``options`` for the next reset of the same game (a frozen description whose arrays
+    agents only read). The embedded agent is reset at every episode, so its horizon is the
+    episode's length."""
+    horizon = options.episode_length
+    full = bool(getattr(agent, "full_information", False))
+    key = (game, agent.side, full, n_messages, horizon)
     cached = getattr(options, "_view", None)
     if cached is not None and cached[0][0] is game and cached[0][1:] == key[1:]:
         return cached[1]
-    view = GameView.for_agent(game, agent, n_messages)
+    view = GameView.for_agent(game, agent, n_messages, horizon=horizon)
     options._view = (key, view)
     return view
 

@@ -128,8 +128,9 @@ def train_lin_schedule(
     root = make_rng(seed)
     env_rng, sender_rng, receiver_rng = root.spawn(3)
     n_messages = sender.messages_for(game)
-    sender.reset(GameView.for_agent(game, sender, n_messages), runs=runs, rng=sender_rng)
-    receiver.reset(GameView.for_agent(game, receiver, n_messages), runs=runs, rng=receiver_rng)
+    for agent, agent_rng in ((sender, sender_rng), (receiver, receiver_rng)):
+        view = GameView.for_agent(game, agent, n_messages, horizon=rounds)
+        agent.reset(view, runs=runs, rng=agent_rng)
     if configure is not None:
         configure(sender)
     scale1 = float(np.abs(game.sender_utility).max()) or 1.0

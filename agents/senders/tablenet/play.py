@@ -201,7 +201,9 @@ class TableNetMarginPlay(MarginAdaptiveSender):
     Args:
         config: TableNet's hyperparameters.
         hold_epochs: epochs each margin is held during the search; the first epoch after a
-            change is the learner's transition and is not scored.
+            change is the learner's transition and is not scored. Default 3, or 2 when a
+            short horizon shortened the epochs (:meth:`MarginAdaptiveSender.phases`), so
+            that the search down the grid fits in the match.
         slack: a level whose mean utility is within ``slack`` of the best so far counts
             as no worse (the search goes on).
         misses: consecutive worse levels after which the search stops and the sender goes
@@ -215,7 +217,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         self,
         config: TableNetConfig,
         *,
-        hold_epochs: int = 3,
+        hold_epochs: int | None = None,
         slack: float = 0.01,
         misses: int = 3,
         **options: Any,
@@ -224,12 +226,16 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         # realised utility below: the parent's grid bookkeeping, not its certified search.
         super().__init__(search="grid", **options)
         self.config = config
-        self.hold_epochs = check_int(hold_epochs, "hold_epochs", minimum=2)
+        self.hold_epochs = (
+            None if hold_epochs is None else check_int(hold_epochs, "hold_epochs", minimum=2)
+        )
         self.slack = check_positive(slack, "slack", allow_zero=True)
         self.misses = check_int(misses, "misses", minimum=1)
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
+        short = self._epoch < self.phases(view.n_actions, None)[0]  # a short horizon
+        self._hold = self.hold_epochs or (2 if short else 3)
         # TableNet's own generators (initial logits), drawn once so that a run's plan does
         # not depend on when it is made.
         self._plan_rngs = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=runs)]
@@ -293,10 +299,10 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             self._held[b] += 1
             if self._held[b] > 1:
                 self._score_sum[b] += self.value[b]
-            if self._held[b] < self.hold_epochs:
+            if self._held[b] < self._hold:
                 continue
             level = self.margin_level[b]
-            mean = self._score_sum[b] / (self.hold_epochs - 1)
+            mean = self._score_sum[b] / (self._hold - 1)
             self.level_values[b][int(level)] = float(mean)
             self._held[b], self._score_sum[b] = 0, 0.0
             if mean > self.best_value[b]:
