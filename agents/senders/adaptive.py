@@ -81,6 +81,8 @@ from agents._sampling import sample_rows
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders._certified_search import CertifiedSearch
+from agents.senders._grid_search import THETAS, GridSearch
+from agents.senders._phases import Phases
 from agents.senders._push_search import PushSearch
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._safe_floor import SafeFloor
@@ -96,34 +98,6 @@ from persuasion_env._validation import (
 from persuasion_env.game import PersuasionGame
 
 __all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
-
-#: About how many rounds the certified protocol's tests take by default.
-TEST_BUDGET = 30_000
-
-#: Short horizons (:meth:`MarginAdaptiveSender.phases`): the epoch is at least
-#: ``SHORT_EPOCH_PER_ACTION * A`` rounds and about ``horizon / HORIZON_EPOCHS``, and the
-#: learning phases (disclosure, probe, tests) take about ``LEARNING_SHARE`` of the horizon.
-SHORT_EPOCH_PER_ACTION = 50
-HORIZON_EPOCHS = 60
-LEARNING_SHARE = 0.65
-
-#: The grid of safety margins: the weight of full disclosure in the scheme played.
-THETAS: tuple[float, ...] = (
-    1.0,
-    0.85,
-    0.7,
-    0.55,
-    0.45,
-    0.35,
-    0.25,
-    0.18,
-    0.12,
-    0.08,
-    0.05,
-    0.03,
-    0.015,
-    0.0,
-)
 
 
 def _consistency(counts: np.ndarray) -> np.ndarray:
@@ -143,7 +117,7 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 @register
-class MarginAdaptiveSender(SafeFloor, CertifiedSearch, PushSearch, Sender):
+class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridSearch, Sender):
     """A black-box learned sender: it certifies the posteriors a learning receiver obeys
     (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
     from them (the default ``search="certified"``); or, as options, the older margin searches.
@@ -314,47 +288,6 @@ class MarginAdaptiveSender(SafeFloor, CertifiedSearch, PushSearch, Sender):
         if self.search != "certified":
             return 0
         return 1 + n_actions * self._default_test_rounds(n_actions)
-
-    def _test_rounds(self, n_actions: int) -> int:
-        """Test rounds of this reset's certified protocol (:meth:`phases`: fewer than the
-        default when a short horizon leaves room for fewer; the messages stay sized for the
-        default, which the engine fixes before the reset)."""
-        return getattr(self, "_n_test_rounds", None) or self._default_test_rounds(n_actions)
-
-    def _default_test_rounds(self, n_actions: int) -> int:
-        """``max_tests``, by default as many test rounds as fit in about ``TEST_BUDGET``
-        rounds of play with the default epoch (at most 16)."""
-        if self.max_tests is not None:
-            return self.max_tests
-        epoch = self.epoch_rounds or 250 + 125 * n_actions
-        return max(1, min(16, TEST_BUDGET // (epoch * self.test_epochs)))
-
-    def phases(self, n_actions: int, horizon: int | None) -> tuple[int, int]:
-        """``(epoch rounds, test rounds)`` for a reset whose runs play ``horizon`` rounds.
-
-        The one place where phase lengths follow the horizon. The defaults were sized for
-        matches of 10^5 rounds and more (the benchmark's): an epoch of ``250 + 125 A``
-        rounds and tests in about :data:`TEST_BUDGET` rounds. They are kept exactly when
-        the horizon is unknown (``None``), or at least ``HORIZON_EPOCHS`` default epochs
-        long with room for the default tests in :data:`LEARNING_SHARE` of it (every match
-        of 10^5 rounds or more on games of up to 8 actions). For a shorter horizon the
-        epoch is ``horizon / HORIZON_EPOCHS`` rounds, at least
-        ``SHORT_EPOCH_PER_ACTION * A`` (a learner must settle within an epoch, and each
-        message be seen often enough to judge) and at most the default; and the tests are
-        as many as fit in :data:`LEARNING_SHARE` of the horizon (at least one). Options
-        given explicitly (``epoch_rounds``, ``max_tests``) are kept as given.
-        """
-        default_epoch = self.epoch_rounds or 250 + 125 * n_actions
-        default_tests = self._default_test_rounds(n_actions)
-        if horizon is None or self.epoch_rounds is not None:
-            return default_epoch, default_tests
-        epoch = horizon // HORIZON_EPOCHS
-        epoch = min(default_epoch, max(SHORT_EPOCH_PER_ACTION * n_actions, epoch))
-        if self.max_tests is not None:
-            return epoch, default_tests
-        # epochs left for tests once disclosure (at least) and the probe are played
-        room = int(LEARNING_SHARE * horizon) // epoch - self.disclosure_epochs - self.probe_epochs
-        return epoch, min(default_tests, max(1, room // self.test_epochs))
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -621,92 +554,6 @@ class MarginAdaptiveSender(SafeFloor, CertifiedSearch, PushSearch, Sender):
     def _direction(self, b: int) -> np.ndarray:
         """The LP on run ``b``'s model, in recommendation form, to mix with disclosure."""
         return model_lp_scheme(self.priors[b], self.u1[b], self.model[b])
-
-    def _obedience(
-        self, counts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per run and recommended action ``(B, A)``: how often it was recommended and obeyed
-        in the epoch, the obedience rate, whether enough rounds were seen to judge it, and the
-        rate below which it counts as disobeyed (``(B, 1)``: the reference obedience minus the
-        tolerance)."""
-        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
-        seen = by_action.sum(axis=-1)
-        obeyed = np.einsum("baa->ba", by_action)
-        rate = obeyed / np.maximum(seen, 1.0)
-        judged = seen >= self.min_count
-        threshold = (self.reference_obedience - self.tolerance)[:, None]
-        return seen, obeyed, rate, judged, threshold
-
-    def _adapt_margin(self, counts: np.ndarray) -> None:
-        """One step of the margin: down after an obeyed epoch, up after a disobeyed one."""
-        seen, obeyed, rate, judged, threshold = self._obedience(counts)
-        failed = judged & (rate < threshold)  # (B, A)
-        good = ~failed.any(axis=-1)
-        self._retire_dead_messages(judged & (rate < 0.5 * threshold))
-        # At full disclosure the learner shows how often it obeys a clear recommendation; a
-        # slow learner (actor-critic) gets better at it over time.
-        overall = obeyed.sum(axis=-1) / np.maximum(seen.sum(axis=-1), 1.0)
-        at_disclosure = (self.margin_level == 0) & (seen.sum(axis=-1) >= self.min_count)
-        self.reference_obedience = np.where(
-            at_disclosure,
-            0.7 * self.reference_obedience + 0.3 * overall,
-            self.reference_obedience,
-        )
-        before = self.margin_level.copy()
-        for b in range(self.runs):
-            if self.silent[b]:
-                continue  # nothing is recommended: the margin waits
-            level = self.margin_level[b]
-            if good[b]:
-                self._dwell[b] += 1
-                if level < self._ceiling[b] and self._dwell[b] >= self.dwell_epochs + level // 3:
-                    self.margin_level[b] = level + 1
-                    self._dwell[b] = 0
-            else:
-                # A learner that stopped obeying at this margin may lock in: step back, and
-                # never go this far again.
-                if self.refit and self._releases[b] < self.refit_retries:
-                    # The failure teaches the model, whose new direction may go further.
-                    self._releases[b] += 1
-                else:
-                    self._ceiling[b] = max(min(self._ceiling[b], level - 1), 0)
-                self.margin_level[b] = max(level - 2, 0)
-                self._dwell[b] = 0
-        self.theta = np.array([THETAS[k] for k in self.margin_level])
-        if self.refit:
-            # Only settled epochs teach the model: the last one of a dwell (obeyed) and a
-            # failure; the direction to persuade in is then re-solved on the new model.
-            moved = self.margin_level != before
-            self._record(counts, moved.astype(float))
-            for b in np.nonzero(moved)[0]:
-                self._target[b] = self._direction(b)
-
-    def _judge(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per run: whether every judged recommendation was obeyed about as often as under
-        disclosure, the per-action obedience, and how many rounds it rests on."""
-        seen, obeyed, rate, judged, threshold = self._obedience(counts)
-        # A failure must stand out of the binomial noise of ``seen`` draws (two standard
-        # errors): many epochs are judged, and each failure costs persuasion for good.
-        noise = 2.0 * np.sqrt(
-            np.clip(threshold * (1 - threshold), 0.0025, None) / np.maximum(seen, 1.0)
-        )
-        failed = judged & (rate < threshold - noise)  # (B, A)
-        self._retire_dead_messages(judged & (rate < 0.5 * threshold))
-        worst = np.where(judged, rate, 1.0).min(axis=-1)  # (B,) the least obeyed action
-        self._recovering = worst > self._last_worst + 0.02
-        self._last_worst = worst
-        self._failed = failed
-        return ~failed.any(axis=-1), obeyed, seen
-
-    def _retire_dead_messages(self, failed: np.ndarray) -> None:
-        """A message mostly disobeyed ``patience`` epochs in a row (the margin is raised after
-        each) has lost its meaning for the learner (greedy Q-learning locks in): its action is
-        recommended on a spare message from now on, which the learner meets afresh."""
-        self._streak = np.where(failed, self._streak + 1, 0)
-        for b, a in zip(*np.nonzero(self._streak >= self.patience), strict=True):
-            if self._free[b]:
-                self.message_of[b, a] = self._free[b].pop(0)
-            self._streak[b, a] = 0
 
     def _next_schemes(self) -> np.ndarray:
         n_messages = self._schemes.shape[2]
