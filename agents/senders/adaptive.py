@@ -40,7 +40,11 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    is played for good. A recommendation disobeyed two epochs in a row in play loses its
    latest certified point (a fresh learner can pass a test by chance), and a message a
    learner has locked against (greedy Q-learning) moves to a spare message (the unused
-   test messages become spares). Mixture steps and the sign test: ``_certified_search``.
+   test messages become spares). Every other test steps toward the prior-weighted mixture
+   of all the states that would add value (``_certified_search``); a test whose
+   recommendation is already the most played action but not yet obeyed enough is watched
+   up to ``test_extensions`` more rounds, and one whose recommendation clearly beats the
+   runner-up passes with a wider margin (``sign_test``; :mod:`agents.senders._test_verdict`).
    In play a **safe floor** (:mod:`agents.senders._safe_floor`) keeps silence warm and
    falls back to silence or disclosure where the scheme earns measurably less.
 
@@ -66,6 +70,10 @@ which caps them near 0.82-0.89 of the LP on random 8x8 games.
    on the letter, the prosecutor and random 4x4 / 8x8 games: q_learning, reinforce, ucb and
    fictitious_play settle in 2-3 epochs, hedge in 2-40, the actor-critic in none of 200.)
 
+
+Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized for matches of
+10^5 rounds and more; when the engine says the horizon is shorter (``GameView.horizon``) the
+epoch and the number of test rounds shrink to fit it.
 
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
