@@ -283,7 +283,7 @@ def simulate(
             ``batched_games``). Tournaments batch games this way.
         sender: a sender agent or its registry name (e.g. ``"info_q"``).
         receiver: a receiver agent or its registry name (e.g. ``"q_learning"``).
-        rounds: rounds per run (>= 1).
+        rounds: rounds per run (>= 1); both agents are told it as ``GameView.horizon``.
         runs: independent runs per game (>= 1), simulated together.
         seed: seed of every random draw (states, noise, and the agents' own generators).
         normalize: divide the payoffs the agents *observe* by each side's ``max |u|`` (the

@@ -191,6 +191,11 @@ class GameView:
     games: tuple[PersuasionGame, ...] | None = None
     horizon: int | None = None
 
+    def __post_init__(self) -> None:
+        # checked here too, not only in for_agent: agents divide by it
+        if self.horizon is not None:
+            object.__setattr__(self, "horizon", check_int(self.horizon, "horizon", minimum=1))
+
     @property
     def single_game(self) -> bool:
         """Whether every run plays the same game."""

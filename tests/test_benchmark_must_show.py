@@ -44,10 +44,16 @@ finally:
 
 ROUNDS, RUNS, SEED, RECEIVER = 3000, 4, 0, "fictitious_play"
 #: Senders measured below the target (letter vs fictitious_play, 3 000 rounds, 4 runs, seed 0,
-#: best fixed 0.611 = the LP scheme with margin 0.1): tail utility, then why. margin_adaptive
-#: (0.592), TableNet (0.625) and signaling_gradient (0.559) meet it since they size their
-#: phases / rates by ``GameView.horizon``; the six below do not read the horizon.
+#: best fixed 0.611 = the LP scheme with margin 0.1): tail utility, then why. Since they size
+#: their phases / rates by ``GameView.horizon``, margin_adaptive (0.557), TableNet (0.625) and
+#: signaling_gradient (0.559) meet it at seed 0; measured at seeds 0-6, signaling_gradient
+#: meets it at all seven, the other two at four (listed: one draw is not a guarantee); the
+#: six seed-paper senders do not read the horizon.
 KNOWN_MISSES = {
+    "margin_adaptive": "0.557 at seed 0 (met), but 0.496 / 0.501 / 0.468 at seeds 1 / 2 / 6 "
+    "(best fixed 0.618 / 0.612 / 0.603): met at 4 of 7 seeds",
+    "tablenet": "0.625 at seed 0 (met), but 0.480 / 0.417 / 0.501 at seeds 1 / 2 / 6 "
+    "(best fixed 0.618 / 0.612 / 0.603): met at 4 of 7 seeds",
     "hedge": "0.001: a babbling equilibrium (the receiver never hires)",
     "info_policy": "0.327: full disclosure (1/3), 0.28 below the best fixed scheme",
     "info_q": "0.327: full disclosure (1/3), 0.28 below the best fixed scheme",

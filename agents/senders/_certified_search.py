@@ -3,8 +3,9 @@
 on fresh messages, and play the best scheme built from certified points (the sender's module
 docstring, step 3; the LP over the points is :func:`agents.senders._certified.certified_scheme`).
 
-A test whose recommendation is the learner's most played action but not yet obeyed enough
-is watched for up to ``test_extensions`` more rounds on its message before it fails, beside
+A test whose recommendation is the learner's most played action but not yet obeyed enough,
+or seen too few times to judge, is watched for up to ``test_extensions`` more rounds on its
+message (as many as the remaining test rounds allow) before it fails, beside
 the new candidates (agents/senders/_test_verdict.py: exploring learners such as UCB and
 Hedge obey a fresh message near a region's boundary only slowly).
 
@@ -26,10 +27,6 @@ __all__ = ["CertifiedSearch"]
 class CertifiedSearch:
     """The ``search="certified"`` epochs of
     :class:`~agents.senders.adaptive.MarginAdaptiveSender`."""
-
-    #: How many more test rounds a test whose recommendation is the learner's most played
-    #: action, but not yet obeyed enough, is watched before it fails (_test_verdict.py).
-    test_extensions = 2
 
     def _start_certified(self, probe_counts: np.ndarray | None) -> None:
         """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
@@ -241,7 +238,8 @@ class CertifiedSearch:
                     threshold - self.tolerance,
                     min_count=self.min_count,
                     extensions=extensions,
-                    max_extensions=self.test_extensions,
+                    # an extension needs a test round after this one
+                    max_extensions=min(self.test_extensions, self._n_tests - 1 - self._test_round),
                     sign_test=self.sign_test,
                 )
                 if verdict == EXTEND:
@@ -252,7 +250,7 @@ class CertifiedSearch:
                     # (three times as far when only the sign test passed: a learner that
                     # obeys less often than at disclosure is nearer indifference)
                     anchor = self._anchor(b, a)
-                    margin = self.certify_margin * (1.0 if verdict == PASS else 3.0)
+                    margin = min(1.0, self.certify_margin * (1.0 if verdict == PASS else 3.0))
                     self._points[b].append(x - margin * (x - anchor))
                     self._point_actions[b].append(a)
                     self._scale_step(b, a, s, 2.0)

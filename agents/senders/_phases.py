@@ -55,10 +55,12 @@ class Phases:
         """
         default_epoch = self.epoch_rounds or 250 + 125 * n_actions
         default_tests = self._default_test_rounds(n_actions)
-        if horizon is None or self.epoch_rounds is not None:
+        if horizon is None:
             return default_epoch, default_tests
         epoch = horizon // HORIZON_EPOCHS
         epoch = min(default_epoch, max(SHORT_EPOCH_PER_ACTION * n_actions, epoch))
+        if self.epoch_rounds is not None:
+            epoch = self.epoch_rounds  # given: kept, but the tests still fit the horizon
         if self.max_tests is not None:
             return epoch, default_tests
         # epochs left for tests once disclosure (at least) and the probe are played

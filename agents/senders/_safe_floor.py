@@ -24,11 +24,14 @@ is valued from the last settled disclosure epochs. Then, per run:
 * while on a fallback, **return** to the scheme, for good, if the fallback earns measurably
   less than the scheme did (no ping-pong).
 
-The first epoch after a switch is not counted, and a run whose certified scheme changes
-starts its scheme's record afresh. A learner keeps separate state per message, so the arm
-not played is frozen meanwhile and its record stays valid. A mixin: it reads the sender's
-state (counts, the silent message, the disclosure, ``message_of``) and builds on
-``_certified_play``.
+The first epoch after a switch of arm is not counted for the arm played (the silent
+message's record goes on: it means "no information" under any scheme), and a run whose
+certified scheme changes starts its scheme's record afresh, from the first epoch after the
+new scheme's first. In short matches (a few thousand rounds) too few epochs are left after
+the tests for :data:`FLOOR_MIN_EPOCHS` values of silence: the floor then never fires. A
+learner keeps separate state per message, so the arm not played is frozen meanwhile and its
+record stays valid. A mixin: it reads the sender's state (counts, the silent message, the
+disclosure, ``message_of``) and builds on ``_certified_play``.
 """
 
 from __future__ import annotations
@@ -78,22 +81,26 @@ def measurably_below(low: list[float], high: list[float]) -> bool:
 class SafeFloor:
     """Fallback to silence or full disclosure for the certified protocol (module docstring)."""
 
+    def _reset_floor(self) -> None:
+        """Forget the previous reset's values (called by the sender's ``reset``)."""
+        self._floor_seed: list[np.ndarray] = []
+        self._floor_probe: list[np.ndarray] = []
+
     def _remember_value(self) -> None:
         """Called at every epoch's end before anything else: the value of the last settled
         disclosure epochs seeds the disclosure arm's record."""
         if not self._recommending:
-            seed = getattr(self, "_floor_seed", [])
-            self._floor_seed = (seed + [self.value.copy()])[-2:]
+            self._floor_seed = (self._floor_seed + [self.value.copy()])[-2:]
         elif self._probing > 0:
-            self._floor_probe = getattr(self, "_floor_probe", []) + [self.value.copy()]
+            self._floor_probe = self._floor_probe + [self.value.copy()]
 
     def _start_floor(self) -> None:
         """The play phase begins: every run plays its certified scheme, with silence kept
         warm beside it (share :data:`FLOOR_SHARE`) where there is a silent message."""
-        seed = getattr(self, "_floor_seed", [])
+        seed = self._floor_seed
         self.floor_arm = np.zeros(self.runs, dtype=int)
         self._floor_values = [[[], [], [float(v[b]) for v in seed]] for b in range(self.runs)]
-        probe = getattr(self, "_floor_probe", [])
+        probe = self._floor_probe
         self._floor_probe_values = [[float(v[b]) for v in probe] for b in range(self.runs)]
         self._floor_blocked = np.zeros((self.runs, 3), dtype=bool)
         self._floor_blocked[:, SILENCE] = self._silent < 0
@@ -132,13 +139,21 @@ class SafeFloor:
         for b in range(self.runs):
             records = self._floor_values[b]
             arm = int(self.floor_arm[b])
-            if arm == SCHEME and not np.allclose(self._certified[b], self._floor_reference[b]):
+            new_scheme = not np.allclose(self._certified[b], self._floor_reference[b])
+            if new_scheme:
                 records[SCHEME] = []  # a new scheme: a new record
-                self._floor_skip[b] = True
             silence, other = self._arm_values(counts, b)
             value = silence if arm == SILENCE else other
             if silence is not None and arm == SCHEME and self._floor_watch[b]:
+                # the silent message means "no information" under any scheme: its record
+                # goes on across scheme changes
                 records[SILENCE] = (records[SILENCE] + [silence])[-FLOOR_WINDOW:]
+            if new_scheme and arm == SCHEME:
+                # This epoch was played under the old scheme (the new one is committed at
+                # its end), and the next is the learner's first under the new one: neither
+                # counts.
+                self._floor_skip[b] = True
+                continue
             if self._floor_skip[b] or value is None:
                 self._floor_skip[b] = False
                 continue

@@ -48,7 +48,7 @@ def verdict_on_test(
     * ``EXTEND``: not passed, extended fewer than ``max_extensions`` times so far, and either
       too few rounds to judge or ``action`` the most played (the learner is heading there).
     * ``FAIL``: otherwise (another action is played more: the candidate lies, or may lie,
-      outside the region).
+      outside the region; or the extensions are used up).
     """
     seen = np.asarray(seen, dtype=float)
     n = float(seen.sum())

@@ -23,30 +23,31 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    each vertex ``e_s`` for ``b(s)`` and the prior for the probe's action. The sender plays
    the best scheme built from certified points (an LP over their weights,
    :func:`agents.senders._certified.certified_scheme`; its value is at least that of full
-   disclosure and of no information). **Tests** extend the certified set: in each test
-   round (``test_epochs`` epochs; as many rounds as fit in about :data:`TEST_BUDGET` rounds,
-   or ``max_tests``) one candidate per action is put on a *fresh* message (a learner ties its
-   action to a message label, so a fresh message carries no memory of earlier schemes) and
-   mixed into play with weight ``test_share``, in a way that leaves the posteriors of the
-   messages in use unchanged (:func:`agents.senders._certified.probe_columns`). The
-   candidate for ``a`` moves from the certified column's posterior a step ``tau`` toward the
-   vertex of the state whose mass would add most value to that column at the certified LP's
-   shadow prices (column generation; model-free). A test passes when the recommendation is
-   the most played action over the round's last two epochs and is obeyed about as often as
-   the disclosure messages were at the same age (so a slow learner such as Hedge is judged
-   fairly); its point is then certified, moved back toward the action's clear states by
-   ``certify_margin`` (a safety margin: a learner near indifference drifts), and ``tau``
-   doubles (at most 1); a failed test halves ``tau``. After the tests the certified scheme
-   is played for good. A recommendation disobeyed two epochs in a row in play loses its
-   latest certified point (a fresh learner can pass a test by chance), and a message a
-   learner has locked against (greedy Q-learning) moves to a spare message (the unused
-   test messages become spares). Every other test steps toward the prior-weighted mixture
-   of all the states that would add value (``_certified_search``); a test whose
-   recommendation is already the most played action but not yet obeyed enough is watched
-   up to ``test_extensions`` more rounds, and one whose recommendation clearly beats the
-   runner-up passes with a wider margin (``sign_test``; :mod:`agents.senders._test_verdict`).
-   In play a **safe floor** (:mod:`agents.senders._safe_floor`) keeps silence warm and
-   falls back to silence or disclosure where the scheme earns measurably less.
+   disclosure and of no information). **Tests** extend the certified set: in each test round
+   (``test_epochs`` epochs; as many rounds as fit in about
+   :data:`~agents.senders._phases.TEST_BUDGET` rounds, or ``max_tests``) one candidate per
+   action is put on a *fresh* message (a learner ties its action to a message label, so a
+   fresh message carries no memory of earlier schemes) and mixed into play with weight
+   ``test_share``, in a way that leaves the posteriors of the messages in use unchanged
+   (:func:`agents.senders._certified.probe_columns`). The candidate for ``a`` moves from the
+   certified column's posterior a step ``tau`` toward the vertex of the state whose mass
+   would add most value to that column at the certified LP's shadow prices (column
+   generation; model-free). A test passes when the recommendation is the most played action
+   over the round's last two epochs and is obeyed about as often as the disclosure messages
+   were at the same age (so a slow learner such as Hedge is judged fairly); its point is
+   then certified, moved back toward the action's clear states by ``certify_margin`` (a
+   safety margin: a learner near indifference drifts), and ``tau`` doubles (at most 1); a
+   failed test halves ``tau``. After the tests the certified scheme is played for good. A
+   recommendation disobeyed two epochs in a row in play loses its latest certified point (a
+   fresh learner can pass a test by chance), and a message a learner has locked against
+   (greedy Q-learning) moves to a spare message (the unused test messages become spares).
+   Every other test steps toward the prior-weighted mixture of all the states that would add
+   value (``_certified_search``); a test whose recommendation is already the most played
+   action but not yet obeyed enough is watched up to ``test_extensions`` more rounds, and
+   one whose recommendation clearly beats the runner-up passes with a wider margin
+   (``sign_test``; :mod:`agents.senders._test_verdict`). In play a **safe floor**
+   (:mod:`agents.senders._safe_floor`) keeps silence warm and falls back to silence or
+   disclosure where the scheme earns measurably less.
 
 Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
 LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
@@ -151,7 +152,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
         step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
         max_tests: test rounds of the certified protocol (default: as many as fit in about
-            :data:`TEST_BUDGET` rounds, at most 16).
+            :data:`~agents.senders._phases.TEST_BUDGET` rounds, at most 16).
         test_epochs: epochs per test round.
         test_share: the weight of the tests in play during a test round.
         certify_margin: how far a passed point is moved back toward the action's clear
@@ -162,6 +163,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
             6); ``False`` keeps the margin grid for it.
         slow_epochs: disclosure epochs after which a learner counts as slow.
         sign_test: a test also passes when its recommendation clearly beats the runner-up.
+        test_extensions: how many more test rounds a test whose recommendation is the
+            learner's most played action, but not yet obeyed enough, is watched before it
+            fails (``agents.senders._test_verdict``).
     """
 
     name = "margin_adaptive"
@@ -207,6 +211,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         "slow_learner",
         "slow_epochs",
         "sign_test",
+        "test_extensions",
     )
 
     def __init__(
@@ -241,6 +246,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_learner: bool = True,
         slow_epochs: int = 100,
         sign_test: bool = True,
+        test_extensions: int = 2,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -264,6 +270,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.slow_learner = check_bool(slow_learner, "slow_learner")
         self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
         self.sign_test = check_bool(sign_test, "sign_test")
+        self.test_extensions = check_int(test_extensions, "test_extensions", minimum=0)
         self.settle_share = check_probability(settle_share, "settle_share")
         self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")
@@ -308,6 +315,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
         self._epoch, self._n_test_rounds = self.phases(n_actions, view.horizon)
+        self._reset_floor()
         self._observe_from = self._epoch // 2
         self._rows = np.arange(runs)
         self.t = 0

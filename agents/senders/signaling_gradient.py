@@ -370,11 +370,11 @@ class SignalingGradientSender(Sender):
     ) -> None:
         super().__init__()
         # Rates left at their default follow the horizon (:meth:`rates`); given ones do not.
-        self._default_rates = (lr_signal is None, lr_critic is None)
-        lr_signal = DEFAULT_RATE if lr_signal is None else lr_signal
-        lr_critic = DEFAULT_RATE if lr_critic is None else lr_critic
-        self.lr_signal = check_probability(check_positive(lr_signal, "lr_signal"), "lr_signal")
-        self.lr_critic = check_probability(check_positive(lr_critic, "lr_critic"), "lr_critic")
+        # ``None`` is kept (and shown by params()): a sender rebuilt from its params plays alike.
+        for value, label in ((lr_signal, "lr_signal"), (lr_critic, "lr_critic")):
+            if value is not None:
+                check_probability(check_positive(value, label), label)
+        self.lr_signal, self.lr_critic = lr_signal, lr_critic
         self.epsilon = check_real(epsilon, "epsilon")
         self.lam = check_positive(lam, "lam", allow_zero=True)
         self.scale = check_positive(scale, "scale", allow_zero=True)
@@ -404,10 +404,9 @@ class SignalingGradientSender(Sender):
         speedup = 1.0
         if horizon is not None and horizon < SIZED_ROUNDS:
             speedup = min(MAX_SPEEDUP, SIZED_ROUNDS / horizon)
-        signal, critic = self._default_rates
-        return (
-            self.lr_signal * speedup if signal else self.lr_signal,
-            self.lr_critic * speedup if critic else self.lr_critic,
+        return tuple(
+            DEFAULT_RATE * speedup if rate is None else rate
+            for rate in (self.lr_signal, self.lr_critic)
         )
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:

@@ -47,6 +47,13 @@ def test_a_horizon_must_be_a_positive_integer(letter, bad, error):
         GameView.for_agent(letter, FictitiousPlayReceiver(), 2, horizon=bad)
 
 
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-5, ValueError), (2.5, TypeError)])
+def test_a_view_built_by_its_fields_checks_the_horizon_too(letter, bad, error):
+    view = GameView.for_agent(letter, FictitiousPlayReceiver(), 2)
+    with pytest.raises(error, match="horizon"):
+        GameView(view.n_states, view.n_actions, 2, view.priors, view.utilities, horizon=bad)
+
+
 def test_simulate_tells_both_sides_the_rounds(letter):
     sender, receiver = _RecordingSender(), _RecordingReceiver()
     simulate(letter, sender, receiver, rounds=123, runs=2, seed=0)

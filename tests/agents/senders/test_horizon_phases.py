@@ -123,7 +123,17 @@ def test_tablenet_margin_search_holds_fewer_epochs_in_a_short_match(letter, hori
 def test_signaling_gradient_rates_follow_a_short_horizon_only(horizon, rates):
     sender = make_agent("sender", "signaling_gradient")
     assert sender.rates(horizon) == pytest.approx(rates, rel=1e-12)
-    assert (sender.lr_signal, sender.lr_critic) == (1e-2, 1e-2)  # its options unchanged
+    assert (sender.lr_signal, sender.lr_critic) == (None, None)  # its options unchanged
+
+
+def test_a_signaling_gradient_rebuilt_from_its_params_plays_the_same_rates():
+    # default rates are shown as None, so params() tells them from an explicit 1e-2
+    default = make_agent("sender", "signaling_gradient")
+    explicit = make_agent("sender", "signaling_gradient", lr_signal=1e-2)
+    assert default.params() != explicit.params()
+    rebuilt = make_agent("sender", "signaling_gradient", **default.params())
+    assert rebuilt.rates(3000) == pytest.approx((1e-1, 1e-1))
+    assert explicit.rates(3000) == pytest.approx((1e-2, 1e-1))
 
 
 def test_signaling_gradient_keeps_rates_given_explicitly(letter):
@@ -134,3 +144,11 @@ def test_signaling_gradient_keeps_rates_given_explicitly(letter):
     )
     assert sender.signal_adam.lr == pytest.approx(1e-3)
     assert sender.critic_adam.lr == pytest.approx(1e-1)
+
+
+def test_a_given_epoch_is_kept_and_the_tests_still_fit_a_short_horizon():
+    # epoch 100 given; 65 % of 3000 rounds = 19 epochs, minus 2 disclosure and 2 probe
+    # epochs = 15, i.e. 5 test rounds of 3 epochs (not the default 16, 4 800 rounds)
+    sender = make_agent("sender", "margin_adaptive", epoch_rounds=100)
+    assert sender.phases(2, 3000) == (100, 5)
+    assert sender.phases(2, None) == (100, 16)

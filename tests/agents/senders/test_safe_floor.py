@@ -53,6 +53,7 @@ class _Stub(SafeFloor):
         self._silent = np.array([silent])
         self.message_of = np.array([[0, 1]])
         self.disclosure = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+        self._reset_floor()  # as the sender's reset() does
         for _ in range(2):  # two settled disclosure epochs
             self.value = np.array([disclosure])
             self._remember_value()
@@ -163,10 +164,11 @@ def test_a_new_certified_scheme_starts_a_new_record():
     for v, w in zip(_wobble(0.35, FLOOR_MIN_EPOCHS), _wobble(0.6, 10, seed=1), strict=False):
         floor.epoch(v, w)  # one short of a decision
     floor._certified = np.array([[[1.0, 0.0], [0.0, 1.0]]])
-    # The record restarts (this epoch is skipped), so FLOOR_MIN_EPOCHS more are needed.
-    scheme = _wobble(0.35, FLOOR_MIN_EPOCHS + 1, seed=2)
+    # The record restarts: this epoch (played under the old scheme) and the next (the
+    # learner's first under the new one) are skipped, then FLOOR_MIN_EPOCHS are needed.
+    scheme = _wobble(0.35, FLOOR_MIN_EPOCHS + 2, seed=2)
     decisions = [floor.epoch(v, 0.6) for v in scheme]
-    assert decisions == [False] * FLOOR_MIN_EPOCHS + [True]
+    assert decisions == [False] * (FLOOR_MIN_EPOCHS + 1) + [True]
 
 
 @pytest.mark.parametrize("receiver", ["q_learning", "fictitious_play"])
@@ -175,3 +177,14 @@ def test_on_a_game_it_persuades_well_the_floor_stays_quiet(receiver):
     game = PersuasionGame.example("prosecutor")
     simulate(game, sender, receiver, rounds=30_000, runs=2, seed=0)
     assert np.all(sender.floor_arm == SCHEME)
+
+
+def test_a_sender_reset_twice_forgets_the_first_match_floor_values():
+    # one sender object, two matches with different batch sizes: the second reset starts
+    # from nothing (it crashed with an IndexError, the first match's probe values were kept)
+    game = PersuasionGame.example("prosecutor")
+    sender = MarginAdaptiveSender()
+    simulate(game, sender, "fictitious_play", rounds=3000, runs=2, seed=0)
+    again = simulate(game, sender, "fictitious_play", rounds=3000, runs=3, seed=0)
+    fresh = simulate(game, MarginAdaptiveSender(), "fictitious_play", rounds=3000, runs=3, seed=0)
+    assert np.array_equal(again.run_sender_curve, fresh.run_sender_curve)

@@ -353,7 +353,7 @@ def _torch_update(sender, states, messages, actions, r1, r2, policy, soft, lam, 
         loss = torch.mean((t(rewards[0]) - table[s, a]) ** 2)
         (grad,) = torch.autograd.grad(loss, [table])
         table.grad = grad.clamp(-1, 1)
-        torch.optim.Adam([table], lr=sender.lr_critic).step()
+        torch.optim.Adam([table], lr=sender.rates(None)[1]).step()
     phi = torch.softmax(u, dim=-1)[s]  # (n, M)
     # the Gumbel noise of each round, recovered from its soft sample (up to a constant)
     noise = t(np.log(soft[0])) - torch.log(phi).detach()
@@ -375,7 +375,7 @@ def _torch_update(sender, states, messages, actions, r1, r2, policy, soft, lam, 
         term = torch.mean(phi_sigma * torch.sum((pi.detach() - pi_cf) * gj, dim=1))
         ascent = ascent + lam * torch.autograd.grad(term, [u])[0]
     u.grad = (-ascent).clamp(-1, 1)
-    torch.optim.Adam([u], lr=sender.lr_signal).step()
+    torch.optim.Adam([u], lr=sender.rates(None)[0]).step()
     return u.detach().numpy(), float(left.detach())
 
 
