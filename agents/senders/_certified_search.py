@@ -18,7 +18,13 @@ from __future__ import annotations
 import numpy as np
 
 from agents.senders._certified import certified_scheme, probe_columns
-from agents.senders._test_verdict import EXTEND, PASS, PASS_SIGN, verdict_on_test
+from agents.senders._test_verdict import (
+    EXTEND,
+    PASS,
+    PASS_SIGN,
+    binomial_allowance,
+    verdict_on_test,
+)
 from persuasion_env import bayes
 
 __all__ = ["CertifiedSearch"]
@@ -42,7 +48,7 @@ class CertifiedSearch:
             if probe_counts is not None and self._silent[b] >= 0:
                 seen = probe_counts[b, self._silent[b]]
                 n = seen.sum()
-                noise = 2.0 * np.sqrt(max(threshold[b] * (1 - threshold[b]), 0.0025) / max(n, 1))
+                noise = binomial_allowance(threshold[b], n)
                 if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
                     points.append(self.priors[b].copy())
                     actions.append(int(seen.argmax()))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.senders._test_verdict import binomial_allowance
+
 __all__ = ["THETAS", "GridSearch"]
 
 #: The grid of safety margins: the weight of full disclosure in the scheme played.
@@ -101,10 +103,7 @@ class GridSearch:
         seen, obeyed, rate, judged, threshold = self._obedience(counts)
         # A failure must stand out of the binomial noise of ``seen`` draws (two standard
         # errors): many epochs are judged, and each failure costs persuasion for good.
-        noise = 2.0 * np.sqrt(
-            np.clip(threshold * (1 - threshold), 0.0025, None) / np.maximum(seen, 1.0)
-        )
-        failed = judged & (rate < threshold - noise)  # (B, A)
+        failed = judged & (rate < threshold - binomial_allowance(threshold, seen))  # (B, A)
         self._retire_dead_messages(judged & (rate < 0.5 * threshold))
         worst = np.where(judged, rate, 1.0).min(axis=-1)  # (B,) the least obeyed action
         self._recovering = worst > self._last_worst + 0.02

@@ -23,9 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PASS", "PASS_SIGN", "FAIL", "EXTEND", "verdict_on_test"]
+__all__ = ["PASS", "PASS_SIGN", "FAIL", "EXTEND", "binomial_allowance", "verdict_on_test"]
 
 PASS, PASS_SIGN, FAIL, EXTEND = "pass", "pass by sign", "fail", "extend"
+
+
+def binomial_allowance(threshold: float | np.ndarray, n: float | np.ndarray) -> float | np.ndarray:
+    """Two binomial standard errors of an obedience rate near ``threshold`` over ``n`` rounds
+    (scalars or arrays): ``2 sqrt(max(t (1 - t), 0.0025) / max(n, 1))``. The variance is
+    floored (a standard deviation of 0.05) so that a threshold near 1 still allows for noise.
+    Every obedience test of ``margin_adaptive`` (the tests, the silent probe, play) uses it."""
+    return 2.0 * np.sqrt(np.maximum(threshold * (1.0 - threshold), 0.0025) / np.maximum(n, 1.0))
 
 
 def verdict_on_test(
@@ -53,8 +61,11 @@ def verdict_on_test(
     seen = np.asarray(seen, dtype=float)
     n = float(seen.sum())
     modal = seen[action] >= seen.max()
-    noise = 2.0 * np.sqrt(max(threshold * (1.0 - threshold), 0.0025) / max(n, 1.0))
-    if n >= min_count and modal and seen[action] / n >= threshold - noise:
+    if (
+        n >= min_count
+        and modal
+        and seen[action] / n >= threshold - binomial_allowance(threshold, n)
+    ):
         return PASS
     if sign_test and n >= min_count and modal:
         second = np.sort(seen)[-2] if len(seen) > 1 else 0.0
