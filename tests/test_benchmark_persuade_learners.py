@@ -108,39 +108,6 @@ def test_recompute_by_name_rewrites_only_that_senders_cells(bench, tmp_path):
         bench.main(["--senders", "q_learning", "--recompute", "tablenet", "--out", str(out)])
 
 
-def test_code_digest_follows_the_code_an_agent_reaches(tmp_path, monkeypatch):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        cache = importlib.import_module("persuade_learners_cache")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    package = tmp_path / "plfake"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    template = (
-        "RATE = {rate}\n"
-        "def helper(x):\n    return x + {helper}\n"
-        "def unrelated(x):\n    return x * {unrelated}\n"
-        "class Base:\n    def act(self):\n        return helper(RATE)\n"
-        "class Agent(Base):\n    kernel = 'helper'\n"
-    )
-    monkeypatch.setattr(cache, "PROJECT_PACKAGES", ("plfake",))
-    monkeypatch.syspath_prepend(str(tmp_path))
-
-    def digest(**values):
-        text = template.format(**{"rate": 1, "helper": 1, "unrelated": 1, **values})
-        (package / "mod.py").write_text(text)
-        for name in [m for m in sys.modules if m.startswith("plfake")]:
-            del sys.modules[name]
-        return cache.code_digest(importlib.import_module("plfake.mod").Agent)
-
-    base = digest()
-    assert digest() == base  # the same source, another import: the same digest
-    assert digest(unrelated=2) == base  # code the agent does not reach
-    assert digest(helper=2) != base  # a function a base class calls
-    assert digest(rate=2) != base  # a module constant it names
-
-
 # ------------------------------------------------------------------ must-show checks
 
 

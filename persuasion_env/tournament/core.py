@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from persuasion_env._code_digest import agent_code_digest
 from persuasion_env._fingerprint import agent_fingerprint
 from persuasion_env._validation import (
     check_bool,
@@ -76,8 +77,9 @@ __all__ = ["AgentEntry", "Tournament", "DEFAULT_SIZES", "ReferenceUnit"]
 
 #: The random suite used when neither games nor sizes are given.
 DEFAULT_SIZES = (4,)
-#: Version of the on-disk layout of ``DIR``; a resume refuses another version.
-STORE_VERSION = 2
+#: Version of the on-disk layout of ``DIR``; a resume refuses another version. 3: the
+#: agents' code digests (``code``) are stored and checked on resume.
+STORE_VERSION = 3
 #: Testing hook: with this environment variable set to N, the run kills itself (SIGKILL)
 #: right after writing its N-th unit file: a crash at a known point, for the resume tests.
 KILL_AFTER_ENV = "PERSUASION_TOURNAMENT_KILL_AFTER_UNITS"
@@ -461,12 +463,14 @@ class Tournament:
         """Build every agent once and try it on every game: errors before anything runs."""
         self._batched: dict[tuple[str, str], bool] = {}
         self._fingerprints: dict[tuple[str, str], str] = {}
+        self._code: dict[tuple[str, str], str] = {}
         self.information: dict[tuple[str, str], str] = {}
         for entry in self.senders + self.receivers:
             agent = entry.build()
             self.information[(entry.side, entry.label)] = information_class(agent)
             # Before reset: the state every unit starts from (options, weights, learning).
             self._fingerprints[(entry.side, entry.label)] = agent_fingerprint(agent)
+            self._code[(entry.side, entry.label)] = agent_code_digest(agent)
             kind = getattr(agent, "game", "repeated")
             if kind != "repeated":
                 raise ValueError(
@@ -537,6 +541,13 @@ class Tournament:
             "options": dict(self.options),
             **({"references": True} if self.references else {}),
         }
+
+    def code_versions(self) -> dict[str, str]:
+        """``{"sender:label": digest}`` of the code each agent runs
+        (:func:`~persuasion_env._code_digest.agent_code_digest`): a resume refuses stored
+        units computed by other code. Kept out of :meth:`fingerprint`, which says *what* is
+        played, so a refactor of an agent leaves the description's hash alone."""
+        return {f"{side}:{label}": digest for (side, label), digest in self._code.items()}
 
     def fingerprint(self) -> str:
         """SHA-256 of :meth:`describe`: equal only for tournaments that play the same

@@ -2,7 +2,7 @@
 
 Layout of ``DIR``::
 
-    tournament.json      what is being played (and its fingerprint)
+    tournament.json      what is being played (and its fingerprint), the agents' code digests
     units/<id>.json      one finished unit: its rows and learning curve
     results.csv          the final table (written at the end)
     ranking.csv, summary.csv, *.png
@@ -10,6 +10,10 @@ Layout of ``DIR``::
 A file appears under its final name only when complete (write to a temporary name in the
 same directory, then ``os.replace``), so a run killed at any moment leaves either the whole
 unit or nothing, and ``resume`` re-plays exactly the missing units.
+
+A directory is resumed only by the same tournament (same fingerprint) whose agents run the
+same code (``code``: :func:`~persuasion_env._code_digest.agent_code_digest` of each agent,
+so an edited update rule never mixes with results of the old one).
 
 On ``resume`` a unit file is reused only if it is the complete, successful record of that
 unit: a file that cannot be parsed, lacks a row or a column, or whose matches failed is
@@ -63,6 +67,12 @@ class UnitStore:
                     f"{self.root} holds the results of a different tournament "
                     f"({_difference(stored, description)}); choose another output directory"
                 )
+            changed = _changed_code(stored.get("code"), tournament.code_versions())
+            if changed:
+                raise ValueError(
+                    f"{self.root} holds results computed by other code ({changed}); "
+                    "choose another output directory"
+                )
             if not resume:
                 raise ValueError(
                     f"{self.root} already holds this tournament; pass resume=True (--resume) "
@@ -73,7 +83,15 @@ class UnitStore:
         else:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                atomic_write_json(spec_path, {"fingerprint": fingerprint, **description}, indent=1)
+                atomic_write_json(
+                    spec_path,
+                    {
+                        "fingerprint": fingerprint,
+                        **description,
+                        "code": tournament.code_versions(),
+                    },
+                    indent=1,
+                )
             except OSError as exc:
                 raise ValueError(
                     f"cannot write the output directory {str(self.root)!r}: {exc}"
@@ -171,6 +189,14 @@ def _difference(stored: dict[str, Any], current: dict[str, Any]) -> str:
         if stored.get(key) != json.loads(json.dumps(current[key], allow_nan=False)):
             return f"other {what}"
     return "other settings"
+
+
+def _changed_code(stored: Any, current: dict[str, str]) -> str:
+    """Which agents' code differs from the stored digests (empty when none does)."""
+    if not isinstance(stored, dict):
+        return "no code digests stored"
+    changed = [key.replace(":", " ", 1) for key in current if stored.get(key) != current[key]]
+    return f"the code of {', '.join(changed)} has changed" if changed else ""
 
 
 def _read_unit(path: Path, unit_id: str, matches: list[tuple[str, str, str, int]]) -> dict:

@@ -245,3 +245,35 @@ def test_interactive_agent_classes_are_refused_before_workers_start():
     assert run.returncode == 0, run.stderr
     assert "sender 'mine' is a class defined interactively (__main__)" in run.stdout
     assert "play with jobs=1" in run.stdout
+
+
+def test_resume_refuses_units_computed_by_other_agent_code(tmp_path, monkeypatch):
+    import json
+
+    import persuasion_env.tournament.core as core
+
+    small(rounds=300).play(out=tmp_path, progress=False)
+    stored = json.loads((tmp_path / "tournament.json").read_text())
+    assert stored["version"] == core.STORE_VERSION
+    assert set(stored["code"]) == {
+        "sender:info_q",
+        "sender:lp_optimal",
+        "sender:lp_optimal(margin=0.1)",
+        "receiver:q_learning",
+        "receiver:best_response",
+    }
+    real = core.agent_code_digest
+
+    def edited(agent):  # as if Info-Q's update rule had been edited since the stored run
+        return "edited" if isinstance(agent, InfoQSender) else real(agent)
+
+    monkeypatch.setattr(core, "agent_code_digest", edited)
+    with pytest.raises(ValueError, match=r"other code \(the code of sender info_q has changed\)"):
+        small(rounds=300).play(out=tmp_path, resume=True, progress=False)
+    monkeypatch.setattr(core, "agent_code_digest", real)
+    # A directory written before the code digests were stored (its fingerprint hashed version 2).
+    stored.update(version=2, fingerprint="0" * 64)
+    del stored["code"]
+    (tmp_path / "tournament.json").write_text(json.dumps(stored))
+    with pytest.raises(ValueError, match="stored by layout version 2, this is 3"):
+        small(rounds=300).play(out=tmp_path, resume=True, progress=False)
