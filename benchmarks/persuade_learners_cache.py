@@ -30,11 +30,11 @@ from pathlib import Path
 
 from persuasion_env._code_digest import code_digest
 from persuasion_env._fingerprint import agent_fingerprint
-from persuasion_env.references import DEFAULT_MARGINS
+from persuasion_env.references import DEFAULT_MARGINS, REFERENCE_SENDERS
 from persuasion_env.registry import make_agent
 
-#: The senders of the best-fixed reference family (persuasion_env.references).
-REFERENCE_FAMILY = ("lp_optimal", "full_disclosure", "no_information")
+#: The senders of the best-fixed reference family.
+REFERENCE_FAMILY = REFERENCE_SENDERS
 
 
 @functools.cache

@@ -63,6 +63,7 @@ from persuasion_env.solvers.commitment import (
 __all__ = [
     "BestFixedScheme",
     "DEFAULT_MARGINS",
+    "REFERENCE_SENDERS",
     "best_fixed_scheme",
     "cheap_talk_values",
     "mean_ci",
@@ -71,6 +72,8 @@ __all__ = [
 
 #: The obedience margins of the LP members of the reference family (MODEL.md C1).
 DEFAULT_MARGINS = (0.0, 0.02, 0.05, 0.1, 0.2)
+#: The registry senders the reference family is built from.
+REFERENCE_SENDERS = ("lp_optimal", "full_disclosure", "no_information")
 
 
 @dataclass(frozen=True)

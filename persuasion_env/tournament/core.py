@@ -61,6 +61,7 @@ from persuasion_env._validation import (
 )
 from persuasion_env.game import PersuasionGame
 from persuasion_env.protocols import information_class
+from persuasion_env.references import REFERENCE_SENDERS
 from persuasion_env.registry import make_agent
 from persuasion_env.tournament.reference_units import ReferenceUnit, run_reference_unit
 from persuasion_env.tournament.workers import (
@@ -481,6 +482,9 @@ class Tournament:
                 for game in self.games:
                     agent.messages_for(game)  # raises for a game of the wrong size
             self._batched[(entry.side, entry.label)] = bool(getattr(agent, "batched_games", False))
+        if self.references:  # the best-fixed family's senders play the reference units
+            for name in REFERENCE_SENDERS:
+                self._code[("reference", name)] = agent_code_digest(make_agent("sender", name))
 
     def units(self) -> list[Unit]:
         """The execution units, in a fixed order."""
