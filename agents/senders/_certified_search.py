@@ -18,8 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from agents.senders._certified import certified_scheme, probe_columns
+from agents.senders._response_model import model_region_point
 from agents.senders._test_verdict import (
     EXTEND,
+    FAIL,
     PASS,
     PASS_SIGN,
     binomial_allowance,
@@ -27,7 +29,11 @@ from agents.senders._test_verdict import (
 )
 from persuasion_env import bayes
 
-__all__ = ["CertifiedSearch"]
+__all__ = ["MODEL_MARGIN", "CertifiedSearch"]
+
+#: The logit margin of a model-guided candidate (:meth:`CertifiedSearch._model_point`): the
+#: model must find its action at least ``e`` times as likely as each other action there.
+MODEL_MARGIN = 1.0
 
 
 class CertifiedSearch:
@@ -56,6 +62,7 @@ class CertifiedSearch:
             self._point_actions.append(actions)
         self._tau = np.ones((self.runs, n_actions, n_states))
         self._mix_tau = np.ones((self.runs, n_actions))
+        self._model_tau = np.ones((self.runs, n_actions))
         self._used_messages: list[set[int]] = [set() for _ in range(self.runs)]
         self._n_base_points = [len(p) for p in self._points]
         self._cert_streak = np.zeros((self.runs, n_actions), dtype=int)
@@ -122,7 +129,13 @@ class CertifiedSearch:
             s = int(np.argmax(open_steps))
             vertex = open_steps[s] > 1e-9 and here[s] < 1.0 - 1e-9
             mix = useful.sum() >= 2 and self._mix_tau[b, a] > self.min_step
-            if mix and (self._test_round % 2 == 1 or not vertex):
+            model = None
+            if self._test_round % 2 == 0 and self._model_tau[b, a] > self.min_step:
+                model = self._model_point(b, a, gain, here)
+            if model is not None:
+                tau = self._model_tau[b, a]
+                out.append((a, -2, (1.0 - tau) * here + tau * model))
+            elif mix and (self._test_round % 2 == 1 or not vertex):
                 target = np.where(useful, prior, 0.0)
                 tau = self._mix_tau[b, a]
                 out.append((a, -1, (1.0 - tau) * here + tau * target / target.sum()))
@@ -132,6 +145,19 @@ class CertifiedSearch:
                 x[s] += tau
                 out.append((a, s, x))
         return out
+
+    def _model_point(self, b: int, a: int, gain: np.ndarray, here: np.ndarray) -> np.ndarray | None:
+        """Where the receiver model (a logit fitted to every epoch's counts so far, the tests'
+        included) puts the most valuable posterior for ``a`` (:func:`model_region_point`),
+        if it adds value over ``here``: the true region's far vertex lies on its boundary
+        planes, which a step toward one state (or a fixed mixture) rarely follows, while a
+        logit of a best-responding learner is linear in the posterior like the regions
+        themselves. The step toward it is tested like any other, so a wrong model costs a
+        failed test, never a certified point."""
+        point = model_region_point(self.priors[b], self.model[b], gain, a, MODEL_MARGIN)
+        if point is None or point @ gain <= here @ gain + 1e-6:
+            return None
+        return point
 
     def _entering_point(self, b: int, a: int, gain: np.ndarray) -> np.ndarray:
         """Of the points certified for ``a``, the one with the highest reduced value
@@ -262,6 +288,8 @@ class CertifiedSearch:
                     self._scale_step(b, a, s, 2.0)
                 else:
                     self._scale_step(b, a, s, 0.5)
+                if verdict == FAIL:
+                    self._certify_other(b, a, x, counts[b, m], threshold - self.tolerance)
         self._record(counts)
         self._solve_certified()
         self._test_round += 1
@@ -272,10 +300,33 @@ class CertifiedSearch:
             self._start_floor()
             self._commit(self._floor_play())
 
+    def _certify_other(
+        self, b: int, a: int, x: np.ndarray, seen: np.ndarray, threshold: float
+    ) -> None:
+        """A failed test still shows where the learner stands: when it obeyed *another*
+        action ``other`` after the test's message as consistently as a test must (a strict
+        pass, never the sign test), the candidate ``x`` lies in ``other``'s region and is
+        certified for it, with the usual safety margin toward ``other``'s clear states. The
+        regions are convex whatever the action, so this point is as good as a passed test of
+        ``other`` (and costs no test)."""
+        other = int(np.argmax(seen))
+        if other == a:
+            return
+        verdict = verdict_on_test(
+            seen, other, threshold, min_count=self.min_count, extensions=0, max_extensions=0
+        )
+        if verdict == PASS:
+            anchor = self._anchor(b, other)
+            self._points[b].append(x - self.certify_margin * (x - anchor))
+            self._point_actions[b].append(other)
+
     def _scale_step(self, b: int, a: int, s: int, factor: float) -> None:
         """Double (after a pass, at most 1) or halve (after a failure) the step just tested:
         toward vertex ``s``, or toward the mixture (``s = -1``)."""
-        steps, k = (self._mix_tau[b], a) if s < 0 else (self._tau[b, a], s)
+        if s == -2:
+            steps, k = self._model_tau[b], a
+        else:
+            steps, k = (self._mix_tau[b], a) if s < 0 else (self._tau[b, a], s)
         steps[k] = min(factor * steps[k], 1.0)
 
     def _spare_test_messages(self) -> None:
