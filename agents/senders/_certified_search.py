@@ -130,7 +130,8 @@ class CertifiedSearch:
             vertex = open_steps[s] > 1e-9 and here[s] < 1.0 - 1e-9
             mix = useful.sum() >= 2 and self._mix_tau[b, a] > self.min_step
             model = None
-            if self._test_round % 2 == 0 and self._model_tau[b, a] > self.min_step:
+            model_turn = self.model_steps and self._test_round % 2 == 0
+            if model_turn and self._model_tau[b, a] > self.min_step:
                 model = self._model_point(b, a, gain, here)
             if model is not None:
                 tau = self._model_tau[b, a]

@@ -166,6 +166,8 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         test_extensions: how many more test rounds a test whose recommendation is the
             learner's most played action, but not yet obeyed enough, is watched before it
             fails (``agents.senders._test_verdict``).
+        model_steps: in every other test round, step toward where the receiver model puts
+            the most valuable posterior for the action (``agents.senders._certified_search``).
     """
 
     name = "margin_adaptive"
@@ -212,6 +214,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         "slow_epochs",
         "sign_test",
         "test_extensions",
+        "model_steps",
     )
 
     def __init__(
@@ -247,6 +250,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_epochs: int = 100,
         sign_test: bool = True,
         test_extensions: int = 2,
+        model_steps: bool = True,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -271,6 +275,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
         self.sign_test = check_bool(sign_test, "sign_test")
         self.test_extensions = check_int(test_extensions, "test_extensions", minimum=0)
+        self.model_steps = check_bool(model_steps, "model_steps")
         self.settle_share = check_probability(settle_share, "settle_share")
         self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")
