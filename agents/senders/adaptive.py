@@ -42,10 +42,13 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    fresh learner can pass a test by chance), and a message a learner has locked against
    (greedy Q-learning) moves to a spare message (the unused test messages become spares).
    Every other test steps toward the prior-weighted mixture of all the states that would add
-   value (``_certified_search``); a test whose recommendation is already the most played
-   action but not yet obeyed enough is watched up to ``test_extensions`` more rounds, and
-   one whose recommendation clearly beats the runner-up passes with a wider margin
-   (``sign_test``; :mod:`agents.senders._test_verdict`). In play a **safe floor**
+   value, or (``model_steps``) toward the most valuable point of the action's region in the
+   logit model refitted to every count so far; a failed test certifies its point for the
+   action the learner obeyed there instead (``_certified_search``); a test whose
+   recommendation is already the most played action but not yet obeyed enough is watched
+   up to ``test_extensions`` more rounds, and one whose recommendation clearly beats the
+   runner-up passes with a wider margin (``sign_test``; :mod:`agents.senders._test_verdict`).
+   In play a **safe floor**
    (:mod:`agents.senders._safe_floor`) keeps silence warm and falls back to silence or
    disclosure where the scheme earns measurably less.
 
