@@ -48,9 +48,8 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    recommendation is already the most played action but not yet obeyed enough is watched
    up to ``test_extensions`` more rounds, and one whose recommendation clearly beats the
    runner-up passes with a wider margin (``sign_test``; :mod:`agents.senders._test_verdict`).
-   In play a **safe floor**
-   (:mod:`agents.senders._safe_floor`) keeps silence warm and falls back to silence or
-   disclosure where the scheme earns measurably less.
+   In play a **safe floor** (:mod:`agents.senders._safe_floor`) keeps silence warm and
+   falls back to silence or disclosure where the scheme earns measurably less.
 
 Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
 LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
