@@ -34,7 +34,6 @@ from agents.senders._test_verdict import (
     FAIL,
     PASS,
     PASS_SIGN,
-    binomial_allowance,
     verdict_on_test,
 )
 from persuasion_env import bayes
@@ -54,7 +53,6 @@ class CertifiedSearch:
         """Certify what play has shown (every vertex ``e_s`` for ``b(s)``; the prior for the
         action the receiver settled on after the silent probe) and start the tests."""
         n_states, n_actions = self.u1.shape[1:]
-        threshold = self.reference_obedience - self.tolerance
         self._points: list[list[np.ndarray]] = []
         self._point_actions: list[list[int]] = []
         best = self.disclosure.argmax(axis=-1)  # (B, S)
@@ -62,12 +60,10 @@ class CertifiedSearch:
             points = [np.eye(n_states)[s] for s in range(n_states)]
             actions = [int(best[b, s]) for s in range(n_states)]
             if probe_counts is not None and self._silent[b] >= 0:
-                seen = probe_counts[b, self._silent[b]]
-                n = seen.sum()
-                noise = binomial_allowance(threshold[b], n)
-                if n >= self.min_count and seen.max() / n >= threshold[b] - noise:
-                    points.append(self.priors[b].copy())
-                    actions.append(int(seen.argmax()))
+                prior_point = self._judge_probe(b, probe_counts[b, self._silent[b]])
+                if prior_point is not None:
+                    points.append(prior_point[1])
+                    actions.append(prior_point[0])
             self._points.append(points)
             self._point_actions.append(actions)
         self._tau = np.ones((self.runs, n_actions, n_states))
@@ -92,6 +88,35 @@ class CertifiedSearch:
         else:
             self._start_floor()
             self._commit(self._floor_play())
+
+    def _judge_probe(self, b: int, seen: np.ndarray) -> tuple[int, np.ndarray] | None:
+        """The silent probe's verdict for run ``b`` (``seen`` ``(A,)``: the learner's actions
+        after the silent message in the probe's last epoch): the action and the point to
+        certify for it, or ``None``. The silent message is as fresh as a test message, so it
+        is judged like a test at the same age (``probe_epochs``): against the disclosure
+        messages' obedience at that age, and, with ``sign_test``, passing with the wider
+        margin when the most played action clearly beats the runner-up (UCB explores a
+        fresh message for long, so at the reference obedience its probe often failed and
+        the sender started from full disclosure where silence earned more)."""
+        age = min(self.probe_epochs, len(self._learning_curve)) - 1
+        threshold = min(self.reference_obedience[b], self._learning_curve[age][b])
+        action = int(np.argmax(seen))
+        verdict = verdict_on_test(
+            seen,
+            action,
+            threshold - self.tolerance,
+            min_count=self.min_count,
+            extensions=0,
+            max_extensions=0,
+            sign_test=self.sign_test,
+        )
+        if verdict == PASS:
+            return action, self.priors[b].copy()
+        if verdict == PASS_SIGN:
+            prior = self.priors[b]
+            margin = min(1.0, 3.0 * self.certify_margin)
+            return action, prior - margin * (prior - self._anchor(b, action))
+        return None
 
     def _solve_certified(self) -> None:
         solved = [

@@ -176,3 +176,25 @@ def test_a_model_step_goes_toward_the_far_side_of_the_modelled_region():
     sender.model_steps = False
     [candidate] = [c for c in sender._candidates(0) if c[0] == 1]
     assert candidate[1] == 0
+
+
+def test_the_silent_probe_is_judged_like_a_test_of_its_age():
+    sender, _ = _after_probe()
+    sender.reference_obedience = np.array([0.95, 1.0])
+    # Run 0: disclosure messages were obeyed 60 % then 70 % of the time in their first two
+    # epochs; the probe (two epochs old) is judged against 0.7 - 0.05 = 0.65, with the
+    # allowance 2 sqrt(0.65 * 0.35 / 40) = 0.151: 30 of 40 (0.75) certifies the prior for
+    # acquit. Against the reference obedience (bar 0.9 - 2 sqrt(0.09 / 40) = 0.805) it would not.
+    sender._learning_curve = [np.array([0.6, 1.0]), np.array([0.7, 1.0])]
+    action, point = sender._judge_probe(0, np.array([30.0, 10.0]))
+    assert action == 0
+    np.testing.assert_allclose(point, [0.7, 0.3])
+    # Run 1 (a learner obeying at once): bar 0.95 - 2 sqrt(0.0475 / 100) = 0.906. 70 of 100 is
+    # below it, but the lead 70 - 30 = 40 beats 2 sqrt(100) = 20: the sign test passes and the
+    # prior is certified 15 % of the way toward acquit's clear state (innocent):
+    # (0.7, 0.3) + 0.15 ((1, 0) - (0.7, 0.3)) = (0.745, 0.255).
+    action, point = sender._judge_probe(1, np.array([70.0, 30.0]))
+    assert action == 0
+    np.testing.assert_allclose(point, [0.745, 0.255])
+    assert sender._judge_probe(1, np.array([55.0, 45.0])) is None  # lead 10 < 20
+    assert sender._judge_probe(1, np.array([5.0, 3.0])) is None  # fewer than min_count
