@@ -5,12 +5,13 @@ posterior, fitted to observed action counts, and the commitment LP solved on tha
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import linprog
 
 from agents._sampling import softmax
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
-__all__ = ["fit_logit_response", "model_lp_scheme"]
+__all__ = ["fit_logit_response", "model_lp_scheme", "model_region_point"]
 
 
 def fit_logit_response(
@@ -63,3 +64,33 @@ def model_lp_scheme(prior: np.ndarray, u1: np.ndarray, w: np.ndarray) -> np.ndar
     for m, action in enumerate(solution.recommended_action):
         scheme[:, action] += solution.scheme[:, m]
     return scheme
+
+
+def model_region_point(
+    prior: np.ndarray, w: np.ndarray, gain: np.ndarray, action: int, margin: float
+) -> np.ndarray | None:
+    """The posterior the model ``W`` ``(S, A)`` says is the most valuable for ``action``: the
+    ``p`` maximising ``p . gain`` over the simplex (no mass on a state of prior 0) where the
+    model's logit of ``action`` beats every other action's by at least ``margin``
+    (``p @ (W[:, action] - W[:, b]) >= margin``: ``action`` at least ``e^margin`` times as
+    likely as each other). The logit's regions are the polytopes of a receiver with utility
+    ``W``, so this is the far vertex of ``action``'s modelled region in the direction of
+    ``gain``; ``None`` when that region is empty.
+    """
+    n_states, n_actions = w.shape
+    others = [b for b in range(n_actions) if b != action]
+    if not others:
+        return None
+    a_ub = -(w[:, [action]] - w[:, others]).T  # (A - 1, S): -(W_a - W_b) . p <= -margin
+    result = linprog(
+        -np.asarray(gain, dtype=float),
+        A_ub=a_ub,
+        b_ub=np.full(len(others), -margin),
+        A_eq=np.ones((1, n_states)),
+        b_eq=[1.0],
+        bounds=[(0.0, 1.0 if prior[s] > 0 else 0.0) for s in range(n_states)],
+        method="highs",
+    )
+    if result.status != 0:
+        return None
+    return np.clip(result.x, 0.0, None) / np.clip(result.x, 0.0, None).sum()

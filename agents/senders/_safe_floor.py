@@ -20,7 +20,9 @@ is valued from the last settled disclosure epochs. Then, per run:
   no-regret learner's oscillation), after at least :data:`FLOOR_MIN_EPOCHS` values of each;
 * **stop keeping silence warm** (and never fall back to it) once silence is measurably below
   the scheme: the share is then no longer paid (the probe epochs' values count for this,
-  never for a fallback: a learner met afresh in the probe can undervalue silence);
+  never for a fallback: a learner met afresh in the probe can undervalue silence), until the
+  certified scheme changes (a recommendation disobeyed in play loses its point, and the new
+  scheme can be worth less than silence): then silence is kept warm and judged again;
 * while on a fallback, **return** to the scheme, for good, if the fallback earns measurably
   less than the scheme did (no ping-pong).
 
@@ -105,6 +107,9 @@ class SafeFloor:
         self._floor_blocked = np.zeros((self.runs, 3), dtype=bool)
         self._floor_blocked[:, SILENCE] = self._silent < 0
         self._floor_watch = self._silent >= 0
+        # runs whose silence was judged worse than a scheme while kept warm (not tried): the
+        # judgement holds only for that scheme
+        self._floor_unwatched = np.zeros(self.runs, dtype=bool)
         self._floor_pool = np.zeros((self.runs, 2))  # the silent message's worth and rounds
         self._floor_skip = np.ones(self.runs, dtype=bool)  # the first epoch is not counted
         self._floor_reference = self._certified.copy()
@@ -142,6 +147,16 @@ class SafeFloor:
             new_scheme = not np.allclose(self._certified[b], self._floor_reference[b])
             if new_scheme:
                 records[SCHEME] = []  # a new scheme: a new record
+                if self._floor_unwatched[b]:
+                    # Silence was found worse than the *old* scheme (after a recommendation
+                    # was disobeyed and lost its point, the new one is worth less, often no
+                    # more than disclosure): keep silence warm again and judge it afresh
+                    # against the new scheme. Its record goes on (a learner keeps separate
+                    # state per message, so what silence earned is still what it earns).
+                    self._floor_unwatched[b] = False
+                    self._floor_blocked[b, SILENCE] = False
+                    self._floor_watch[b] = True
+                    changed = True
             silence, other = self._arm_values(counts, b)
             value = silence if arm == SILENCE else other
             if silence is not None and arm == SCHEME and self._floor_watch[b]:
@@ -191,6 +206,7 @@ class SafeFloor:
                 if len(seen) >= 2 and measurably_below(seen, records[SCHEME]):
                     self._floor_watch[b] = False  # silence is clearly worse: stop paying for it
                     self._floor_blocked[b, SILENCE] = changed = True
+                    self._floor_unwatched[b] = True
         self._floor_reference = self._certified.copy()
         return changed
 

@@ -42,12 +42,14 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    fresh learner can pass a test by chance), and a message a learner has locked against
    (greedy Q-learning) moves to a spare message (the unused test messages become spares).
    Every other test steps toward the prior-weighted mixture of all the states that would add
-   value (``_certified_search``); a test whose recommendation is already the most played
-   action but not yet obeyed enough is watched up to ``test_extensions`` more rounds, and
-   one whose recommendation clearly beats the runner-up passes with a wider margin
-   (``sign_test``; :mod:`agents.senders._test_verdict`). In play a **safe floor**
-   (:mod:`agents.senders._safe_floor`) keeps silence warm and falls back to silence or
-   disclosure where the scheme earns measurably less.
+   value, or (``model_steps``) toward the most valuable point of the action's region in the
+   logit model refitted to every count so far; a failed test certifies its point for the
+   action the learner obeyed there instead (``_certified_search``); a test whose
+   recommendation is already the most played action but not yet obeyed enough is watched
+   up to ``test_extensions`` more rounds, and one whose recommendation clearly beats the
+   runner-up passes with a wider margin (``sign_test``; :mod:`agents.senders._test_verdict`).
+   In play a **safe floor** (:mod:`agents.senders._safe_floor`) keeps silence warm and
+   falls back to silence or disclosure where the scheme earns measurably less.
 
 Two older searches remain as options: ``search="grid"`` mixes full disclosure ``F`` with the
 LP on the logit model ``L`` as ``theta F + (1 - theta) L`` and moves ``theta`` down a grid
@@ -166,6 +168,8 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         test_extensions: how many more test rounds a test whose recommendation is the
             learner's most played action, but not yet obeyed enough, is watched before it
             fails (``agents.senders._test_verdict``).
+        model_steps: in every other test round, step toward where the receiver model puts
+            the most valuable posterior for the action (``agents.senders._certified_search``).
     """
 
     name = "margin_adaptive"
@@ -212,6 +216,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         "slow_epochs",
         "sign_test",
         "test_extensions",
+        "model_steps",
     )
 
     def __init__(
@@ -247,6 +252,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_epochs: int = 100,
         sign_test: bool = True,
         test_extensions: int = 2,
+        model_steps: bool = True,
     ) -> None:
         super().__init__()
         self.n_messages = (
@@ -271,6 +277,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.slow_epochs = check_int(slow_epochs, "slow_epochs", minimum=1)
         self.sign_test = check_bool(sign_test, "sign_test")
         self.test_extensions = check_int(test_extensions, "test_extensions", minimum=0)
+        self.model_steps = check_bool(model_steps, "model_steps")
         self.settle_share = check_probability(settle_share, "settle_share")
         self.search = check_choice(search, "search", ("certified", "bisect", "grid"))
         self.step = check_positive(step, "step")

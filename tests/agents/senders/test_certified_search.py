@@ -82,7 +82,9 @@ def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
     mixture only, it passes; on both epochs (40/80 = 0.5 < 0.95 - 2 sqrt(0.0475/80)) it
     would fail. Run 1 never changes: its test message is obeyed 40/40 then 8/8; it must keep
     both epochs (48 >= min_count; the third epoch alone, 8 < 10, is not judged)."""
-    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, patience=1)
+    sender = make_sender(
+        "margin_adaptive", epoch_rounds=100, max_tests=2, patience=1, model_steps=False
+    )
     game = PersuasionGame.example("prosecutor")
     n_messages = sender.messages_for(game)
     assert n_messages == 4 + 1 + 2 * 2
@@ -123,3 +125,76 @@ def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
         assert sender._point_actions[b][-1] == 1
         np.testing.assert_allclose(sender._points[b][-1], [0.95, 0.05])
         assert sender._tau[b, 1, 0] == 1.0
+
+
+def _after_probe(**options) -> tuple[MarginAdaptiveSender, int]:
+    """A margin_adaptive sender on the prosecutor (prior 0.7/0.3) taken by hand through
+    disclosure (message s -> action s) and the silent probe (-> acquit), so the tests begin."""
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, **options)
+    game = PersuasionGame.example("prosecutor")
+    n_messages = sender.messages_for(game)
+    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
+    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
+    sender._end_epoch(disclosure)
+    sender._end_epoch(disclosure)
+    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
+    sender._end_epoch(probe)
+    sender._end_epoch(probe)
+    return sender, n_messages
+
+
+def test_a_failed_test_certifies_its_point_for_the_action_the_learner_obeyed():
+    # A test of "convict" at (0.6, 0.4) after which the learner acquitted 40 of 40 times: the
+    # point is in acquit's region, certified for acquit 5 % of the way back toward acquit's
+    # clear state (innocent): (0.6, 0.4) + 0.05 ((1, 0) - (0.6, 0.4)) = (0.62, 0.38).
+    sender, _ = _after_probe()
+    before = len(sender._points[0])
+    sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([40.0, 0.0]), 0.9)
+    assert len(sender._points[0]) == before + 1
+    assert sender._point_actions[0][-1] == 0
+    np.testing.assert_allclose(sender._points[0][-1], [0.62, 0.38])
+    # 30 of 40 is below the bar 0.9 - 2 sqrt(0.09 / 40) = 0.805: nothing is certified; nor
+    # when the recommendation itself was the most played (the test was not failed for another).
+    sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([30.0, 10.0]), 0.9)
+    sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([10.0, 30.0]), 0.9)
+    assert len(sender._points[0]) == before + 1
+    assert len(sender._points[1]) == before  # the other run is untouched
+
+
+def test_a_model_step_goes_toward_the_far_side_of_the_modelled_region():
+    # Receiver model W = [[2, 0], [0, 2]] on the prosecutor: convict's logit lead at posterior
+    # (1 - q, q) is 2 (2q - 1) >= 1 iff q >= 3/4. Guilty-convict was certified at disclosure,
+    # and the sender gains from convicting the innocent: the model's best point for convict
+    # is q = 3/4, and the first round's candidate steps all the way (tau = 1) to (1/4, 3/4).
+    sender, _ = _after_probe()
+    sender.model = np.broadcast_to(np.array([[2.0, 0.0], [0.0, 2.0]]), (2, 2, 2)).copy()
+    sender._test_round = 0
+    [candidate] = [c for c in sender._candidates(0) if c[0] == 1]
+    assert candidate[1] == -2
+    np.testing.assert_allclose(candidate[2], [0.25, 0.75], atol=1e-9)
+    # without the option the step goes toward the vertex of the state that adds value
+    sender.model_steps = False
+    [candidate] = [c for c in sender._candidates(0) if c[0] == 1]
+    assert candidate[1] == 0
+
+
+def test_the_silent_probe_is_judged_like_a_test_of_its_age():
+    sender, _ = _after_probe()
+    sender.reference_obedience = np.array([0.95, 1.0])
+    # Run 0: disclosure messages were obeyed 60 % then 70 % of the time in their first two
+    # epochs; the probe (two epochs old) is judged against 0.7 - 0.05 = 0.65, with the
+    # allowance 2 sqrt(0.65 * 0.35 / 40) = 0.151: 30 of 40 (0.75) certifies the prior for
+    # acquit. Against the reference obedience (bar 0.9 - 2 sqrt(0.09 / 40) = 0.805) it would not.
+    sender._learning_curve = [np.array([0.6, 1.0]), np.array([0.7, 1.0])]
+    action, point = sender._judge_probe(0, np.array([30.0, 10.0]))
+    assert action == 0
+    np.testing.assert_allclose(point, [0.7, 0.3])
+    # Run 1 (a learner obeying at once): bar 0.95 - 2 sqrt(0.0475 / 100) = 0.906. 70 of 100 is
+    # below it, but the lead 70 - 30 = 40 beats 2 sqrt(100) = 20: the sign test passes and the
+    # prior is certified 15 % of the way toward acquit's clear state (innocent):
+    # (0.7, 0.3) + 0.15 ((1, 0) - (0.7, 0.3)) = (0.745, 0.255).
+    action, point = sender._judge_probe(1, np.array([70.0, 30.0]))
+    assert action == 0
+    np.testing.assert_allclose(point, [0.745, 0.255])
+    assert sender._judge_probe(1, np.array([55.0, 45.0])) is None  # lead 10 < 20
+    assert sender._judge_probe(1, np.array([5.0, 3.0])) is None  # fewer than min_count

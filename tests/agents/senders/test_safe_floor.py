@@ -136,6 +136,24 @@ def test_stops_paying_for_silence_once_the_scheme_is_clearly_better():
     np.testing.assert_allclose(floor._schemes[0][:, :2], floor._certified[0])
 
 
+def test_silence_judged_worse_than_an_old_scheme_is_judged_again_against_a_new_one():
+    # The scheme (0.8) is clearly better than silence (0.5): silence stops being kept warm.
+    floor = _Stub(disclosure=0.1)
+    for v in _wobble(0.8, 15):
+        floor.epoch(v, 0.5)
+    assert not floor._floor_watch[0]
+    # A recommendation lost its point: the new certified scheme earns 0.3. Silence is kept
+    # warm again at once (the epoch of the change reports a change), and the silent record
+    # kept so far counts: once the new scheme has FLOOR_MIN_EPOCHS values (after the two
+    # skipped epochs), 0.3 against 0.5 is measurably below and the sender falls back.
+    floor._certified = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    assert floor.epoch(0.8, 0.5)
+    assert floor._floor_watch[0] and floor._schemes[0, :, 2].sum() > 0
+    decisions = [floor.epoch(v, 0.5) for v in _wobble(0.3, FLOOR_MIN_EPOCHS + 1, seed=3)]
+    assert decisions == [False] * FLOOR_MIN_EPOCHS + [True]
+    assert floor.floor_arm[0] == SILENCE
+
+
 def test_a_fallback_that_earns_less_is_left_for_good():
     floor = _Stub(disclosure=0.1)
     for v, w in zip(_wobble(0.4, FLOOR_MIN_EPOCHS + 1), _wobble(0.6, 20, seed=1), strict=False):

@@ -84,8 +84,11 @@ class _SlowNearTheBoundary(Receiver):
 
 def _conviction(extensions: int) -> np.ndarray:
     game = PersuasionGame.example("prosecutor")
-    # the sign test (another way a near-boundary point passes) is off: this checks extensions
-    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=6, sign_test=False)
+    # the sign test and the model's steps (other ways to a near-boundary point) are off: this
+    # checks extensions
+    sender = make_sender(
+        "margin_adaptive", epoch_rounds=100, max_tests=6, sign_test=False, model_steps=False
+    )
     sender.test_extensions = extensions
     learner = _SlowNearTheBoundary(slow_visits=60, wobble=0.4, near=0.4)
     return simulate(game, sender, learner, rounds=4000, runs=4, seed=0).final_sender_utility
