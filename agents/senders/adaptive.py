@@ -106,7 +106,64 @@ from persuasion_env._validation import (
 )
 from persuasion_env.game import PersuasionGame
 
-__all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
+__all__ = [
+    "DISCLOSURE_PARTS",
+    "FAST_RISE",
+    "SLOW_PARTS",
+    "SLOW_WINDOWS",
+    "THETAS",
+    "MarginAdaptiveSender",
+    "disclosure_limits",
+    "fit_logit_response",
+    "model_lp_scheme",
+    "slow_window_rounds",
+]
+
+#: Disclosure by horizon (:func:`disclosure_limits`): it ends at the latest after one
+#: ``DISCLOSURE_PARTS``-th of the match's epochs, and a learner that needed one
+#: ``SLOW_PARTS``-th of them counts as slow (never more than the options allow: on the
+#: recommendation letter at 10^6 rounds, 2000 epochs of 500 rounds, exactly today's 200 and 100).
+DISCLOSURE_PARTS = 10
+SLOW_PARTS = 20
+#: The slow controller's window is one ``SLOW_WINDOWS``-th of the horizon, at most its
+#: default 10 000 rounds (:func:`slow_window_rounds`).
+SLOW_WINDOWS = 100
+#: When the horizon cut disclosure short, a learner whose consistency rose by at least this
+#: during disclosure is learning at the match's pace (Hedge on 8x8 games: 0.4 -> 0.6 in 8
+#: epochs) and goes to the certified search, not the slow-learner controller (the actor-critic
+#: at 10^5 rounds: flat).
+FAST_RISE = 0.1
+
+
+def disclosure_limits(
+    horizon: int | None,
+    epoch: int,
+    *,
+    disclosure_epochs: int,
+    max_disclosure_epochs: int,
+    slow_epochs: int,
+) -> tuple[int, int]:
+    """``(max disclosure epochs, slow epochs)`` for a match of ``horizon`` rounds played in
+    epochs of ``epoch`` rounds: ``max_disclosure_epochs`` and ``slow_epochs`` as given when
+    the horizon is unknown (``None``); otherwise at most ``n // DISCLOSURE_PARTS`` and
+    ``n // SLOW_PARTS`` for ``n = horizon // epoch`` epochs in the match (disclosure lasts
+    at least ``disclosure_epochs``; a learner counts as slow only after more than
+    ``disclosure_epochs``, so one that settles at once never does)."""
+    if horizon is None:
+        return max_disclosure_epochs, slow_epochs
+    n = horizon // epoch
+    cap = min(max_disclosure_epochs, max(disclosure_epochs, n // DISCLOSURE_PARTS))
+    slow = min(slow_epochs, max(disclosure_epochs + 1, n // SLOW_PARTS))
+    return cap, slow
+
+
+def slow_window_rounds(horizon: int | None, epoch: int, default: int = 10_000) -> int:
+    """Rounds per window of the slow-learner controller: ``default`` when the horizon is
+    unknown, else ``horizon // SLOW_WINDOWS`` between one epoch and ``default`` (10^6 rounds:
+    10 000 as before; 10^5 rounds: 1 000, so the build and the push get ~100 windows)."""
+    if horizon is None:
+        return default
+    return min(default, max(epoch, horizon // SLOW_WINDOWS))
 
 
 def _consistency(counts: np.ndarray) -> np.ndarray:
@@ -114,6 +171,17 @@ def _consistency(counts: np.ndarray) -> np.ndarray:
     action after the message (``counts`` ``(B, M, A)``); 1 where nothing was counted."""
     seen = counts.sum(axis=(-1, -2))
     return np.where(seen > 0, counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0), 1.0)
+
+
+def _rise(curve: list[np.ndarray]) -> float:
+    """How far the batch's mean consistency rose during disclosure: the mean of its last
+    three epochs less that of its first two (0 with fewer than four epochs: too few to tell).
+    Means over epochs, not a maximum, so that a flat learner's noise does not read as a
+    rise."""
+    if len(curve) < 4:
+        return 0.0
+    means = [float(np.mean(c)) for c in curve]
+    return float(np.mean(means[-3:]) - np.mean(means[:2]))
 
 
 def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -315,6 +383,19 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
         self._epoch, self._n_test_rounds = self.phases(n_actions, view.horizon)
+        self._max_disclosure, self._slow_after = disclosure_limits(
+            view.horizon,
+            self._epoch,
+            disclosure_epochs=self.disclosure_epochs,
+            max_disclosure_epochs=self.max_disclosure_epochs,
+            slow_epochs=self.slow_epochs,
+        )
+        # Disclosure cut short by the horizon: the slow switch also asks how fast it learned.
+        self._short_disclosure = (self._max_disclosure, self._slow_after) != (
+            self.max_disclosure_epochs,
+            self.slow_epochs,
+        )
+        self._window = slow_window_rounds(view.horizon, self._epoch)
         self._reset_floor()
         self._observe_from = self._epoch // 2
         self._rows = np.arange(runs)
@@ -420,10 +501,13 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
             # A learner that took ``slow_epochs`` to settle, or never did, is slow: it is
-            # persuaded by its own controller.
+            # persuaded by its own controller. When the horizon cut disclosure short, a
+            # learner that was clearly learning (its consistency rose) is not.
             slow = self.slow_learner and (
-                self.epochs >= self.slow_epochs or not self._consistent(counts)
+                self.epochs >= self._slow_after or not self._consistent(counts)
             )
+            if slow and self._short_disclosure:
+                slow = _rise(self._learning_curve) < FAST_RISE
             self._start_recommending(counts)
             if slow:
                 self._start_slow()
@@ -490,7 +574,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         at the latest after ``max_disclosure_epochs``."""
         if self.epochs < self.disclosure_epochs:
             return False
-        if self.epochs >= self.max_disclosure_epochs:
+        if self.epochs >= self._max_disclosure:
             return True
         return self._consistent(counts)
 
@@ -506,7 +590,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
         build obedience with slack, then spend it (no margin grid, probe or silence)."""
         self._probing = 0
-        self.slow = SlowLearnerPush(self.disclosure, self._target, epoch_rounds=self._epoch)
+        self.slow = SlowLearnerPush(
+            self.disclosure, self._target, epoch_rounds=self._epoch, window_rounds=self._window
+        )
         self._commit(self._slow_schemes())
 
     def _slow_epoch(self, counts: np.ndarray) -> None:

@@ -1,0 +1,119 @@
+"""margin_adaptive's disclosure end and slow-learner switch relative to the horizon
+(agents/senders/adaptive.py: ``disclosure_limits``, ``slow_window_rounds``; issue 16).
+
+The sender is driven round by round against scripted learners whose consistency is known
+epoch by epoch, so the epoch at which disclosure ends is known by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import make_sender
+from agents.senders.adaptive import disclosure_limits, slow_window_rounds
+from persuasion_env import PersuasionGame
+from persuasion_env.protocols import GameView
+
+LETTER = PersuasionGame.example("recommendation_letter")
+EPOCH = 100
+
+
+@pytest.mark.parametrize(
+    ("horizon", "epoch", "expected"),
+    [
+        (None, 500, (200, 100)),  # unknown horizon: the options as given
+        (1_000_000, 500, (200, 100)),  # the letter's benchmark: 2000 epochs, today's values
+        (10_000_000, 500, (200, 100)),  # longer: capped by the options
+        (100_000, 750, (13, 6)),  # 4x4 at 10^5: 133 epochs -> 133 // 10, 133 // 20
+        (100_000, 1250, (8, 4)),  # 8x8 at 10^5: 80 epochs
+        (3_000, 100, (3, 3)),  # 30 epochs: 30 // 10; slow only after more than 2
+    ],
+)
+def test_disclosure_limits_by_hand(horizon, epoch, expected):
+    got = disclosure_limits(
+        horizon, epoch, disclosure_epochs=2, max_disclosure_epochs=200, slow_epochs=100
+    )
+    assert got == expected
+
+
+def test_slow_window_by_hand():
+    assert slow_window_rounds(None, 500) == 10_000
+    assert slow_window_rounds(1_000_000, 500) == 10_000
+    assert slow_window_rounds(100_000, 750) == 1_000
+    assert slow_window_rounds(20_000, 333) == 333  # never shorter than an epoch
+
+
+def _drive(sender, horizon, obey, *, runs=2, seed=0, limit=250):
+    """Play the letter's sender against a scripted receiver until disclosure ends (or
+    ``limit`` epochs): in epoch ``e`` (from 0) the receiver plays the message's label (the
+    state's best action under disclosure, message ``s`` in state ``s``) in a share
+    ``obey(e)`` of the rounds (every 20 rounds, a fixed pattern: no sampling noise in how
+    often it obeys), the other action otherwise. Returns the epochs disclosure took."""
+    rng = np.random.default_rng(seed)
+    view = GameView.for_agent(LETTER, sender, sender.messages_for(LETTER), horizon=horizon)
+    sender.reset(view, runs=runs, rng=np.random.default_rng(seed + 1))
+    for t in range(limit * EPOCH):
+        states = (rng.random(runs) >= LETTER.prior[0]).astype(int)
+        messages = sender.act(states)
+        follow = np.full(runs, ((t % 20) + 0.5) / 20 < obey(t // EPOCH))
+        actions = np.where(follow, messages % 2, 1 - messages % 2)
+        sender.update(states, messages, actions, np.zeros(runs))
+        if sender._recommending:
+            return sender.epochs
+    return None
+
+
+def test_disclosure_ends_when_a_scripted_learner_settles():
+    # Random until epoch 5 (0-based), then always the label: epoch 6 (1-based) is the first
+    # whose counted half is consistent, with or without a horizon.
+    def obey(e):
+        return 0.5 if e < 5 else 1.0
+
+    for horizon in (None, 40_000):
+        sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+        assert _drive(sender, horizon, obey) == 6
+        assert sender.slow is None
+
+
+def test_a_learner_that_never_learns_times_out_at_a_tenth_of_the_horizon():
+    # 40 000 rounds = 400 epochs of 100: disclosure ends after 40 epochs (not 200), and the
+    # flat learner goes to the slow-learner controller with windows of 400 rounds.
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+    assert _drive(sender, 40_000, lambda e: 0.5) == 40
+    assert sender.slow is not None
+    assert sender.slow.window_epochs == 4
+    # Without a horizon: today's 200 epochs, windows of 10 000 rounds.
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+    assert _drive(sender, None, lambda e: 0.5) == 200
+    assert sender.slow is not None
+    assert sender.slow.window_epochs == 100
+
+
+def test_a_learner_still_learning_at_the_cut_goes_to_the_certified_search():
+    # Obedience rises 0.5 -> 0.78 over the first 28 epochs (never the 0.8 that settles): at
+    # the horizon's cut it is clearly learning, so it is not handed to the slow controller.
+    def obey(e):
+        return min(0.5 + 0.01 * e, 0.78)
+
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+    assert _drive(sender, 40_000, obey) == 40
+    assert sender.slow is None
+    # Without a horizon, the same learner is cut at 200 epochs and counts as slow (today).
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+    assert _drive(sender, None, obey) == 200
+    assert sender.slow is not None
+
+
+def test_a_learner_that_settles_late_is_slow_only_without_the_horizons_cut():
+    # Settles at epoch 31 (1-based): after the horizon's slow switch (400 // 20 = 20 epochs)
+    # but before its cut (40). It learned (0.5 -> 1.0), so it is not slow; with slow_epochs
+    # 30 and no horizon, today's rule calls it slow.
+    def obey(e):
+        return 0.5 if e < 30 else 1.0
+
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH)
+    assert _drive(sender, 40_000, obey) == 31
+    assert sender.slow is None
+    sender = make_sender("margin_adaptive", epoch_rounds=EPOCH, slow_epochs=30)
+    assert _drive(sender, None, obey) == 31
+    assert sender.slow is not None
