@@ -74,7 +74,10 @@ which caps them near 0.82-0.89 of the LP on random 8x8 games.
 
 Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized for matches of
 10^5 rounds and more; when the engine says the horizon is shorter (``GameView.horizon``) the
-epoch and the number of test rounds shrink to fit it.
+epoch and the number of test rounds shrink to fit it. Disclosure ends at the latest after a
+tenth of the match's epochs, a learner counts as slow after a twentieth (never later than the
+options; an unknown horizon keeps them), and when the horizon cut disclosure short only a
+learner whose consistency did not clearly rise is slow (:mod:`agents.senders._disclosure`).
 
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
@@ -90,6 +93,12 @@ from agents._sampling import sample_rows
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders._certified_search import CertifiedSearch
+from agents.senders._disclosure import (
+    FAST_RISE,
+    consistency_rise,
+    disclosure_limits,
+    slow_window_rounds,
+)
 from agents.senders._grid_search import THETAS, GridSearch
 from agents.senders._phases import Phases
 from agents.senders._push_search import PushSearch
@@ -106,64 +115,7 @@ from persuasion_env._validation import (
 )
 from persuasion_env.game import PersuasionGame
 
-__all__ = [
-    "DISCLOSURE_PARTS",
-    "FAST_RISE",
-    "SLOW_PARTS",
-    "SLOW_WINDOWS",
-    "THETAS",
-    "MarginAdaptiveSender",
-    "disclosure_limits",
-    "fit_logit_response",
-    "model_lp_scheme",
-    "slow_window_rounds",
-]
-
-#: Disclosure by horizon (:func:`disclosure_limits`): it ends at the latest after one
-#: ``DISCLOSURE_PARTS``-th of the match's epochs, and a learner that needed one
-#: ``SLOW_PARTS``-th of them counts as slow (never more than the options allow: on the
-#: recommendation letter at 10^6 rounds, 2000 epochs of 500 rounds, exactly today's 200 and 100).
-DISCLOSURE_PARTS = 10
-SLOW_PARTS = 20
-#: The slow controller's window is one ``SLOW_WINDOWS``-th of the horizon, at most its
-#: default 10 000 rounds (:func:`slow_window_rounds`).
-SLOW_WINDOWS = 100
-#: When the horizon cut disclosure short, a learner whose consistency rose by at least this
-#: during disclosure is learning at the match's pace (Hedge on 8x8 games: 0.4 -> 0.6 in 8
-#: epochs) and goes to the certified search, not the slow-learner controller (the actor-critic
-#: at 10^5 rounds: flat).
-FAST_RISE = 0.1
-
-
-def disclosure_limits(
-    horizon: int | None,
-    epoch: int,
-    *,
-    disclosure_epochs: int,
-    max_disclosure_epochs: int,
-    slow_epochs: int,
-) -> tuple[int, int]:
-    """``(max disclosure epochs, slow epochs)`` for a match of ``horizon`` rounds played in
-    epochs of ``epoch`` rounds: ``max_disclosure_epochs`` and ``slow_epochs`` as given when
-    the horizon is unknown (``None``); otherwise at most ``n // DISCLOSURE_PARTS`` and
-    ``n // SLOW_PARTS`` for ``n = horizon // epoch`` epochs in the match (disclosure lasts
-    at least ``disclosure_epochs``; a learner counts as slow only after more than
-    ``disclosure_epochs``, so one that settles at once never does)."""
-    if horizon is None:
-        return max_disclosure_epochs, slow_epochs
-    n = horizon // epoch
-    cap = min(max_disclosure_epochs, max(disclosure_epochs, n // DISCLOSURE_PARTS))
-    slow = min(slow_epochs, max(disclosure_epochs + 1, n // SLOW_PARTS))
-    return cap, slow
-
-
-def slow_window_rounds(horizon: int | None, epoch: int, default: int = 10_000) -> int:
-    """Rounds per window of the slow-learner controller: ``default`` when the horizon is
-    unknown, else ``horizon // SLOW_WINDOWS`` between one epoch and ``default`` (10^6 rounds:
-    10 000 as before; 10^5 rounds: 1 000, so the build and the push get ~100 windows)."""
-    if horizon is None:
-        return default
-    return min(default, max(epoch, horizon // SLOW_WINDOWS))
+__all__ = ["THETAS", "MarginAdaptiveSender", "fit_logit_response", "model_lp_scheme"]
 
 
 def _consistency(counts: np.ndarray) -> np.ndarray:
@@ -171,17 +123,6 @@ def _consistency(counts: np.ndarray) -> np.ndarray:
     action after the message (``counts`` ``(B, M, A)``); 1 where nothing was counted."""
     seen = counts.sum(axis=(-1, -2))
     return np.where(seen > 0, counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0), 1.0)
-
-
-def _rise(curve: list[np.ndarray]) -> float:
-    """How far the batch's mean consistency rose during disclosure: the mean of its last
-    three epochs less that of its first two (0 with fewer than four epochs: too few to tell).
-    Means over epochs, not a maximum, so that a flat learner's noise does not read as a
-    rise."""
-    if len(curve) < 4:
-        return 0.0
-    means = [float(np.mean(c)) for c in curve]
-    return float(np.mean(means[-3:]) - np.mean(means[:2]))
 
 
 def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -215,7 +156,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         dwell_epochs, refit, refit_retries: the grid / bisect searches' dwell and refits.
         spare_messages: ``2 A`` base messages (spares and the silent probe) instead of ``A``.
         patience: epochs a message may be mostly disobeyed before it is replaced.
-        settle_share, max_disclosure_epochs: when disclosure ends.
+        settle_share, max_disclosure_epochs: when disclosure ends (at the latest after
+            ``max_disclosure_epochs``, or a tenth of the horizon's epochs if fewer:
+            :func:`~agents.senders._disclosure.disclosure_limits`).
         probe_epochs: epochs of the silent (no-information) probe.
         search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
         step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
@@ -229,7 +172,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
             disclosure, or never, to the slow-learner controller (module docstring, point
             6); ``False`` keeps the margin grid for it.
-        slow_epochs: disclosure epochs after which a learner counts as slow.
+        slow_epochs: disclosure epochs after which a learner counts as slow (or a twentieth
+            of the horizon's epochs if fewer, then only if it did not clearly learn:
+            :func:`~agents.senders._disclosure.disclosure_limits`).
         sign_test: a test also passes when its recommendation clearly beats the runner-up.
         test_extensions: how many more test rounds a test whose recommendation is the
             learner's most played action, but not yet obeyed enough, is watched before it
@@ -502,12 +447,12 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
                 return  # keep disclosing until the learner has settled
             # A learner that took ``slow_epochs`` to settle, or never did, is slow: it is
             # persuaded by its own controller. When the horizon cut disclosure short, a
-            # learner that was clearly learning (its consistency rose) is not.
+            # learner that was clearly learning (its consistency rose: Hedge) is not.
             slow = self.slow_learner and (
                 self.epochs >= self._slow_after or not self._consistent(counts)
             )
             if slow and self._short_disclosure:
-                slow = _rise(self._learning_curve) < FAST_RISE
+                slow = consistency_rise(self._learning_curve) < FAST_RISE
             self._start_recommending(counts)
             if slow:
                 self._start_slow()

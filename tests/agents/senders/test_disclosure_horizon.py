@@ -1,5 +1,5 @@
 """margin_adaptive's disclosure end and slow-learner switch relative to the horizon
-(agents/senders/adaptive.py: ``disclosure_limits``, ``slow_window_rounds``; issue 16).
+(agents/senders/_disclosure.py, used by agents/senders/adaptive.py; issue 16).
 
 The sender is driven round by round against scripted learners whose consistency is known
 epoch by epoch, so the epoch at which disclosure ends is known by hand."""
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from agents import make_sender
-from agents.senders.adaptive import disclosure_limits, slow_window_rounds
+from agents.senders._disclosure import consistency_rise, disclosure_limits, slow_window_rounds
 from persuasion_env import PersuasionGame
 from persuasion_env.protocols import GameView
 
@@ -41,6 +41,13 @@ def test_slow_window_by_hand():
     assert slow_window_rounds(1_000_000, 500) == 10_000
     assert slow_window_rounds(100_000, 750) == 1_000
     assert slow_window_rounds(20_000, 333) == 333  # never shorter than an epoch
+
+
+def test_consistency_rise_by_hand():
+    curve = [np.array([0.4, 0.5]), np.array([0.5, 0.5]), np.array([0.6, 0.6]), np.array([0.7])]
+    # last three epochs' means (0.5, 0.6, 0.7) -> 0.6; first two (0.45, 0.5) -> 0.475
+    assert consistency_rise(curve) == pytest.approx(0.6 - 0.475)
+    assert consistency_rise(curve[:3]) == 0.0  # too few epochs to tell
 
 
 def _drive(sender, horizon, obey, *, runs=2, seed=0, limit=250):
