@@ -17,49 +17,39 @@ import numpy as np
 __all__ = [
     "DISCLOSURE_PARTS",
     "FAST_RISE",
-    "SLOW_PARTS",
     "SLOW_WINDOWS",
     "consistency_rise",
-    "disclosure_limits",
+    "disclosure_cap",
     "slow_window_rounds",
 ]
 
-#: Disclosure by horizon (:func:`disclosure_limits`): it ends at the latest after one
-#: ``DISCLOSURE_PARTS``-th of the match's epochs, and a learner that needed one
-#: ``SLOW_PARTS``-th of them counts as slow (never more than the options allow: on the
-#: recommendation letter at 10^6 rounds, 2000 epochs of 500 rounds, exactly today's 200 and 100).
+#: Disclosure by horizon (:func:`disclosure_cap`): it ends at the latest after one
+#: ``DISCLOSURE_PARTS``-th of the match's epochs (never later than ``max_disclosure_epochs``:
+#: on the recommendation letter at 10^6 rounds, 2000 epochs of 500 rounds, exactly 200).
 DISCLOSURE_PARTS = 10
-SLOW_PARTS = 20
 #: The slow controller's window is one ``SLOW_WINDOWS``-th of the horizon, at most its
 #: default 10 000 rounds (:func:`slow_window_rounds`).
 SLOW_WINDOWS = 100
-#: When the horizon cut disclosure short, a learner whose consistency rose by at least this
-#: during disclosure is learning at the match's pace (Hedge on 8x8 games: 0.4 -> 0.6 in 8
-#: epochs) and goes to the certified search, not the slow-learner controller (the actor-critic
-#: at 10^5 rounds: flat).
+#: When the horizon cut disclosure short and the learner had not settled by then, it is slow
+#: only if its consistency rose by less than this during disclosure
+#: (:func:`consistency_rise`): Hedge on 8x8 games (0.45 -> 0.6 in 8 epochs) is learning at
+#: the match's pace and goes to the certified search; the actor-critic at 10^5 rounds (flat)
+#: to the slow-learner controller. A learner that settled before the cut learns at the
+#: match's pace too (UCB on 8x8 games: 4 epochs).
 FAST_RISE = 0.1
 
 
-def disclosure_limits(
-    horizon: int | None,
-    epoch: int,
-    *,
-    disclosure_epochs: int,
-    max_disclosure_epochs: int,
-    slow_epochs: int,
-) -> tuple[int, int]:
-    """``(max disclosure epochs, slow epochs)`` for a match of ``horizon`` rounds played in
-    epochs of ``epoch`` rounds: ``max_disclosure_epochs`` and ``slow_epochs`` as given when
-    the horizon is unknown (``None``); otherwise at most ``n // DISCLOSURE_PARTS`` and
-    ``n // SLOW_PARTS`` for ``n = horizon // epoch`` epochs in the match (disclosure lasts
-    at least ``disclosure_epochs``; a learner counts as slow only after more than
-    ``disclosure_epochs``, so one that settles at once never does)."""
+def disclosure_cap(
+    horizon: int | None, epoch: int, *, disclosure_epochs: int, max_disclosure_epochs: int
+) -> int:
+    """The most epochs of disclosure in a match of ``horizon`` rounds played in epochs of
+    ``epoch`` rounds: ``max_disclosure_epochs`` when the horizon is unknown (``None``),
+    otherwise at most ``n // DISCLOSURE_PARTS`` for ``n = horizon // epoch`` epochs in the
+    match, and at least ``disclosure_epochs``."""
     if horizon is None:
-        return max_disclosure_epochs, slow_epochs
+        return max_disclosure_epochs
     n = horizon // epoch
-    cap = min(max_disclosure_epochs, max(disclosure_epochs, n // DISCLOSURE_PARTS))
-    slow = min(slow_epochs, max(disclosure_epochs + 1, n // SLOW_PARTS))
-    return cap, slow
+    return min(max_disclosure_epochs, max(disclosure_epochs, n // DISCLOSURE_PARTS))
 
 
 def slow_window_rounds(horizon: int | None, epoch: int, default: int = 10_000) -> int:

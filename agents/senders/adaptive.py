@@ -75,9 +75,9 @@ which caps them near 0.82-0.89 of the LP on random 8x8 games.
 Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized for matches of
 10^5 rounds and more; when the engine says the horizon is shorter (``GameView.horizon``) the
 epoch and the number of test rounds shrink to fit it. Disclosure ends at the latest after a
-tenth of the match's epochs, a learner counts as slow after a twentieth (never later than the
-options; an unknown horizon keeps them), and when the horizon cut disclosure short only a
-learner whose consistency did not clearly rise is slow (:mod:`agents.senders._disclosure`).
+tenth of the match's epochs (never later than ``max_disclosure_epochs``; an unknown horizon
+keeps it), and a learner that the horizon's cut leaves unsettled is slow only if its
+consistency did not clearly rise during disclosure (:mod:`agents.senders._disclosure`).
 
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
@@ -96,7 +96,7 @@ from agents.senders._certified_search import CertifiedSearch
 from agents.senders._disclosure import (
     FAST_RISE,
     consistency_rise,
-    disclosure_limits,
+    disclosure_cap,
     slow_window_rounds,
 )
 from agents.senders._grid_search import THETAS, GridSearch
@@ -158,7 +158,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         patience: epochs a message may be mostly disobeyed before it is replaced.
         settle_share, max_disclosure_epochs: when disclosure ends (at the latest after
             ``max_disclosure_epochs``, or a tenth of the horizon's epochs if fewer:
-            :func:`~agents.senders._disclosure.disclosure_limits`).
+            :func:`~agents.senders._disclosure.disclosure_cap`).
         probe_epochs: epochs of the silent (no-information) probe.
         search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
         step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
@@ -172,9 +172,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
             disclosure, or never, to the slow-learner controller (module docstring, point
             6); ``False`` keeps the margin grid for it.
-        slow_epochs: disclosure epochs after which a learner counts as slow (or a twentieth
-            of the horizon's epochs if fewer, then only if it did not clearly learn:
-            :func:`~agents.senders._disclosure.disclosure_limits`).
+        slow_epochs: disclosure epochs after which a learner counts as slow (one that the
+            horizon's cut leaves unsettled: only if it did not clearly learn,
+            :data:`~agents.senders._disclosure.FAST_RISE`).
         sign_test: a test also passes when its recommendation clearly beats the runner-up.
         test_extensions: how many more test rounds a test whose recommendation is the
             learner's most played action, but not yet obeyed enough, is watched before it
@@ -328,17 +328,11 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
         self._epoch, self._n_test_rounds = self.phases(n_actions, view.horizon)
-        self._max_disclosure, self._slow_after = disclosure_limits(
+        self._max_disclosure = disclosure_cap(
             view.horizon,
             self._epoch,
             disclosure_epochs=self.disclosure_epochs,
             max_disclosure_epochs=self.max_disclosure_epochs,
-            slow_epochs=self.slow_epochs,
-        )
-        # Disclosure cut short by the horizon: the slow switch also asks how fast it learned.
-        self._short_disclosure = (self._max_disclosure, self._slow_after) != (
-            self.max_disclosure_epochs,
-            self.slow_epochs,
         )
         self._window = slow_window_rounds(view.horizon, self._epoch)
         self._reset_floor()
@@ -446,13 +440,16 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
             if not self._settled(counts):
                 return  # keep disclosing until the learner has settled
             # A learner that took ``slow_epochs`` to settle, or never did, is slow: it is
-            # persuaded by its own controller. When the horizon cut disclosure short, a
-            # learner that was clearly learning (its consistency rose: Hedge) is not.
+            # persuaded by its own controller.
             slow = self.slow_learner and (
-                self.epochs >= self._slow_after or not self._consistent(counts)
+                self.epochs >= self.slow_epochs or not self._consistent(counts)
             )
-            if slow and self._short_disclosure:
-                slow = consistency_rise(self._learning_curve) < FAST_RISE
+            if slow and self._max_disclosure < self.max_disclosure_epochs:
+                # The horizon cut disclosure short: a learner that was clearly learning
+                # (its consistency rose: Hedge) is not slow, only a flat one.
+                slow = self.epochs >= self.slow_epochs or (
+                    consistency_rise(self._learning_curve) < FAST_RISE
+                )
             self._start_recommending(counts)
             if slow:
                 self._start_slow()
