@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "DISCLOSURE_PARTS",
     "FAST_RISE",
+    "MIN_CUT_EPOCHS",
     "SLOW_WINDOWS",
     "consistency_rise",
     "disclosure_cap",
@@ -27,6 +28,10 @@ __all__ = [
 #: ``DISCLOSURE_PARTS``-th of the match's epochs (never later than ``max_disclosure_epochs``:
 #: on the recommendation letter at 10^6 rounds, 2000 epochs of 500 rounds, exactly 200).
 DISCLOSURE_PARTS = 10
+#: A cut that would leave fewer epochs than this is not made: too few to tell a learner's
+#: pace (:func:`consistency_rise` needs 4); such short matches keep the option (their phases
+#: are :class:`agents.senders._phases.Phases`' short-horizon branch).
+MIN_CUT_EPOCHS = 4
 #: The slow controller's window is one ``SLOW_WINDOWS``-th of the horizon, at most its
 #: default 10 000 rounds (:func:`slow_window_rounds`).
 SLOW_WINDOWS = 100
@@ -45,11 +50,12 @@ def disclosure_cap(
     """The most epochs of disclosure in a match of ``horizon`` rounds played in epochs of
     ``epoch`` rounds: ``max_disclosure_epochs`` when the horizon is unknown (``None``),
     otherwise at most ``n // DISCLOSURE_PARTS`` for ``n = horizon // epoch`` epochs in the
-    match, and at least ``disclosure_epochs``."""
-    if horizon is None:
+    match, and at least ``disclosure_epochs``; when that is fewer than
+    :data:`MIN_CUT_EPOCHS`, ``max_disclosure_epochs`` (no cut)."""
+    cut = None if horizon is None else (horizon // epoch) // DISCLOSURE_PARTS
+    if cut is None or cut < MIN_CUT_EPOCHS:
         return max_disclosure_epochs
-    n = horizon // epoch
-    return min(max_disclosure_epochs, max(disclosure_epochs, n // DISCLOSURE_PARTS))
+    return min(max_disclosure_epochs, max(disclosure_epochs, cut))
 
 
 def slow_window_rounds(horizon: int | None, epoch: int, default: int = 10_000) -> int:

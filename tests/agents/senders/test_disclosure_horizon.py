@@ -26,7 +26,8 @@ EPOCH = 100
         (10_000_000, 500, 200),  # longer: capped by the option
         (100_000, 750, 13),  # 4x4 at 10^5: 133 epochs -> 133 // 10
         (100_000, 1250, 8),  # 8x8 at 10^5: 80 epochs
-        (1_000, 100, 2),  # 10 epochs: at least disclosure_epochs
+        (4_000, 100, 4),  # 40 epochs: 40 // 10, the shortest cut
+        (3_900, 100, 200),  # 39 epochs: a cut of 3 would be too short to judge; none
     ],
 )
 def test_disclosure_cap_by_hand(horizon, epoch, expected):
