@@ -76,7 +76,10 @@ which caps them near 0.82-0.89 of the LP on random 8x8 games.
 
 Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized for matches of
 10^5 rounds and more; when the engine says the horizon is shorter (``GameView.horizon``) the
-epoch and the number of test rounds shrink to fit it.
+epoch and the number of test rounds shrink to fit it. Disclosure ends at the latest after a
+tenth of the match's epochs (never later than ``max_disclosure_epochs``; an unknown horizon
+keeps it), and a learner that the horizon's cut leaves unsettled is slow only if its
+consistency did not clearly rise during disclosure (:mod:`agents.senders._disclosure`).
 
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
@@ -92,6 +95,12 @@ from agents._sampling import sample_rows
 from agents.base import BLACK_BOX, GameView, Sender
 from agents.registry import register
 from agents.senders._certified_search import CertifiedSearch
+from agents.senders._disclosure import (
+    FAST_RISE,
+    consistency_rise,
+    disclosure_cap,
+    slow_window_rounds,
+)
 from agents.senders._grid_search import THETAS, GridSearch
 from agents.senders._phases import Phases
 from agents.senders._push_search import PushSearch
@@ -149,7 +158,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         dwell_epochs, refit, refit_retries: the grid / bisect searches' dwell and refits.
         spare_messages: ``2 A`` base messages (spares and the silent probe) instead of ``A``.
         patience: epochs a message may be mostly disobeyed before it is replaced.
-        settle_share, max_disclosure_epochs: when disclosure ends.
+        settle_share, max_disclosure_epochs: when disclosure ends (at the latest after
+            ``max_disclosure_epochs``, or a tenth of the horizon's epochs if fewer:
+            :func:`~agents.senders._disclosure.disclosure_cap`).
         probe_epochs: epochs of the silent (no-information) probe.
         search: ``"certified"`` (default), ``"grid"`` or ``"bisect"``.
         step, resolution, max_push, fresh_on_failure: the bisect search's parameters.
@@ -163,7 +174,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
             disclosure, or never, to the slow-learner controller (module docstring, point
             6); ``False`` keeps the margin grid for it.
-        slow_epochs: disclosure epochs after which a learner counts as slow.
+        slow_epochs: disclosure epochs after which a learner counts as slow (one that the
+            horizon's cut leaves unsettled: only if it did not clearly learn,
+            :data:`~agents.senders._disclosure.FAST_RISE`).
         sign_test: a test also passes when its recommendation clearly beats the runner-up.
         test_extensions: how many more test rounds a test whose recommendation is the
             learner's most played action, but not yet obeyed enough, is watched before it
@@ -322,6 +335,13 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
         self._epoch, self._n_test_rounds = self.phases(n_actions, view.horizon)
+        self._max_disclosure = disclosure_cap(
+            view.horizon,
+            self._epoch,
+            disclosure_epochs=self.disclosure_epochs,
+            max_disclosure_epochs=self.max_disclosure_epochs,
+        )
+        self._window = slow_window_rounds(view.horizon, self._epoch)
         self._reset_floor()
         self._observe_from = self._epoch // 2
         self._rows = np.arange(runs)
@@ -431,6 +451,12 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
             slow = self.slow_learner and (
                 self.epochs >= self.slow_epochs or not self._consistent(counts)
             )
+            if slow and self._max_disclosure < self.max_disclosure_epochs:
+                # The horizon cut disclosure short: a learner that was clearly learning
+                # (its consistency rose: Hedge) is not slow, only a flat one.
+                slow = self.epochs >= self.slow_epochs or (
+                    consistency_rise(self._learning_curve) < FAST_RISE
+                )
             self._start_recommending(counts)
             if slow:
                 self._start_slow()
@@ -497,7 +523,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         at the latest after ``max_disclosure_epochs``."""
         if self.epochs < self.disclosure_epochs:
             return False
-        if self.epochs >= self.max_disclosure_epochs:
+        if self.epochs >= self._max_disclosure:
             return True
         return self._consistent(counts)
 
@@ -513,7 +539,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
         build obedience with slack, then spend it (no margin grid, probe or silence)."""
         self._probing = 0
-        self.slow = SlowLearnerPush(self.disclosure, self._target, epoch_rounds=self._epoch)
+        self.slow = SlowLearnerPush(
+            self.disclosure, self._target, epoch_rounds=self._epoch, window_rounds=self._window
+        )
         self._commit(self._slow_schemes())
 
     def _slow_epoch(self, counts: np.ndarray) -> None:
