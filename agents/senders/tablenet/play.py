@@ -33,7 +33,10 @@ message for a no-information probe. On top of it:
    transition epoch left out); after ``misses`` levels in a row worse than the best so far
    by more than ``slack`` (or at the end of the grid) it goes back to the best level for
    good. A settled run whose utility then falls below the no-information value measured in
-   the probe says nothing (margin_adaptive's spare "silent" message).
+   the probe says nothing (margin_adaptive's spare "silent" message). On a short horizon
+   (agents/senders/_short_horizon.py) a level is scored by its expected utility given the
+   receiver's action frequencies after each message, not by the realised mean: an epoch
+   then counts a few dozen rounds, and the states' draw alone would decide the search.
 
 A learner disobeys at exact indifference and lags behind a changing scheme: the margin the
 search settles on is the one this learner needs, found from the sender's own payoff.
@@ -51,6 +54,7 @@ import numpy as np
 import torch
 
 from agents.base import GameView
+from agents.senders._short_horizon import value_from_counts
 from agents.senders.adaptive import THETAS, MarginAdaptiveSender
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet
@@ -274,6 +278,12 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
             return
         self.epochs += 1
+        if self._short:
+            # A short horizon's epochs score a level on a few dozen rounds: score it by its
+            # expected value given the learner's answers, without the states' draw
+            # (agents/senders/_short_horizon.py).
+            expected = value_from_counts(self.priors, self._schemes, self.u1, counts)
+            self.value = np.where(np.isnan(expected), self.value, expected)
         self._search()
         self._commit(self._next_schemes())
 
