@@ -33,7 +33,10 @@ before the end for the safe floor to act on it. So, on a short horizon only:
   answers** (:func:`value_from_counts`, used in ``tablenet/play.py``) rather than by the
   sender's realised mean: with epochs of 100 rounds a level is scored on 50 rounds whose
   states' draw alone moves the mean by about 0.07, more than one step of the margin grid
-  gains (0.05 on the letter), so the search stopped by chance.
+  gains (0.05 on the letter), so the search stopped by chance; and it stops at the first
+  level worse than the best (``misses`` 1 instead of 3): with that score a worse level is
+  seldom noise, and the two more levels past a learner's boundary (where fictitious play
+  stops following "hire" at once) took the last fifth of the match.
 
 A mixin placed before :class:`~agents.senders._certified_search.CertifiedSearch` and
 :class:`~agents.senders._safe_floor.SafeFloor` in the sender's bases.
