@@ -320,7 +320,7 @@ class CertifiedSearch:
                     # (three times as far when only the sign test passed: a learner that
                     # obeys less often than at disclosure is nearer indifference)
                     anchor = self._anchor(b, a)
-                    margin = min(1.0, self.certify_margin * (1.0 if verdict == PASS else 3.0))
+                    margin = min(1.0, self._certify_margin() * (1.0 if verdict == PASS else 3.0))
                     self._points[b].append(x - margin * (x - anchor))
                     self._point_actions[b].append(a)
                     self._scale_step(b, a, s, 2.0)

@@ -8,7 +8,14 @@ A mixin: it reads the sender's options (``epoch_rounds``, ``max_tests``, ``test_
 
 from __future__ import annotations
 
-__all__ = ["HORIZON_EPOCHS", "LEARNING_SHARE", "SHORT_EPOCH_PER_ACTION", "TEST_BUDGET", "Phases"]
+__all__ = [
+    "HORIZON_EPOCHS",
+    "LEARNING_SHARE",
+    "SHORT_EPOCH_PER_ACTION",
+    "SHORT_LEARNING_EPOCHS",
+    "TEST_BUDGET",
+    "Phases",
+]
 
 #: About how many rounds the certified protocol's tests take by default.
 TEST_BUDGET = 30_000
@@ -19,6 +26,10 @@ TEST_BUDGET = 30_000
 SHORT_EPOCH_PER_ACTION = 50
 HORIZON_EPOCHS = 60
 LEARNING_SHARE = 0.65
+#: A horizon is *short* (:meth:`Phases.short_horizon`) when ``LEARNING_SHARE`` of it holds
+#: fewer epochs than this: room for fewer than 8 test rounds of 3 epochs after disclosure and
+#: the probe (agents/senders/_short_horizon.py says what changes then).
+SHORT_LEARNING_EPOCHS = 28
 
 
 class Phases:
@@ -37,6 +48,24 @@ class Phases:
             return self.max_tests
         epoch = self.epoch_rounds or 250 + 125 * n_actions
         return max(1, min(16, TEST_BUDGET // (epoch * self.test_epochs)))
+
+    def _set_phases(self, n_actions: int, horizon: int | None) -> None:
+        """Called by ``reset``: this reset's epoch (``_epoch``), test rounds
+        (``_n_test_rounds``), whether its horizon is short (``_short``) and how many epochs it
+        holds (``_horizon_epochs``, ``None`` when the horizon is unknown)."""
+        self._epoch, self._n_test_rounds = self.phases(n_actions, horizon)
+        self._short = self.short_horizon(n_actions, horizon)
+        self._horizon_epochs = None if horizon is None else horizon // self._epoch
+
+    def short_horizon(self, n_actions: int, horizon: int | None) -> bool:
+        """Whether a reset whose runs play ``horizon`` rounds is short: known, and its
+        :data:`LEARNING_SHARE` holds fewer than :data:`SHORT_LEARNING_EPOCHS` epochs of
+        :meth:`phases`. (On a 2x2 game: horizons below about 4 300 rounds; at 3 000, 19
+        epochs of 100 rounds. On an 8x8 game: below about 17 200.)"""
+        if horizon is None:
+            return False
+        epoch = self.phases(n_actions, horizon)[0]
+        return int(LEARNING_SHARE * horizon) // epoch < SHORT_LEARNING_EPOCHS
 
     def phases(self, n_actions: int, horizon: int | None) -> tuple[int, int]:
         """``(epoch rounds, test rounds)`` for a reset whose runs play ``horizon`` rounds.

@@ -79,7 +79,10 @@ Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized f
 epoch and the number of test rounds shrink to fit it. Disclosure ends at the latest after a
 tenth of the match's epochs (never later than ``max_disclosure_epochs``; an unknown horizon
 keeps it), and a learner that the horizon's cut leaves unsettled is slow only if its
-consistency did not clearly rise during disclosure (:mod:`agents.senders._disclosure`).
+consistency did not clearly rise during disclosure (:mod:`agents.senders._disclosure`). On a
+horizon so short that only a few test rounds fit (3 000 rounds on a 2x2 game), tests known
+to fail are skipped, passed points get a wider margin and silence is not kept warm when the
+safe floor could not use it (:mod:`agents.senders._short_horizon`).
 
 Messages: ``2 A`` for recommendations, spares and the silent probe, then (certified
 protocol) a junk message for the tests' leftover mass and ``A`` per test round.
@@ -106,6 +109,7 @@ from agents.senders._phases import Phases
 from agents.senders._push_search import PushSearch
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._safe_floor import SafeFloor
+from agents.senders._short_horizon import ShortHorizon
 from agents.senders._slow_learner import SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import (
@@ -137,7 +141,9 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 @register
-class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridSearch, Sender):
+class MarginAdaptiveSender(
+    Phases, ShortHorizon, SafeFloor, CertifiedSearch, PushSearch, GridSearch, Sender
+):
     """A black-box learned sender: it certifies the posteriors a learning receiver obeys
     (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
     from them (the default ``search="certified"``); or, as options, the older margin searches.
@@ -169,7 +175,8 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         test_epochs: epochs per test round.
         test_share: the weight of the tests in play during a test round.
         certify_margin: how far a passed point is moved back toward the action's clear
-            states before it is certified.
+            states before it is certified (default 0.05; 0.1 on a short horizon,
+            agents/senders/_short_horizon.py).
         min_step: a direction whose step fell below this is not tested again.
         slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
             disclosure, or never, to the slow-learner controller (module docstring, point
@@ -259,7 +266,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         max_tests: int | None = None,
         test_epochs: int = 3,
         test_share: float = 0.5,
-        certify_margin: float = 0.05,
+        certify_margin: float | None = None,
         min_step: float = 0.01,
         slow_learner: bool = True,
         slow_epochs: int = 100,
@@ -300,7 +307,9 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
         self.max_tests = None if max_tests is None else check_int(max_tests, "max_tests", minimum=0)
         self.test_epochs = check_int(test_epochs, "test_epochs", minimum=1)
         self.test_share = check_probability(test_share, "test_share")
-        self.certify_margin = check_probability(certify_margin, "certify_margin")
+        self.certify_margin = (
+            None if certify_margin is None else check_probability(certify_margin, "certify_margin")
+        )
         self.min_step = check_probability(min_step, "min_step")
         self.max_disclosure_epochs = check_int(
             max_disclosure_epochs, "max_disclosure_epochs", minimum=self.disclosure_epochs
@@ -334,7 +343,7 @@ class MarginAdaptiveSender(Phases, SafeFloor, CertifiedSearch, PushSearch, GridS
             )
         self.priors = np.array(np.broadcast_to(view.priors, (runs, n_states)))
         self.u1 = np.array(np.broadcast_to(view.utilities, (runs, n_states, n_actions)))
-        self._epoch, self._n_test_rounds = self.phases(n_actions, view.horizon)
+        self._set_phases(n_actions, view.horizon)
         self._max_disclosure = disclosure_cap(
             view.horizon,
             self._epoch,

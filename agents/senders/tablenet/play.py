@@ -33,7 +33,11 @@ message for a no-information probe. On top of it:
    transition epoch left out); after ``misses`` levels in a row worse than the best so far
    by more than ``slack`` (or at the end of the grid) it goes back to the best level for
    good. A settled run whose utility then falls below the no-information value measured in
-   the probe says nothing (margin_adaptive's spare "silent" message).
+   the probe says nothing (margin_adaptive's spare "silent" message). On a short horizon
+   (agents/senders/_short_horizon.py) a level is scored by its expected utility given the
+   receiver's action frequencies after each message, not by the realised mean: an epoch
+   then counts a few dozen rounds, and the states' draw alone would decide the search; and
+   one worse level ends the search (``misses`` 1).
 
 A learner disobeys at exact indifference and lags behind a changing scheme: the margin the
 search settles on is the one this learner needs, found from the sender's own payoff.
@@ -51,6 +55,7 @@ import numpy as np
 import torch
 
 from agents.base import GameView
+from agents.senders._short_horizon import value_from_counts
 from agents.senders.adaptive import THETAS, MarginAdaptiveSender
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet
@@ -207,7 +212,10 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         slack: a level whose mean utility is within ``slack`` of the best so far counts
             as no worse (the search goes on).
         misses: consecutive worse levels after which the search stops and the sender goes
-            back to the best level, for good.
+            back to the best level, for good. Default 3, or 1 on a short horizon
+            (agents/senders/_short_horizon.py), where a level's score is its expected value
+            given the learner's answers (little noise to wait out) and a level past the
+            learner's boundary costs rounds the match does not have.
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -219,7 +227,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         *,
         hold_epochs: int | None = None,
         slack: float = 0.01,
-        misses: int = 3,
+        misses: int | None = None,
         **options: Any,
     ) -> None:
         # TableNet's plan replaces the logit model's direction, and the margin is searched by
@@ -230,12 +238,13 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             None if hold_epochs is None else check_int(hold_epochs, "hold_epochs", minimum=2)
         )
         self.slack = check_positive(slack, "slack", allow_zero=True)
-        self.misses = check_int(misses, "misses", minimum=1)
+        self.misses = None if misses is None else check_int(misses, "misses", minimum=1)
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
         short = self._epoch < self.phases(view.n_actions, None)[0]  # a short horizon
         self._hold = self.hold_epochs or (2 if short else 3)
+        self._misses = self.misses or (1 if self._short else 3)
         # TableNet's own generators (initial logits), drawn once so that a run's plan does
         # not depend on when it is made.
         self._plan_rngs = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=runs)]
@@ -274,6 +283,12 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
             return
         self.epochs += 1
+        if self._short:
+            # A short horizon's epochs score a level on a few dozen rounds: score it by its
+            # expected value given the learner's answers, without the states' draw
+            # (agents/senders/_short_horizon.py).
+            expected = value_from_counts(self.priors, self._schemes, self.u1, counts)
+            self.value = np.where(np.isnan(expected), self.value, expected)
         self._search()
         self._commit(self._next_schemes())
 
@@ -311,9 +326,14 @@ class TableNetMarginPlay(MarginAdaptiveSender):
                 self._worse[b] = 0
             else:
                 self._worse[b] += 1
-            if self._worse[b] >= self.misses or level >= last:
+            if self._worse[b] >= self._misses or level >= last:
                 self.settled[b] = True
                 self.margin_level[b] = self.best_level[b]
+                if self._short and self._worse[b] > 0:
+                    # The best level was scored while the learner still answered the safer
+                    # level before it (it lags); the next one lost: it lies at the learner's
+                    # boundary. A short match has no time to recover from a collapse there.
+                    self.margin_level[b] = max(self.best_level[b] - 1, 0)
             else:
                 self.margin_level[b] = level + 1
         self.theta = np.array([THETAS[k] for k in self.margin_level])
