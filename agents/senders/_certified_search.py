@@ -114,7 +114,7 @@ class CertifiedSearch:
             return action, self.priors[b].copy()
         if verdict == PASS_SIGN:
             prior = self.priors[b]
-            margin = min(1.0, 3.0 * self.certify_margin)
+            margin = min(1.0, 3.0 * self._certify_margin())
             return action, prior - margin * (prior - self._anchor(b, action))
         return None
 
@@ -355,7 +355,7 @@ class CertifiedSearch:
         )
         if verdict == PASS:
             anchor = self._anchor(b, other)
-            self._points[b].append(x - self.certify_margin * (x - anchor))
+            self._points[b].append(x - self._certify_margin() * (x - anchor))
             self._point_actions[b].append(other)
 
     def _scale_step(self, b: int, a: int, s: int, factor: float) -> None:
