@@ -1,7 +1,8 @@
 """What margin_adaptive and TableNet's margin protocol do differently on a short horizon
 (agents/senders/_short_horizon.py): when it is short, the hull test that skips known
 failures, the value of a scheme from the receiver's answers, the wider certify margin,
-silence not kept warm, and no model steps or certification by a failed test. Expected values are worked out by hand in the comments."""
+silence not kept warm, no model steps or certification by a failed test. Expected values
+are worked out by hand in the comments."""
 
 from __future__ import annotations
 
