@@ -1,8 +1,8 @@
 """What margin_adaptive and TableNet's margin protocol do differently on a short horizon
 (agents/senders/_short_horizon.py): when it is short, the hull test that skips known
 failures, the value of a scheme from the receiver's answers, the wider certify margin,
-silence not kept warm, no model steps or certification by a failed test. Expected values
-are worked out by hand in the comments."""
+silence not kept warm, no certification by a failed test. Expected values are worked out
+by hand in the comments."""
 
 from __future__ import annotations
 
@@ -171,24 +171,14 @@ def _prosecutor_after_probe(horizon):
 
 
 @pytest.mark.parametrize("horizon, short", [(3000, True), (4300, True), (4400, False)])
-def test_model_steps_and_failed_test_certification_are_off_on_a_short_horizon(horizon, short):
+def test_a_failed_test_certifies_nothing_on_a_short_horizon(horizon, short):
     # 2x2: short iff 0.65 h // 100 < 28 (test_which_horizons_are_short): 3000 and 4300 are,
-    # 4400 is not.
+    # 4400 is not. A test of convict at (0.6, 0.4) after which the learner acquitted 40 of 40
+    # times: on a long horizon the point is certified for acquit 5 % of the way toward
+    # acquit's clear state (innocent): (0.6, 0.4) + 0.05 ((1, 0) - (0.6, 0.4)) = (0.62, 0.38);
+    # on a short one nothing is certified.
     sender = _prosecutor_after_probe(horizon)
     assert sender._short is short
-    # Model W = [[2, 0], [0, 2]]: convict's logit lead at (1 - q, q) is 2 (2q - 1) >= 1 iff
-    # q >= 3/4. Gaining from mass on "innocent" (gain (1, 0)) from the guilty vertex, the
-    # model's best point for convict is (1/4, 3/4) -- unless the horizon is short.
-    sender.model = np.array([[[2.0, 0.0], [0.0, 2.0]]])
-    point = sender._model_point(0, 1, np.array([1.0, 0.0]), np.array([0.0, 1.0]))
-    if short:
-        assert point is None
-    else:
-        np.testing.assert_allclose(point, [0.25, 0.75], atol=1e-9)
-    # A test of convict at (0.6, 0.4) after which the learner acquitted 40 of 40 times: on a
-    # long horizon the point is certified for acquit 5 % of the way toward acquit's clear
-    # state (innocent): (0.6, 0.4) + 0.05 ((1, 0) - (0.6, 0.4)) = (0.62, 0.38); on a short
-    # one nothing is certified.
     before = len(sender._points[0])
     sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([40.0, 0.0]), 0.9)
     if short:
