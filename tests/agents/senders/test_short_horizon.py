@@ -1,7 +1,8 @@
 """What margin_adaptive and TableNet's margin protocol do differently on a short horizon
 (agents/senders/_short_horizon.py): when it is short, the hull test that skips known
-failures, the value of a scheme from the receiver's answers, the wider certify margin and
-silence not kept warm. Expected values are worked out by hand in the comments."""
+failures, the value of a scheme from the receiver's answers, the wider certify margin,
+silence not kept warm, no certification by a failed test. Expected values are worked out
+by hand in the comments."""
 
 from __future__ import annotations
 
@@ -151,3 +152,38 @@ def test_silence_is_not_kept_warm_when_the_floor_could_not_use_it(letter):
     sender = make_agent("sender", "margin_adaptive")
     _, policies = _play_rational(sender, letter, 4400, 4400)
     assert 0.05 in _silent_shares(sender, policies)
+
+
+def _prosecutor_after_probe(horizon):
+    """margin_adaptive on the prosecutor (2x2, prior 0.7/0.3) with ``horizon`` rounds, taken
+    by hand through disclosure (message s -> action s) and the silent probe (-> acquit)."""
+    sender = make_agent("sender", "margin_adaptive")
+    game = PersuasionGame.example("prosecutor")
+    n_messages = sender.messages_for(game)
+    _reset(sender, game, horizon)
+    disclosure = np.zeros((1, n_messages, 2))
+    disclosure[0, 0, 0] = disclosure[0, 1, 1] = 40.0
+    probe = np.zeros((1, n_messages, 2))
+    probe[0, 3, 0] = 40.0
+    for counts in (disclosure, disclosure, probe, probe):
+        sender._end_epoch(counts)
+    return sender
+
+
+@pytest.mark.parametrize("horizon, short", [(3000, True), (4300, True), (4400, False)])
+def test_a_failed_test_certifies_nothing_on_a_short_horizon(horizon, short):
+    # 2x2: short iff 0.65 h // 100 < 28 (test_which_horizons_are_short): 3000 and 4300 are,
+    # 4400 is not. A test of convict at (0.6, 0.4) after which the learner acquitted 40 of 40
+    # times: on a long horizon the point is certified for acquit 5 % of the way toward
+    # acquit's clear state (innocent): (0.6, 0.4) + 0.05 ((1, 0) - (0.6, 0.4)) = (0.62, 0.38);
+    # on a short one nothing is certified.
+    sender = _prosecutor_after_probe(horizon)
+    assert sender._short is short
+    before = len(sender._points[0])
+    sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([40.0, 0.0]), 0.9)
+    if short:
+        assert len(sender._points[0]) == before
+    else:
+        assert len(sender._points[0]) == before + 1
+        assert sender._point_actions[0][-1] == 0
+        np.testing.assert_allclose(sender._points[0][-1], [0.62, 0.38])
