@@ -69,6 +69,22 @@ def _counts(n_messages: int, entries: dict[tuple[int, int, int], float]) -> np.n
     return out
 
 
+def _after_probe(**options) -> tuple[MarginAdaptiveSender, int]:
+    """A margin_adaptive sender on the prosecutor (prior 0.7/0.3) taken by hand through
+    disclosure (message s -> action s) and the silent probe (-> acquit), so the tests begin."""
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, **options)
+    game = PersuasionGame.example("prosecutor")
+    n_messages = sender.messages_for(game)
+    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
+    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
+    sender._end_epoch(disclosure)
+    sender._end_epoch(disclosure)
+    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
+    sender._end_epoch(probe)
+    sender._end_epoch(probe)
+    return sender, n_messages
+
+
 def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
     """A hand-made sequence on the prosecutor (states innocent/guilty, actions acquit/convict;
     prior 0.7/0.3). Disclosure: message s -> action s, 40 counts each; the silent probe
@@ -82,19 +98,8 @@ def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
     mixture only, it passes; on both epochs (40/80 = 0.5 < 0.95 - 2 sqrt(0.0475/80)) it
     would fail. Run 1 never changes: its test message is obeyed 40/40 then 8/8; it must keep
     both epochs (48 >= min_count; the third epoch alone, 8 < 10, is not judged)."""
-    sender = make_sender(
-        "margin_adaptive", epoch_rounds=100, max_tests=2, patience=1, model_steps=False
-    )
-    game = PersuasionGame.example("prosecutor")
-    n_messages = sender.messages_for(game)
+    sender, n_messages = _after_probe(patience=1, model_steps=False)
     assert n_messages == 4 + 1 + 2 * 2
-    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
-    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
-    sender._end_epoch(disclosure)
-    sender._end_epoch(disclosure)
-    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
-    sender._end_epoch(probe)
-    sender._end_epoch(probe)
     for b in range(2):
         [(a, s, x, m)] = sender._tests[b]
         assert (a, s, m) == (1, 0, 6)
@@ -125,22 +130,6 @@ def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():
         assert sender._point_actions[b][-1] == 1
         np.testing.assert_allclose(sender._points[b][-1], [0.95, 0.05])
         assert sender._tau[b, 1, 0] == 1.0
-
-
-def _after_probe(**options) -> tuple[MarginAdaptiveSender, int]:
-    """A margin_adaptive sender on the prosecutor (prior 0.7/0.3) taken by hand through
-    disclosure (message s -> action s) and the silent probe (-> acquit), so the tests begin."""
-    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, **options)
-    game = PersuasionGame.example("prosecutor")
-    n_messages = sender.messages_for(game)
-    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
-    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
-    sender._end_epoch(disclosure)
-    sender._end_epoch(disclosure)
-    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
-    sender._end_epoch(probe)
-    sender._end_epoch(probe)
-    return sender, n_messages
 
 
 def test_a_failed_test_certifies_its_point_for_the_action_the_learner_obeyed():
