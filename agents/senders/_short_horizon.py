@@ -107,12 +107,10 @@ def value_from_counts(
     message: this is the mean of the realised utility without the noise of the states' and
     messages' draw. ``NaN`` for a run in which a message sent with positive probability was
     never counted."""
-    p_message = np.einsum("bs,bsm->bm", priors, schemes)
-    posteriors = bayes.posteriors(priors, schemes)  # (B, M, S)
-    worth = np.einsum("bms,bsa->bma", posteriors, u1)  # (B, M, A)
+    p_message = bayes.message_probabilities(priors, schemes)
     seen = counts.sum(axis=-1)
-    frequencies = counts / np.maximum(seen, 1.0)[..., None]
-    value = (p_message * (frequencies * worth).sum(axis=-1)).sum(axis=-1)
+    frequencies = counts / np.maximum(seen, 1.0)[..., None]  # the learner's response q(a | m)
+    value = bayes.expected_utility(priors, schemes, frequencies, u1)
     unseen = ((p_message > 1e-12) & (seen == 0)).any(axis=-1)
     return np.where(unseen, np.nan, value)
 
