@@ -135,7 +135,7 @@ def canonical_file(path: Path) -> bytes:
         # that changes no number: what the checksums hold equal. Dropped (top level only).
         document = json.loads(data.decode())
         document.pop("code", None)
-        return canonical_json(json.dumps(document)).encode()
+        return canonical_json(json.dumps(document, allow_nan=False)).encode()
     if path.suffix == ".json":
         return canonical_json(data.decode()).encode()
     if path.suffix == ".md":
