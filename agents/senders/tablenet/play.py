@@ -60,8 +60,11 @@ from agents.senders.tablenet.optimisation import (
     optimise_scheme,
 )
 from agents.senders.tablenet.problems import _init_logits, _messages_internal
+from agents.senders.tablenet.queries import mix_queries, query_rounds, query_weights
 from agents.senders.tablenet.torch_math import one_thread
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env import bayes
+from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env.game import PersuasionGame
 
 __all__ = ["MARGIN_OPTIONS", "TableNetMarginPlay", "plan_with_tablenet"]
 
@@ -78,6 +81,9 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "hold_epochs",
     "slack",
     "misses",
+    "query_rounds",
+    "query_epochs",
+    "query_share",
 )
 
 
@@ -208,6 +214,13 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             as no worse (the search goes on).
         misses: consecutive worse levels after which the search stops and the sender goes
             back to the best level, for good.
+        query_rounds: rounds of the query phase (:mod:`agents.senders.tablenet.queries`),
+            each on ``A`` fresh messages; default as many as fit in about
+            :data:`~agents.senders.tablenet.queries.QUERY_BUDGET` rounds (and a share of a
+            known horizon). 0: no query phase (the plan sees only disclosure).
+        query_epochs: epochs each query scheme is held; the learner's play in the last one
+            is recorded.
+        query_share: the weight of the query messages in play during a query round.
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -220,6 +233,9 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         hold_epochs: int | None = None,
         slack: float = 0.01,
         misses: int = 3,
+        query_rounds: int | None = None,
+        query_epochs: int = 2,
+        query_share: float = 0.5,
         **options: Any,
     ) -> None:
         # TableNet's plan replaces the logit model's direction, and the margin is searched by
@@ -231,6 +247,29 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         )
         self.slack = check_positive(slack, "slack", allow_zero=True)
         self.misses = check_int(misses, "misses", minimum=1)
+        self.query_rounds = (
+            None if query_rounds is None else check_int(query_rounds, "query_rounds", minimum=0)
+        )
+        self.query_epochs = check_int(query_epochs, "query_epochs", minimum=1)
+        self.query_share = check_probability(query_share, "query_share")
+        if not 0.0 < self.query_share < 1.0:
+            raise ValueError(f"query_share must be in (0, 1), got {query_share!r}")
+
+    def _default_query_rounds(self, n_actions: int) -> int:
+        """Query rounds with the default epoch and no horizon (the messages are sized
+        for them: the engine fixes M before the reset tells the horizon)."""
+        if self.query_rounds is not None:
+            return self.query_rounds
+        return query_rounds(self.epoch_rounds or 250 + 125 * n_actions, self.query_epochs, None)
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        """M: margin_adaptive's (``2 A`` with spare messages), plus ``A`` fresh messages per
+        query round."""
+        if self.n_messages is not None:
+            return self.n_messages
+        return super().messages_for(game) + game.n_actions * self._default_query_rounds(
+            game.n_actions
+        )
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -251,9 +290,43 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         self._worse = np.zeros(runs, dtype=int)
         self.settled = np.zeros(runs, dtype=bool)
         self.level_values: list[dict[int, float]] = [{} for _ in range(runs)]
+        # The query phase: its rounds (fewer on a short horizon, and no more than the
+        # messages beyond the base ones allow), the round and epoch in it, the messages
+        # already used, and its own generator (the query schemes).
+        n_actions = view.n_actions
+        free = max(0, view.n_messages - self._base_messages(n_actions))
+        rounds = (
+            self.query_rounds
+            if self.query_rounds is not None
+            else query_rounds(self._epoch, self.query_epochs, view.horizon)
+        )
+        self._query_total = min(rounds, free // n_actions)
+        self._query_round = -1  # -1: not started; == total: done
+        self._query_epoch = 0
+        self._query_rng = np.random.default_rng(rng.integers(0, 2**63 - 1))
+        self._defer_plan = False
+        self.query_posteriors: list[np.ndarray] = []  # per round, (B, A, S)
+
+    def _start_recommending(self, counts: np.ndarray) -> None:
+        # With a query phase to come, the plan waits for its data: until then the direction
+        # is full disclosure itself (the search starts only after the queries).
+        self._defer_plan = self._query_total > 0
+        super()._start_recommending(counts)
+
+    def _start_slow(self) -> None:
+        # A slow learner never settles on a fresh message within a query round: no query
+        # phase, the plan from disclosure as before.
+        if self._defer_plan:
+            self._defer_plan = False
+            self._query_round = self._query_total
+            self._target = np.stack([self._direction(b) for b in range(self.runs)])
+        super()._start_slow()
 
     def _direction(self, b: int) -> np.ndarray:
-        """TableNet's plan for run ``b`` (made for all runs at once, at the first call)."""
+        """TableNet's plan for run ``b`` (made for all runs at once, at the first call);
+        full disclosure while the plan waits for the query phase."""
+        if self._defer_plan:
+            return self.disclosure[b]
         if self._planned is None:
             with one_thread():
                 self._planned = plan_with_tablenet(
@@ -272,9 +345,68 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         then the search over margins by realised utility (:meth:`_search`)."""
         if not self._recommending or self._probing > 0 or self.slow is not None:
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
+            if self._query_ready():
+                self._next_query_round()
+            return
+        if self._query_round < self._query_total:
+            self.epochs += 1
+            self._query_end_epoch(counts)
             return
         self.epochs += 1
         self._search()
+        self._commit(self._next_schemes())
+
+    # ------------------------------------------------------------------ query phase
+    def _query_ready(self) -> bool:
+        """Whether the query phase should start now: recommending, the probe over, not a
+        slow learner, and queries planned but not started."""
+        return (
+            self._recommending
+            and self._probing == 0
+            and self.slow is None
+            and self._query_round < 0
+            and self._query_total > 0
+        )
+
+    def _next_query_round(self) -> None:
+        """Commit the next query round's scheme: disclosure (the recommendation messages at
+        margin 1) with ``A`` fresh query messages mixed in (:func:`mix_queries`)."""
+        self._query_round += 1
+        self._query_epoch = 0
+        n_states, n_actions = self.u1.shape[1:]
+        first = self._base_messages(n_actions) + self._query_round * n_actions
+        messages = np.arange(first, first + n_actions)
+        concentrations = self.config.query_concentrations
+        concentration = concentrations[self._query_round % len(concentrations)]
+        base = self._next_schemes()
+        schemes = np.stack(
+            [
+                mix_queries(
+                    base[b],
+                    query_weights(n_states, n_actions, concentration, self._query_rng),
+                    messages,
+                    self.query_share,
+                )
+                for b in range(self.runs)
+            ]
+        )
+        self._commit(schemes)
+        self.query_posteriors.append(bayes.posteriors(self.priors, schemes)[:, messages])
+
+    def _query_end_epoch(self, counts: np.ndarray) -> None:
+        """An epoch of a query round: after its last, record the (posterior, counts) pairs
+        of the round's scheme; after the last round, make TableNet's plan on all the data
+        and start the margin search at full disclosure."""
+        self._query_epoch += 1
+        if self._query_epoch < self.query_epochs:
+            return
+        self._record(counts)
+        if self._query_round + 1 < self._query_total:
+            self._next_query_round()
+            return
+        self._query_round = self._query_total
+        self._defer_plan = False
+        self._target = np.stack([self._direction(b) for b in range(self.runs)])
         self._commit(self._next_schemes())
 
     def _search(self) -> None:
