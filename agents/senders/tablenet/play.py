@@ -60,7 +60,12 @@ from agents.senders.tablenet.optimisation import (
     optimise_scheme,
 )
 from agents.senders.tablenet.problems import _init_logits, _messages_internal
-from agents.senders.tablenet.queries import mix_queries, query_rounds, query_weights
+from agents.senders.tablenet.queries import (
+    mix_queries,
+    queries_left,
+    query_rounds,
+    query_weights,
+)
 from agents.senders.tablenet.torch_math import one_thread
 from persuasion_env import bayes
 from persuasion_env._validation import check_int, check_positive, check_probability
@@ -234,7 +239,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         slack: float = 0.01,
         misses: int = 3,
         query_rounds: int | None = None,
-        query_epochs: int = 2,
+        query_epochs: int = 3,
         query_share: float = 0.5,
         **options: Any,
     ) -> None:
@@ -301,6 +306,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             else query_rounds(self._epoch, self.query_epochs, view.horizon)
         )
         self._query_total = min(rounds, free // n_actions)
+        self._horizon = view.horizon
         self._query_round = -1  # -1: not started; == total: done
         self._query_epoch = 0
         self._query_rng = np.random.default_rng(rng.integers(0, 2**63 - 1))
@@ -368,9 +374,30 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             and self._query_total > 0
         )
 
+    def _fit_queries_to_horizon(self) -> None:
+        """As the query phase starts, on a known horizon: keep at most the rounds that fit
+        in :data:`~agents.senders.tablenet.queries.QUERY_LEFT_SHARE` of the rounds left
+        before the tail (a learner that took long to settle under disclosure leaves little
+        room, and the margin search needs the rest)."""
+        if self._horizon is None:
+            return
+        played = self.epochs * self._epoch
+        self._query_total = min(
+            self._query_total,
+            queries_left(self._horizon, played, self._epoch, self.query_epochs),
+        )
+
     def _next_query_round(self) -> None:
         """Commit the next query round's scheme: disclosure (the recommendation messages at
         margin 1) with ``A`` fresh query messages mixed in (:func:`mix_queries`)."""
+        if self._query_round < 0:
+            self._fit_queries_to_horizon()
+            if self._query_total == 0:  # no room left: plan on disclosure alone
+                self._query_round = 0
+                self._defer_plan = False
+                self._target = np.stack([self._direction(b) for b in range(self.runs)])
+                self._commit(self._next_schemes())
+                return
         self._query_round += 1
         self._query_epoch = 0
         n_states, n_actions = self.u1.shape[1:]

@@ -26,13 +26,36 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["QUERY_BUDGET", "QUERY_HORIZON_SHARE", "mix_queries", "query_rounds", "query_weights"]
+from persuasion_env.engine import TAIL_FRACTION
+
+__all__ = [
+    "QUERY_BUDGET",
+    "QUERY_HORIZON_SHARE",
+    "QUERY_LEFT_SHARE",
+    "mix_queries",
+    "queries_left",
+    "query_rounds",
+    "query_weights",
+]
 
 #: About how many rounds the query phase takes by default (matches of 10^5 rounds and more).
 QUERY_BUDGET = 15_000
 
 #: At most this share of a known horizon goes to the query phase.
 QUERY_HORIZON_SHARE = 0.15
+
+
+#: At most this share of the rounds left before the tail (the last ``TAIL_FRACTION`` of a
+#: known horizon) goes to the query phase when it starts.
+QUERY_LEFT_SHARE = 1 / 3
+
+
+def queries_left(horizon: int, played: int, epoch: int, query_epochs: int) -> int:
+    """Query rounds of ``query_epochs`` epochs of ``epoch`` rounds that fit in
+    :data:`QUERY_LEFT_SHARE` of the rounds between ``played`` and the tail of a match of
+    ``horizon`` rounds (0 when none does)."""
+    left = int((1.0 - TAIL_FRACTION) * horizon) - played
+    return max(0, int(QUERY_LEFT_SHARE * left) // (epoch * query_epochs))
 
 
 def query_rounds(epoch: int, query_epochs: int, horizon: int | None) -> int:
