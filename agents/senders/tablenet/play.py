@@ -306,6 +306,12 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             else query_rounds(self._epoch, self.query_epochs, view.horizon)
         )
         self._query_total = min(rounds, free // n_actions)
+        # A query message is seen about ``share / A`` of the counted rounds: with fewer than
+        # ``2 min_count`` of them per epoch (short epochs) its counts would mislead the
+        # model more than they inform it.
+        counted = (self._epoch - self._epoch // 2) * self.query_share / n_actions
+        if counted < 2 * self.min_count:
+            self._query_total = 0
         self._horizon = view.horizon
         self._query_round = -1  # -1: not started; == total: done
         self._query_epoch = 0
