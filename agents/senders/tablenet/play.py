@@ -89,6 +89,7 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "query_rounds",
     "query_epochs",
     "query_share",
+    "targeted_queries",
 )
 
 
@@ -226,6 +227,8 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         query_epochs: epochs each query scheme is held; the learner's play in the last one
             is recorded.
         query_share: the weight of the query messages in play during a query round.
+        targeted_queries: the last query rounds that query the posteriors of an interim
+            plan (made on the data so far) instead of random ones.
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -241,6 +244,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         query_rounds: int | None = None,
         query_epochs: int = 3,
         query_share: float = 0.5,
+        targeted_queries: int = 1,
         **options: Any,
     ) -> None:
         # TableNet's plan replaces the logit model's direction, and the margin is searched by
@@ -256,6 +260,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             None if query_rounds is None else check_int(query_rounds, "query_rounds", minimum=0)
         )
         self.query_epochs = check_int(query_epochs, "query_epochs", minimum=1)
+        self.targeted_queries = check_int(targeted_queries, "targeted_queries", minimum=0)
         self.query_share = check_probability(query_share, "query_share")
         if not 0.0 < self.query_share < 1.0:
             raise ValueError(f"query_share must be in (0, 1), got {query_share!r}")
@@ -340,17 +345,21 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         if self._defer_plan:
             return self.disclosure[b]
         if self._planned is None:
-            with one_thread():
-                self._planned = plan_with_tablenet(
-                    self.priors,
-                    self.u1,
-                    self._data_mu,
-                    self._data_counts * self._data_weights[..., None],
-                    self.config,
-                    self._plan_rngs,
-                )
+            self._planned = self._plan()
             self.planned_schemes = self._planned.copy()
         return self._planned[b]
+
+    def _plan(self) -> np.ndarray:
+        """TableNet's plan ``(B, S, A)`` on all the data recorded so far."""
+        with one_thread():
+            return plan_with_tablenet(
+                self.priors,
+                self.u1,
+                self._data_mu,
+                self._data_counts * self._data_weights[..., None],
+                self.config,
+                self._plan_rngs,
+            )
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
@@ -411,17 +420,20 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         messages = np.arange(first, first + n_actions)
         concentrations = self.config.query_concentrations
         concentration = concentrations[self._query_round % len(concentrations)]
+        if self._query_round >= self._query_total - self.targeted_queries:
+            # A targeted round: the interim plan's own posteriors (its recommendation
+            # columns are a split of each state's mass over A messages), where the final
+            # plan will put its messages and the learner's play matters most.
+            plan = self._plan()
+            weights = [plan[b] for b in range(self.runs)]
+        else:
+            weights = [
+                query_weights(n_states, n_actions, concentration, self._query_rng)
+                for _ in range(self.runs)
+            ]
         base = self._next_schemes()
         schemes = np.stack(
-            [
-                mix_queries(
-                    base[b],
-                    query_weights(n_states, n_actions, concentration, self._query_rng),
-                    messages,
-                    self.query_share,
-                )
-                for b in range(self.runs)
-            ]
+            [mix_queries(base[b], weights[b], messages, self.query_share) for b in range(self.runs)]
         )
         self._commit(schemes)
         self.query_posteriors.append(bayes.posteriors(self.priors, schemes)[:, messages])
