@@ -19,6 +19,9 @@ from agents.senders.tablenet.queries import (  # noqa: E402
     query_weights,
 )
 from persuasion_env import PersuasionGame, bayes, simulate, solve_commitment  # noqa: E402
+from persuasion_env.protocols import GameView  # noqa: E402
+
+RNG = np.random.default_rng
 
 
 def test_mixed_queries_have_the_hand_computed_posteriors_and_leave_disclosure_alone():
@@ -102,17 +105,24 @@ def test_interior_queries_let_the_plan_reach_the_lp_where_vertices_alone_do_not(
     assert plan_value(np.concatenate(posteriors)) >= 0.95 * lp
 
 
-def test_query_phase_in_play_uses_fresh_messages_and_keeps_disclosure_posteriors():
+def test_query_phase_in_play_records_its_posteriors_and_needs_enough_rounds_per_message():
     game = PersuasionGame.random(3, 3, seed=4)
-    sender = make_sender("tablenet", epoch_rounds=100, restarts=2, sender_steps=100)
-    # Messages: 2 A base + A per default query round (15 000 // (100 * 3) = 50 rounds).
-    assert sender.messages_for(game) == 6 + 3 * 50
-    simulate(game, sender, "fictitious_play", rounds=6000, runs=2, seed=0)
+    # Epochs of 300 rounds: a query message is counted about 150 * 0.5 / 3 = 25 times per
+    # epoch (>= 2 min_count = 20); 16 default rounds (15 000 // (300 * 3)) size the messages.
+    sender = make_sender("tablenet", epoch_rounds=300, restarts=2, sender_steps=100)
+    assert sender.messages_for(game) == 6 + 3 * 16
+    # Epochs of 100 rounds: about 8 counts per query message per epoch: no query phase.
+    short = make_sender("tablenet", epoch_rounds=100)
+    short.reset(GameView.for_agent(game, short, short.messages_for(game)), runs=1, rng=RNG())
+    assert short.play._query_total == 0
+    simulate(game, sender, "fictitious_play", rounds=18_000, runs=2, seed=0)
     play = sender.play
-    # A horizon of 6000 rounds leaves 15 % = 900 rounds: 3 rounds of 3 epochs of 100.
+    # 15 % of 18 000 rounds = 2700 -> 3 rounds of 3 epochs of 300 (a third of the rounds
+    # left before the tail, after disclosure and the probe, would allow 4).
     assert play._query_total == 3 and len(play.query_posteriors) == 3
     for posteriors in play.query_posteriors:
         assert posteriors.shape == (2, 3, 3)  # (runs, A query messages, S)
+        # (the last, targeted round may leave a message unused: its "posterior" is the prior)
         np.testing.assert_allclose(posteriors.sum(axis=-1), 1.0)
         # The receiver model's data hold every query posterior (recorded after the round).
         for b in range(2):
