@@ -21,6 +21,19 @@ message for a no-information probe. On top of it:
    model: a recommendation of such an action would have no disclosure mass to mix with, so
    no safety margin (on random 8x8 games this mattered: without it the first step of
    persuasion already lost utility against every learner).
+   **Query phase** (:mod:`agents.senders.tablenet.queries`; after the probe, before the
+   plan): the disclosure data are point-mass posteriors only, which do not show how the
+   actions the receiver does not choose at a vertex rank inside the simplex (on random 8x8
+   games the plan capped near 0.83 of the LP). ``query_rounds`` rounds of ``query_epochs``
+   epochs mix ``A`` fresh messages with random interior posteriors into disclosure (share
+   ``query_share``, the same in every state, so the disclosure messages keep their
+   posteriors); the last ``targeted_queries`` rounds put an interim plan's own posteriors on
+   the fresh messages. The learner's play in each round's last epoch is recorded with the
+   disclosure data. The phase takes about :data:`~agents.senders.tablenet.queries.QUERY_BUDGET`
+   rounds, at most a share of a known horizon and a third of the rounds left before the
+   tail when it starts (a learner slow to settle under disclosure, such as Hedge on 8x8
+   games, leaves none), and none with epochs too short to count a query message
+   ``2 min_count`` times; a slow learner (the actor-critic) skips it.
 2. **TableNet** is optimised against the model (seed eq. 8, gradients through the model,
    the annealed sharpness and hard snapshot selection of Algorithm 1) and the best
    snapshot's messages are merged by the action the model predicts: the scheme ``L`` in
