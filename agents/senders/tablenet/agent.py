@@ -44,7 +44,8 @@ class TableNetSender(Sender):
       the safety margin ``theta`` down while its own realised utility does not fall, then
       keeping the best level (or no information, if that earned more). Epoch machinery of
       ``margin_adaptive``, reused by subclassing. Python per round (no compiled kernels); cost
-      linear in the rounds (TableNet's torch work runs once per match).
+      linear in the rounds (TableNet's torch work runs twice per match: an interim plan for
+      the targeted queries, then the final plan).
     * ``"algorithm1"``: seed 000's Algorithm 1 run online as written (random query
       schemes, model fit, optimise-play-refit until ``|R - R_hat| <= E``, then the final
       scheme for good); each epoch of ``epoch_rounds`` rounds plays one scheme and counts the
