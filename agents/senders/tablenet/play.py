@@ -278,11 +278,16 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         if not 0.0 < self.query_share < 1.0:
             raise ValueError(f"query_share must be in (0, 1), got {query_share!r}")
 
-    def _default_query_rounds(self, n_actions: int) -> int:
+    def _default_query_rounds(self, n_states: int, n_actions: int) -> int:
         """Query rounds with the default epoch and no horizon (the messages are sized
-        for them: the engine fixes M before the reset tells the horizon)."""
+        for them: the engine fixes M before the reset tells the horizon). None by default
+        on two-state games: their posteriors form a segment, which the margin search's line
+        from ``F`` through ``L`` already walks by realised utility; measured on the letter
+        and the prosecutor, interior data only made the plan's boundary noisier there."""
         if self.query_rounds is not None:
             return self.query_rounds
+        if n_states <= 2:
+            return 0
         return query_rounds(self.epoch_rounds or 250 + 125 * n_actions, self.query_epochs, None)
 
     def messages_for(self, game: PersuasionGame) -> int:
@@ -291,7 +296,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         if self.n_messages is not None:
             return self.n_messages
         return super().messages_for(game) + game.n_actions * self._default_query_rounds(
-            game.n_actions
+            game.n_states, game.n_actions
         )
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
@@ -321,7 +326,10 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         rounds = (
             self.query_rounds
             if self.query_rounds is not None
-            else query_rounds(self._epoch, self.query_epochs, view.horizon)
+            else min(
+                self._default_query_rounds(view.n_states, n_actions),
+                query_rounds(self._epoch, self.query_epochs, view.horizon),
+            )
         )
         self._query_total = min(rounds, free // n_actions)
         # A query message is seen about ``share / A`` of the counted rounds: with fewer than
@@ -333,7 +341,10 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         self._horizon = view.horizon
         self._query_round = -1  # -1: not started; == total: done
         self._query_epoch = 0
-        self._query_rng = np.random.default_rng(rng.integers(0, 2**63 - 1))
+        # (drawn only for a query phase: without one, play is exactly as before it existed)
+        self._query_rng = (
+            np.random.default_rng(rng.integers(0, 2**63 - 1)) if self._query_total else None
+        )
         self._defer_plan = False
         self.query_posteriors: list[np.ndarray] = []  # per round, (B, A, S)
 
