@@ -33,7 +33,8 @@ message for a no-information probe. On top of it:
    rounds, at most a share of a known horizon and a third of the rounds left before the
    tail when it starts (a learner slow to settle under disclosure, such as Hedge on 8x8
    games, leaves none), and none with epochs too short to count a query message
-   ``2 min_count`` times; a slow learner (the actor-critic) skips it.
+   ``2 min_count`` times; a slow learner (the actor-critic) skips it, and by default so
+   do two-state games.
 2. **TableNet** is optimised against the model (seed eq. 8, gradients through the model,
    the annealed sharpness and hard snapshot selection of Algorithm 1) and the best
    snapshot's messages are merged by the action the model predicts: the scheme ``L`` in
@@ -393,7 +394,7 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             if self._query_ready():
                 self._next_query_round()
             return
-        if self._query_round < self._query_total:
+        if 0 <= self._query_round < self._query_total:  # in the query phase
             self.epochs += 1
             self._query_end_epoch(counts)
             return
