@@ -36,14 +36,16 @@ class TableNetSender(Sender):
     Two protocols (``protocol=``):
 
     * ``"margin"`` (default; :mod:`agents.senders.tablenet.play`): full disclosure until the
-      learner has settled; TableNet's receiver model fitted (eq. 7) to those settled epochs
-      (actions never seen chosen removed); TableNet optimised against it (eq. 8) gives the
-      scheme ``L`` to persuade with; after a no-information probe the sender plays
-      ``theta * F + (1 - theta) * L`` (``F``: full disclosure as recommendations), walking
+      learner has settled, then a query phase of interior posteriors on fresh messages
+      (:mod:`agents.senders.tablenet.queries`); TableNet's receiver model fitted (eq. 7) to
+      those settled epochs (actions never seen chosen removed); TableNet optimised against it
+      (eq. 8) gives the scheme ``L`` to persuade with; after a no-information probe the sender
+      plays ``theta * F + (1 - theta) * L`` (``F``: full disclosure as recommendations), walking
       the safety margin ``theta`` down while its own realised utility does not fall, then
       keeping the best level (or no information, if that earned more). Epoch machinery of
-      ``margin_adaptive``, reused by subclassing. Python per round (no compiled kernels);
-      cost linear in the rounds (TableNet's torch work runs once per match).
+      ``margin_adaptive``, reused by subclassing. Python per round (no compiled kernels); cost
+      linear in the rounds (TableNet's torch work runs twice per match: an interim plan for
+      the targeted queries, then the final plan).
     * ``"algorithm1"``: seed 000's Algorithm 1 run online as written (random query
       schemes, model fit, optimise-play-refit until ``|R - R_hat| <= E``, then the final
       scheme for good); each epoch of ``epoch_rounds`` rounds plays one scheme and counts the

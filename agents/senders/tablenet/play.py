@@ -21,6 +21,20 @@ message for a no-information probe. On top of it:
    model: a recommendation of such an action would have no disclosure mass to mix with, so
    no safety margin (on random 8x8 games this mattered: without it the first step of
    persuasion already lost utility against every learner).
+   **Query phase** (:mod:`agents.senders.tablenet.queries`; after the probe, before the
+   plan): the disclosure data are point-mass posteriors only, which do not show how the
+   actions the receiver does not choose at a vertex rank inside the simplex (on random 8x8
+   games the plan capped near 0.83 of the LP). ``query_rounds`` rounds of ``query_epochs``
+   epochs mix ``A`` fresh messages with random interior posteriors into disclosure (share
+   ``query_share``, the same in every state, so the disclosure messages keep their
+   posteriors); the last ``targeted_queries`` rounds put an interim plan's own posteriors on
+   the fresh messages. The learner's play in each round's last epoch is recorded with the
+   disclosure data. The phase takes about :data:`~agents.senders.tablenet.queries.QUERY_BUDGET`
+   rounds, at most a share of a known horizon and a third of the rounds left before the
+   tail when it starts (a learner slow to settle under disclosure, such as Hedge on 8x8
+   games, leaves none), and none with epochs too short to count a query message
+   ``2 min_count`` times; a slow learner (the actor-critic) skips it, and by default so
+   do two-state games.
 2. **TableNet** is optimised against the model (seed eq. 8, gradients through the model,
    the annealed sharpness and hard snapshot selection of Algorithm 1) and the best
    snapshot's messages are merged by the action the model predicts: the scheme ``L`` in
@@ -65,8 +79,16 @@ from agents.senders.tablenet.optimisation import (
     optimise_scheme,
 )
 from agents.senders.tablenet.problems import _init_logits, _messages_internal
+from agents.senders.tablenet.queries import (
+    mix_queries,
+    queries_left,
+    query_rounds,
+    query_weights,
+)
 from agents.senders.tablenet.torch_math import one_thread
-from persuasion_env._validation import check_int, check_positive
+from persuasion_env import bayes
+from persuasion_env._validation import check_int, check_positive, check_probability
+from persuasion_env.game import PersuasionGame
 
 __all__ = ["MARGIN_OPTIONS", "TableNetMarginPlay", "plan_with_tablenet"]
 
@@ -83,6 +105,10 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "hold_epochs",
     "slack",
     "misses",
+    "query_rounds",
+    "query_epochs",
+    "query_share",
+    "targeted_queries",
 )
 
 
@@ -216,6 +242,15 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             (agents/senders/_short_horizon.py), where a level's score is its expected value
             given the learner's answers (little noise to wait out) and a level past the
             learner's boundary costs rounds the match does not have.
+        query_rounds: rounds of the query phase (:mod:`agents.senders.tablenet.queries`),
+            each on ``A`` fresh messages; default as many as fit in about
+            :data:`~agents.senders.tablenet.queries.QUERY_BUDGET` rounds (and a share of a
+            known horizon). 0: no query phase (the plan sees only disclosure).
+        query_epochs: epochs each query scheme is held; the learner's play in the last one
+            is recorded.
+        query_share: the weight of the query messages in play during a query round.
+        targeted_queries: the last query rounds that query the posteriors of an interim
+            plan (made on the data so far) instead of random ones.
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -228,6 +263,10 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         hold_epochs: int | None = None,
         slack: float = 0.01,
         misses: int | None = None,
+        query_rounds: int | None = None,
+        query_epochs: int = 3,
+        query_share: float = 0.5,
+        targeted_queries: int = 1,
         **options: Any,
     ) -> None:
         # TableNet's plan replaces the logit model's direction, and the margin is searched by
@@ -239,6 +278,35 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         )
         self.slack = check_positive(slack, "slack", allow_zero=True)
         self.misses = None if misses is None else check_int(misses, "misses", minimum=1)
+        self.query_rounds = (
+            None if query_rounds is None else check_int(query_rounds, "query_rounds", minimum=0)
+        )
+        self.query_epochs = check_int(query_epochs, "query_epochs", minimum=1)
+        self.targeted_queries = check_int(targeted_queries, "targeted_queries", minimum=0)
+        self.query_share = check_probability(query_share, "query_share")
+        if not 0.0 < self.query_share < 1.0:
+            raise ValueError(f"query_share must be in (0, 1), got {query_share!r}")
+
+    def _default_query_rounds(self, n_states: int, n_actions: int) -> int:
+        """Query rounds with the default epoch and no horizon (the messages are sized
+        for them: the engine fixes M before the reset tells the horizon). None by default
+        on two-state games: their posteriors form a segment, which the margin search's line
+        from ``F`` through ``L`` already walks by realised utility; measured on the letter
+        and the prosecutor, interior data only made the plan's boundary noisier there."""
+        if self.query_rounds is not None:
+            return self.query_rounds
+        if n_states <= 2:
+            return 0
+        return query_rounds(self.epoch_rounds or 250 + 125 * n_actions, self.query_epochs, None)
+
+    def messages_for(self, game: PersuasionGame) -> int:
+        """M: margin_adaptive's (``2 A`` with spare messages), plus ``A`` fresh messages per
+        query round."""
+        if self.n_messages is not None:
+            return self.n_messages
+        return super().messages_for(game) + game.n_actions * self._default_query_rounds(
+            game.n_states, game.n_actions
+        )
 
     def reset(self, view: GameView, *, runs: int, rng: np.random.Generator) -> None:
         super().reset(view, runs=runs, rng=rng)
@@ -260,27 +328,84 @@ class TableNetMarginPlay(MarginAdaptiveSender):
         self._worse = np.zeros(runs, dtype=int)
         self.settled = np.zeros(runs, dtype=bool)
         self.level_values: list[dict[int, float]] = [{} for _ in range(runs)]
+        # The query phase: its rounds (fewer on a short horizon, and no more than the
+        # messages beyond the base ones allow), the round and epoch in it, the messages
+        # already used, and its own generator (the query schemes).
+        n_actions = view.n_actions
+        free = max(0, view.n_messages - self._base_messages(n_actions))
+        rounds = (
+            self.query_rounds
+            if self.query_rounds is not None
+            else min(
+                self._default_query_rounds(view.n_states, n_actions),
+                query_rounds(self._epoch, self.query_epochs, view.horizon),
+            )
+        )
+        self._query_total = min(rounds, free // n_actions)
+        # A query message is seen about ``share / A`` of the counted rounds: with fewer than
+        # ``2 min_count`` of them per epoch (short epochs) its counts would mislead the
+        # model more than they inform it.
+        counted = (self._epoch - self._epoch // 2) * self.query_share / n_actions
+        if counted < 2 * self.min_count:
+            self._query_total = 0
+        self._horizon = view.horizon
+        self._query_round = -1  # -1: not started; == total: done
+        self._query_epoch = 0
+        # (drawn only for a query phase: without one, play is exactly as before it existed)
+        self._query_rng = (
+            np.random.default_rng(rng.integers(0, 2**63 - 1)) if self._query_total else None
+        )
+        self._defer_plan = False
+        self.query_posteriors: list[np.ndarray] = []  # per round, (B, A, S)
+
+    def _start_recommending(self, counts: np.ndarray) -> None:
+        # With a query phase to come, the plan waits for its data: until then the direction
+        # is full disclosure itself (the search starts only after the queries).
+        self._defer_plan = self._query_total > 0
+        super()._start_recommending(counts)
+
+    def _start_slow(self) -> None:
+        # A slow learner never settles on a fresh message within a query round: no query
+        # phase, the plan from disclosure as before.
+        if self._defer_plan:
+            self._defer_plan = False
+            self._query_round = self._query_total
+            self._target = np.stack([self._direction(b) for b in range(self.runs)])
+        super()._start_slow()
 
     def _direction(self, b: int) -> np.ndarray:
-        """TableNet's plan for run ``b`` (made for all runs at once, at the first call)."""
+        """TableNet's plan for run ``b`` (made for all runs at once, at the first call);
+        full disclosure while the plan waits for the query phase."""
+        if self._defer_plan:
+            return self.disclosure[b]
         if self._planned is None:
-            with one_thread():
-                self._planned = plan_with_tablenet(
-                    self.priors,
-                    self.u1,
-                    self._data_mu,
-                    self._data_counts * self._data_weights[..., None],
-                    self.config,
-                    self._plan_rngs,
-                )
+            self._planned = self._plan()
             self.planned_schemes = self._planned.copy()
         return self._planned[b]
+
+    def _plan(self) -> np.ndarray:
+        """TableNet's plan ``(B, S, A)`` on all the data recorded so far."""
+        with one_thread():
+            return plan_with_tablenet(
+                self.priors,
+                self.u1,
+                self._data_mu,
+                self._data_counts * self._data_weights[..., None],
+                self.config,
+                self._plan_rngs,
+            )
 
     def _end_epoch(self, counts: np.ndarray) -> None:
         """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
         then the search over margins by realised utility (:meth:`_search`)."""
         if not self._recommending or self._probing > 0 or self.slow is not None:
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
+            if self._query_ready():
+                self._next_query_round()
+            return
+        if 0 <= self._query_round < self._query_total:  # in the query phase
+            self.epochs += 1
+            self._query_end_epoch(counts)
             return
         self.epochs += 1
         if self._short:
@@ -290,6 +415,83 @@ class TableNetMarginPlay(MarginAdaptiveSender):
             expected = value_from_counts(self.priors, self._schemes, self.u1, counts)
             self.value = np.where(np.isnan(expected), self.value, expected)
         self._search()
+        self._commit(self._next_schemes())
+
+    # ------------------------------------------------------------------ query phase
+    def _query_ready(self) -> bool:
+        """Whether the query phase should start now: recommending, the probe over, not a
+        slow learner, and queries planned but not started."""
+        return (
+            self._recommending
+            and self._probing == 0
+            and self.slow is None
+            and self._query_round < 0
+            and self._query_total > 0
+        )
+
+    def _fit_queries_to_horizon(self) -> None:
+        """As the query phase starts, on a known horizon: keep at most the rounds that fit
+        in :data:`~agents.senders.tablenet.queries.QUERY_LEFT_SHARE` of the rounds left
+        before the tail (a learner that took long to settle under disclosure leaves little
+        room, and the margin search needs the rest)."""
+        if self._horizon is None:
+            return
+        played = self.epochs * self._epoch
+        self._query_total = min(
+            self._query_total,
+            queries_left(self._horizon, played, self._epoch, self.query_epochs),
+        )
+
+    def _next_query_round(self) -> None:
+        """Commit the next query round's scheme: disclosure (the recommendation messages at
+        margin 1) with ``A`` fresh query messages mixed in (:func:`mix_queries`)."""
+        if self._query_round < 0:
+            self._fit_queries_to_horizon()
+            if self._query_total == 0:  # no room left: plan on disclosure alone
+                self._query_round = 0
+                self._defer_plan = False
+                self._target = np.stack([self._direction(b) for b in range(self.runs)])
+                self._commit(self._next_schemes())
+                return
+        self._query_round += 1
+        self._query_epoch = 0
+        n_states, n_actions = self.u1.shape[1:]
+        first = self._base_messages(n_actions) + self._query_round * n_actions
+        messages = np.arange(first, first + n_actions)
+        concentrations = self.config.query_concentrations
+        concentration = concentrations[self._query_round % len(concentrations)]
+        if self._query_round >= self._query_total - self.targeted_queries:
+            # A targeted round: the interim plan's own posteriors (its recommendation
+            # columns are a split of each state's mass over A messages), where the final
+            # plan will put its messages and the learner's play matters most.
+            plan = self._plan()
+            weights = [plan[b] for b in range(self.runs)]
+        else:
+            weights = [
+                query_weights(n_states, n_actions, concentration, self._query_rng)
+                for _ in range(self.runs)
+            ]
+        base = self._next_schemes()
+        schemes = np.stack(
+            [mix_queries(base[b], weights[b], messages, self.query_share) for b in range(self.runs)]
+        )
+        self._commit(schemes)
+        self.query_posteriors.append(bayes.posteriors(self.priors, schemes)[:, messages])
+
+    def _query_end_epoch(self, counts: np.ndarray) -> None:
+        """An epoch of a query round: after its last, record the (posterior, counts) pairs
+        of the round's scheme; after the last round, make TableNet's plan on all the data
+        and start the margin search at full disclosure."""
+        self._query_epoch += 1
+        if self._query_epoch < self.query_epochs:
+            return
+        self._record(counts)
+        if self._query_round + 1 < self._query_total:
+            self._next_query_round()
+            return
+        self._query_round = self._query_total
+        self._defer_plan = False
+        self._target = np.stack([self._direction(b) for b in range(self.runs)])
         self._commit(self._next_schemes())
 
     def _search(self) -> None:

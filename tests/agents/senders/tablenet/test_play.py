@@ -24,8 +24,11 @@ def test_default_protocol_is_margin_black_box_with_spare_messages():
     assert isinstance(sender, TableNetSender) and sender.protocol == "margin"
     assert information_class(sender) == BLACK_BOX and not sender.full_information
     game = PersuasionGame.example("prosecutor")
-    assert sender.messages_for(game) == 4  # 2 A: spare messages
+    # 2 A (spare messages); no query messages on a two-state game unless asked for (then A
+    # per query round).
+    assert sender.messages_for(game) == 4
     assert make_sender("tablenet", spare_messages=False).messages_for(game) == 2
+    assert make_sender("tablenet", query_rounds=3).messages_for(game) == 4 + 2 * 3
     assert make_sender("tablenet", protocol="algorithm1").messages_for(game) == 2
     view = GameView.for_agent(game, sender, 4)
     assert view.games is None  # it is never given u2
