@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents import make_sender
 from agents.senders.adaptive import MarginAdaptiveSender
 from persuasion_env import PersuasionGame, simulate
-from persuasion_env.protocols import GameView
+
+from .helpers import prosecutor_after_probe
 
 
 class _Recording(MarginAdaptiveSender):
@@ -70,19 +70,9 @@ def _counts(n_messages: int, entries: dict[tuple[int, int, int], float]) -> np.n
 
 
 def _after_probe(**options) -> tuple[MarginAdaptiveSender, int]:
-    """A margin_adaptive sender on the prosecutor (prior 0.7/0.3) taken by hand through
-    disclosure (message s -> action s) and the silent probe (-> acquit), so the tests begin."""
-    sender = make_sender("margin_adaptive", epoch_rounds=100, max_tests=2, **options)
-    game = PersuasionGame.example("prosecutor")
-    n_messages = sender.messages_for(game)
-    sender.reset(GameView.for_agent(game, sender, n_messages), runs=2, rng=np.random.default_rng(0))
-    disclosure = _counts(n_messages, {(b, m, m): 40 for b in range(2) for m in range(2)})
-    sender._end_epoch(disclosure)
-    sender._end_epoch(disclosure)
-    probe = _counts(n_messages, {(b, 3, 0): 40 for b in range(2)})
-    sender._end_epoch(probe)
-    sender._end_epoch(probe)
-    return sender, n_messages
+    """The prosecutor after disclosure and the probe (:func:`prosecutor_after_probe`), two
+    runs, epochs of 100 rounds and at most 2 tests per round."""
+    return prosecutor_after_probe(epoch_rounds=100, max_tests=2, **options)
 
 
 def test_a_test_round_is_judged_on_the_counts_of_one_mixture_per_run():

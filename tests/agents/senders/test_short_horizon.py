@@ -14,6 +14,8 @@ from persuasion_env import PersuasionGame
 from persuasion_env.protocols import GameView
 from persuasion_env.registry import make_agent
 
+from .helpers import prosecutor_after_probe
+
 
 @pytest.fixture(scope="module")
 def letter():
@@ -154,22 +156,6 @@ def test_silence_is_not_kept_warm_when_the_floor_could_not_use_it(letter):
     assert 0.05 in _silent_shares(sender, policies)
 
 
-def _prosecutor_after_probe(horizon):
-    """margin_adaptive on the prosecutor (2x2, prior 0.7/0.3) with ``horizon`` rounds, taken
-    by hand through disclosure (message s -> action s) and the silent probe (-> acquit)."""
-    sender = make_agent("sender", "margin_adaptive")
-    game = PersuasionGame.example("prosecutor")
-    n_messages = sender.messages_for(game)
-    _reset(sender, game, horizon)
-    disclosure = np.zeros((1, n_messages, 2))
-    disclosure[0, 0, 0] = disclosure[0, 1, 1] = 40.0
-    probe = np.zeros((1, n_messages, 2))
-    probe[0, 3, 0] = 40.0
-    for counts in (disclosure, disclosure, probe, probe):
-        sender._end_epoch(counts)
-    return sender
-
-
 @pytest.mark.parametrize("horizon, short", [(3000, True), (4300, True), (4400, False)])
 def test_a_failed_test_certifies_nothing_on_a_short_horizon(horizon, short):
     # 2x2: short iff 0.65 h // 100 < 28 (test_which_horizons_are_short): 3000 and 4300 are,
@@ -177,7 +163,7 @@ def test_a_failed_test_certifies_nothing_on_a_short_horizon(horizon, short):
     # times: on a long horizon the point is certified for acquit 5 % of the way toward
     # acquit's clear state (innocent): (0.6, 0.4) + 0.05 ((1, 0) - (0.6, 0.4)) = (0.62, 0.38);
     # on a short one nothing is certified.
-    sender = _prosecutor_after_probe(horizon)
+    sender, _ = prosecutor_after_probe(runs=1, horizon=horizon)
     assert sender._short is short
     before = len(sender._points[0])
     sender._certify_other(0, 1, np.array([0.6, 0.4]), np.array([40.0, 0.0]), 0.9)
