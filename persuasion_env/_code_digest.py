@@ -18,6 +18,7 @@ module-level data that is not a number, string or tuple of numbers.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import re
@@ -26,7 +27,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_PACKAGES", "agent_code_digest", "code_digest"]
+__all__ = ["DEFAULT_PACKAGES", "agent_code_digest", "code_digest", "reached_sources"]
 
 #: Top-level packages whose code enters a digest unless others are given.
 DEFAULT_PACKAGES = ("agents",)
@@ -84,6 +85,16 @@ def code_digest(cls: type, packages: Sequence[str] = DEFAULT_PACKAGES) -> str:
     (a method, a base class, a kernel, a module constant it names) changes the digest. A
     class built at run time (no source on disk) contributes a fixed placeholder.
     """
+    h = hashlib.sha256()
+    for key, source in sorted(reached_sources(cls, packages).items()):
+        h.update(f"{key}\0{source}\0".encode())
+    return h.hexdigest()
+
+
+def reached_sources(cls: type, packages: Sequence[str] = DEFAULT_PACKAGES) -> dict[str, str]:
+    """``{"module.qualname": source + named constants}`` of every class and function of
+    ``packages`` that ``cls`` reaches (what :func:`code_digest` hashes); ``"<no source>"``
+    for one with nothing on disk to read."""
     packages = tuple(packages)
     sources: dict[str, str] = {}
     todo: list[Any] = [c for c in cls.__mro__ if _in(c, packages)]
@@ -92,19 +103,51 @@ def code_digest(cls: type, packages: Sequence[str] = DEFAULT_PACKAGES) -> str:
         key = f"{obj.__module__}.{obj.__qualname__}"
         if key in sources:
             continue
-        try:
-            source = inspect.getsource(obj)
-        except (OSError, TypeError):  # built at run time: nothing on disk to read
+        found = _source(obj)
+        if found is None:  # built at run time: nothing on disk to read
             sources[key] = "<no source>"
             continue
-        module = sys.modules.get(obj.__module__)
-        code, constants = _named(source, vars(module) if module else {}, packages)
+        source, namespace = found
+        code, constants = _named(source, namespace, packages)
         sources[key] = source + "\n".join(sorted(constants))
         todo.extend(code)
-    h = hashlib.sha256()
-    for key in sorted(sources):
-        h.update(f"{key}\0{sources[key]}\0".encode())
-    return h.hexdigest()
+    return sources
+
+
+def _source(obj: Any) -> tuple[str, dict] | None:
+    """The source of a class or function and the globals its names resolve in, or None.
+
+    A class whose ``__module__`` was set to the package that re-exports it (a public import
+    path kept stable for pickles, as ``agents.senders.tablenet`` does) is not found by
+    :func:`inspect.getsource`, which searches the named module's file: it is then read from
+    the submodule of that package that defines it, and its names resolve there."""
+    try:
+        source = inspect.getsource(obj)
+    except (OSError, TypeError):
+        return _reexported_class_source(obj) if isinstance(obj, type) else None
+    if isinstance(obj, types.FunctionType):
+        return source, obj.__globals__
+    module = sys.modules.get(obj.__module__)
+    return source, vars(module) if module else {}
+
+
+def _reexported_class_source(cls: type) -> tuple[str, dict] | None:
+    """The source of ``cls`` in the submodule of ``cls.__module__`` that defines it (its
+    decorators included), with that submodule's globals; None if no loaded one does."""
+    prefix = cls.__module__ + "."
+    for name, module in sorted(sys.modules.items()):
+        if not name.startswith(prefix) or vars(module).get(cls.__name__) is not cls:
+            continue
+        try:
+            text = inspect.getsource(module)
+        except (OSError, TypeError):
+            continue
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.ClassDef) and node.name == cls.__name__:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                lines = text.splitlines(keepends=True)[first - 1 : node.end_lineno]
+                return "".join(lines), vars(module)
+    return None
 
 
 def agent_code_digest(agent: Any) -> str:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from persuasion_env._code_digest import agent_code_digest, code_digest
+from persuasion_env._code_digest import agent_code_digest, code_digest, reached_sources
 
 TEMPLATE = (
     "RATE = {rate}\n"
@@ -56,3 +56,44 @@ def test_a_users_agent_is_followed_into_its_own_package(fake_agent_class):
     first = agent_code_digest(fake_agent_class()())
     assert agent_code_digest(fake_agent_class()()) == first
     assert agent_code_digest(fake_agent_class(rate=3)()) != first
+
+
+def test_a_class_reexported_under_its_package_path_is_still_read(tmp_path, monkeypatch):
+    # agents.senders.tablenet sets its public classes' __module__ to the package (a stable
+    # pickle path): inspect.getsource then searches the package's __init__, which does not
+    # define them. The digest must still follow the edit in the submodule that does.
+    package = tmp_path / "plreexport"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from plreexport.impl import Agent\nAgent.__module__ = __name__\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def digest(rate):
+        (package / "impl.py").write_text(
+            f"RATE = {rate}\nclass Agent:\n    def act(self):\n        return RATE\n"
+        )
+        for name in [m for m in sys.modules if m.startswith("plreexport")]:
+            del sys.modules[name]
+        cls = importlib.import_module("plreexport").Agent
+        assert cls.__module__ == "plreexport"
+        return code_digest(cls, packages=("plreexport",))
+
+    try:
+        assert digest(1) == digest(1)
+        assert digest(1) != digest(2)  # a constant the class names, in the defining module
+    finally:
+        for name in [m for m in sys.modules if m.startswith("plreexport")]:
+            del sys.modules[name]
+
+
+def test_every_registered_agent_reaches_readable_source():
+    # A placeholder ("<no source>") would make the digest blind to every edit of that code:
+    # TableNet's digest was once a constant for this reason (its class re-exported).
+    from persuasion_env import registry
+
+    for spec in registry.specs():
+        cls = registry.agent_class(spec.side, spec.name)
+        sources = reached_sources(cls)
+        assert f"{cls.__module__}.{cls.__qualname__}" in sources, spec.name
+        assert "<no source>" not in sources.values(), spec.name
