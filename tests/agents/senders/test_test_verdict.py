@@ -8,7 +8,14 @@ import pytest
 
 from agents import make_sender
 from agents.base import Receiver
-from agents.senders._test_verdict import EXTEND, FAIL, PASS, PASS_SIGN, verdict_on_test
+from agents.senders._test_verdict import (
+    EXTEND,
+    FAIL,
+    PASS,
+    PASS_SIGN,
+    visit_age,
+    verdict_on_test,
+)
 from persuasion_env import PersuasionGame, bayes, simulate
 
 
@@ -42,6 +49,29 @@ def test_the_noise_allowance_shrinks_with_the_rounds_seen():
     # 400 rounds: 2 sqrt(0.16 / 400) = 0.04, bar 0.76; 0.75 passed with 100 rounds (bar 0.72).
     assert _verdict([100, 300, 0], extensions=2) == FAIL
     assert _verdict([25, 75, 0], extensions=2) == PASS
+
+
+@pytest.mark.parametrize(
+    ("epochs", "rate", "known", "expected"),
+    [
+        # uniform prior on 4 states: a disclosure message is seen in share 1/4 of the rounds
+        (3, 0.25, 10, 2),  # as often as a disclosure message: its age in epochs (index 2)
+        (3, 0.10, 10, 1),  # 3 x 0.10 / 0.25 = 1.2 disclosure epochs of visits: index 1
+        (3, 0.05, 10, 0),  # 0.6 epochs of visits: the first epoch
+        (3, 0.00, 10, 0),  # never seen: still the first epoch, never below it
+        (3, 0.50, 10, 2),  # seen more often: never older than its age in epochs
+        (9, 0.10, 10, 3),  # an extended test: 9 x 0.10 / 0.25 = 3.6 -> 4 epochs: index 3
+        (9, 0.25, 4, 3),  # only 4 epochs of the curve are known
+    ],
+)
+def test_test_age_counts_visits_not_epochs(epochs, rate, known, expected):
+    assert visit_age(epochs, rate, np.full(4, 0.25), known) == expected
+
+
+def test_test_age_weighs_the_disclosure_messages_by_their_rounds():
+    # prior (0.8, 0.2): the curve's counted rounds are 80 % on a message seen 80 % of the
+    # time, so sum p^2 = 0.68; 3 epochs at 0.34 are 1.5 such epochs: index 1
+    assert visit_age(3, 0.34, np.array([0.8, 0.2]), 10) == 1
 
 
 class _SlowNearTheBoundary(Receiver):
