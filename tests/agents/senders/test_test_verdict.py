@@ -13,8 +13,8 @@ from agents.senders._test_verdict import (
     FAIL,
     PASS,
     PASS_SIGN,
-    visit_age,
     verdict_on_test,
+    visit_age,
 )
 from persuasion_env import PersuasionGame, bayes, simulate
 
