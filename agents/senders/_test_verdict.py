@@ -23,7 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PASS", "PASS_SIGN", "FAIL", "EXTEND", "binomial_allowance", "verdict_on_test"]
+__all__ = [
+    "PASS",
+    "PASS_SIGN",
+    "FAIL",
+    "EXTEND",
+    "binomial_allowance",
+    "visit_age",
+    "verdict_on_test",
+]
 
 PASS, PASS_SIGN, FAIL, EXTEND = "pass", "pass by sign", "fail", "extend"
 
@@ -34,6 +42,25 @@ def binomial_allowance(threshold: float | np.ndarray, n: float | np.ndarray) -> 
     floored (a standard deviation of 0.05) so that a threshold near 1 still allows for noise.
     Every obedience test of ``margin_adaptive`` (the tests, the silent probe, play) uses it."""
     return 2.0 * np.sqrt(np.maximum(threshold * (1.0 - threshold), 0.0025) / np.maximum(n, 1.0))
+
+
+def visit_age(epochs: int, rate: float, prior: np.ndarray, known: int) -> int:
+    """The disclosure epoch (index into the learning curve) at which the disclosure messages
+    had been seen as often as a test message seen in share ``rate`` of the rounds for
+    ``epochs`` epochs: a learner that keeps separate state per message (Hedge, UCB) learns
+    per *visit*, and a disclosure message was seen in share ``p(s)`` of the rounds
+    (``sum_s p(s)^2`` weighted by its counts, as the learning curve is). Never older than
+    ``epochs`` (the age in epochs) nor than the ``known`` epochs of the curve; at least 0.
+
+    A test column carries a share of the test weight only (a few per cent of the rounds
+    against a disclosure message's ``p(s)``): judged at the same age in epochs, it was held
+    to a consistency the disclosure messages reached only after several times its visits.
+    """
+    prior = np.asarray(prior, dtype=float)
+    reference = float(prior @ prior)
+    equivalent = epochs * rate / reference if reference > 0 else float(epochs)
+    age = int(np.ceil(equivalent - 1e-9)) - 1
+    return int(np.clip(age, 0, max(min(epochs, known) - 1, 0)))
 
 
 def verdict_on_test(

@@ -34,7 +34,7 @@ implicit-commitment protocol, MODEL.md A4.3, inside the agent).
    would add most value to that column at the certified LP's shadow prices (column
    generation; model-free). A test passes when the recommendation is the most played action
    over the round's last two epochs and is obeyed about as often as the disclosure messages
-   were at the same age (so a slow learner such as Hedge is judged fairly); its point is
+   were at the same age in visits (a slow learner such as Hedge is judged fairly); its point is
    then certified, moved back toward the action's clear states by ``certify_margin`` (a
    safety margin: a learner near indifference drifts), and ``tau`` doubles (at most 1); a
    failed test halves ``tau``. After the tests the certified scheme is played for good. A
