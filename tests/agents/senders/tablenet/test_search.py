@@ -1,4 +1,4 @@
-"""TableNet's margin search after the plan (agents/senders/tablenet/play.py): the levels past
+"""TableNet's margin search after the plan (agents/senders/tablenet/search.py): the levels past
 the plan (``beyond``) and silence on trial (``silence_trial``), on hand-made states of the
 protocol with hand-computed expectations."""
 
@@ -11,7 +11,8 @@ pytest.importorskip("torch")
 
 from agents.senders.adaptive import THETAS  # noqa: E402
 from agents.senders.tablenet import TableNetConfig  # noqa: E402
-from agents.senders.tablenet.play import BEYOND, TableNetMarginPlay  # noqa: E402
+from agents.senders.tablenet.play import TableNetMarginPlay
+from agents.senders.tablenet.search import BEYOND  # noqa: E402
 from persuasion_env import PersuasionGame  # noqa: E402
 from persuasion_env.protocols import GameView  # noqa: E402
 
