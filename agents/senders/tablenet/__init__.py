@@ -57,8 +57,9 @@ message over the last ``observe_fraction`` of the epoch).
 The package, by responsibility: :mod:`.config` (hyperparameters), :mod:`.torch_math` (the
 math in torch), :mod:`.models` (the three networks), :mod:`.problems` (the batch of
 problems), :mod:`.optimisation` (the two fits), :mod:`.warmup`, :mod:`.algorithm`
-(Algorithm 1), :mod:`.oracles` (response oracles), :mod:`.play` (the protocol in play) and
-:mod:`.agent` (the engine's sender).
+(Algorithm 1), :mod:`.oracles` (response oracles), :mod:`.play` (the protocol in play),
+:mod:`.queries` (its query phase), :mod:`.search` (its margin search) and :mod:`.agent` (the
+engine's sender).
 Every public name is importable from ``agents.senders.tablenet`` itself.
 """
 
