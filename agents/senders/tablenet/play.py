@@ -265,7 +265,11 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         targeted_queries: the last query rounds that query the posteriors of an interim
             plan (made on the data so far) instead of random ones.
         beyond: after the plan itself (``theta = 0``) search the levels :data:`BEYOND`
-            past it too (not on a short horizon, whose search has no epochs to spare).
+            past it too (never on a short horizon, whose search has no epochs to spare).
+            Default: on games of more than two states only. On two states the plan is the
+            end of the margin line, and a push past it left reinforce and hedge babbling
+            (prosecutor, 1e5 rounds, 4 runs: 0.66 / 0.78 of the best fixed scheme without
+            the push, 0.16 / 0.28 with it).
         silence_trial: silence after the search is on trial and may be left again
             (:meth:`_watch_settled`).
         back_off: a settled run whose utility drops well below its level's score steps
@@ -286,7 +290,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         query_epochs: int = 3,
         query_share: float = 0.5,
         targeted_queries: int = 1,
-        beyond: bool = True,
+        beyond: bool | None = None,
         silence_trial: bool = True,
         back_off: bool = True,
         **options: Any,
@@ -306,7 +310,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         self.query_epochs = check_int(query_epochs, "query_epochs", minimum=1)
         self.targeted_queries = check_int(targeted_queries, "targeted_queries", minimum=0)
         self.query_share = check_probability(query_share, "query_share")
-        self.beyond = check_bool(beyond, "beyond")
+        self.beyond = None if beyond is None else check_bool(beyond, "beyond")
         self.silence_trial = check_bool(silence_trial, "silence_trial")
         self.back_off = check_bool(back_off, "back_off")
         if not 0.0 < self.query_share < 1.0:
@@ -340,7 +344,8 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         self._misses = self.misses or (1 if self._short else 3)
         # The margin levels searched: THETAS, then pushes past the plan (each run stops at the
         # last level that is still a scheme, ``_last_level``, set when the plan is made).
-        self._levels = THETAS + (BEYOND if self.beyond and not self._short else ())
+        beyond = view.n_states > 2 if self.beyond is None else self.beyond
+        self._levels = THETAS + (BEYOND if beyond and not self._short else ())
         self._last_level: np.ndarray | None = None
         self._since = np.zeros(runs, dtype=int)  # settled epochs since the last change
         # TableNet's own generators (initial logits), drawn once so that a run's plan does

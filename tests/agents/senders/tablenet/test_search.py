@@ -39,7 +39,7 @@ def test_levels_past_the_plan_only_where_a_row_can_move_further():
     # Run 0's plan keeps half of state 0 on "play 0" and sends half to "play 1": a push past
     # it moves that row further. Run 1's plan sends state 0 entirely to "play 1": no push
     # changes it (the row stays the plan's after clipping), so its search ends at the plan.
-    play = _play(runs=2)
+    play = _play(runs=2, beyond=True)
     play._target = np.array([[[0.5, 0.5], [0.0, 1.0]], [[0.0, 1.0], [0.0, 1.0]]])
     last = play._search_last_levels()
     assert play._levels == THETAS + BEYOND
@@ -62,9 +62,19 @@ def test_a_push_past_the_plan_moves_the_row_along_the_line():
     np.testing.assert_allclose(play._next_schemes()[0][:, :2], [[0.0, 1.0], [0.0, 1.0]])
 
 
-def test_short_horizon_and_option_off_search_only_the_grid():
+def test_short_horizon_option_off_and_two_states_search_only_the_grid():
     play = _play(beyond=False)
     assert play._levels == THETAS
+    # by default no push past the plan on two states (GAME), one on three
+    assert _play()._levels == THETAS
+    three = PersuasionGame.random(3, 3, seed=0)
+    play = TableNetMarginPlay(TableNetConfig())
+    play.reset(
+        GameView.for_agent(three, play, play.messages_for(three), horizon=100_000),
+        runs=1,
+        rng=np.random.default_rng(0),
+    )
+    assert play._levels == THETAS + BEYOND
     short = TableNetMarginPlay(TableNetConfig())
     short.reset(
         GameView.for_agent(GAME, short, 4, horizon=3000), runs=1, rng=np.random.default_rng(0)
