@@ -403,9 +403,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         # A slow learner never settles on a fresh message within a query round: no query
         # phase, the plan from disclosure as before.
         if self._defer_plan:
-            self._defer_plan = False
-            self._query_round = self._query_total
-            self._target = np.stack([self._direction(b) for b in range(self.runs)])
+            self._end_query_phase()
         super()._start_slow()
 
     def _direction(self, b: int) -> np.ndarray:
@@ -483,9 +481,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         if self._query_round < 0:
             self._fit_queries_to_horizon()
             if self._query_total == 0:  # no room left: plan on disclosure alone
-                self._query_round = 0
-                self._defer_plan = False
-                self._target = np.stack([self._direction(b) for b in range(self.runs)])
+                self._end_query_phase()
                 self._commit(self._next_schemes())
                 return
         self._query_round += 1
@@ -524,7 +520,12 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         if self._query_round + 1 < self._query_total:
             self._next_query_round()
             return
+        self._end_query_phase()
+        self._commit(self._next_schemes())
+
+    def _end_query_phase(self) -> None:
+        """The query phase is over (or skipped): TableNet's plan on the data recorded so
+        far becomes the direction of the margin search."""
         self._query_round = self._query_total
         self._defer_plan = False
         self._target = np.stack([self._direction(b) for b in range(self.runs)])
-        self._commit(self._next_schemes())

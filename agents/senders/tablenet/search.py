@@ -89,11 +89,10 @@ class MarginLevelSearch:
         past the plan (:data:`BEYOND`), whose scheme no receiver model vouched for (backing
         off inside the grid as well cost as much as it gained: a greedy learner disturbed by
         the change may not come back)."""
-        avg = self._value_avg[b]
         if self.silent[b]:
             if not self.silence_trial:
                 return
-            self._value_avg[b] = self.value[b] if np.isnan(avg) else 0.8 * avg + 0.2 * self.value[b]
+            self._average_in(b)
             self._silent_epochs[b] += 1
             if (
                 self._silent_epochs[b] >= self._hold + 2
@@ -107,7 +106,7 @@ class MarginLevelSearch:
         self._since[b] += 1
         if self._silent[b] < 0 and not self.back_off:
             return
-        self._value_avg[b] = self.value[b] if np.isnan(avg) else 0.8 * avg + 0.2 * self.value[b]
+        self._average_in(b)
         if (
             self._silent[b] >= 0
             and not self._silence_blocked[b]
@@ -127,6 +126,12 @@ class MarginLevelSearch:
             self._value_avg[b] = np.nan
             self._since[b] = 0
 
+    def _average_in(self, b: int) -> None:
+        """Add this epoch's utility of run ``b`` to its average (weight 0.2; the first
+        epoch after a reset of the average starts it)."""
+        avg = self._value_avg[b]
+        self._value_avg[b] = self.value[b] if np.isnan(avg) else 0.8 * avg + 0.2 * self.value[b]
+
     def _search_last_levels(self) -> np.ndarray:
         """Per run, the index of the last level of ``_levels`` to search: the last of
         :data:`THETAS` (the plan itself) when no push past it changes the scheme, else the
@@ -134,12 +139,11 @@ class MarginLevelSearch:
         (:meth:`_next_schemes`): a state the plan already sends away from its disclosure
         message entirely stays as the plan has it, the others move further from it."""
         if self._last_level is None:
-            changes = np.abs(self._target - self.disclosure).reshape(self.runs, -1).max(axis=1)
             moved = (self.disclosure * (self._target < self.disclosure)).sum(axis=-1)  # (B, S)
             # A state's row moves past the plan only where the plan keeps part of the
-            # disclosure action and sends part elsewhere.
+            # disclosure action and sends part elsewhere (mass moved: the plan differs).
             keeps = (self._target * self.disclosure).sum(axis=-1)  # (B, S) mass left on b(s)
-            movable = np.any((moved > 0) & (keeps > 1e-9), axis=1) & (changes > 0)
+            movable = np.any((moved > 0) & (keeps > 1e-9), axis=1)
             last = len(THETAS) - 1
             self._last_level = np.where(movable, len(self._levels) - 1, last)
         return self._last_level
