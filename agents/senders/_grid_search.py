@@ -1,7 +1,8 @@
 """The grid search of :class:`agents.senders.adaptive.MarginAdaptiveSender`
 (``search="grid"``, also TableNet's margin protocol) and the obedience test it shares with
 the push search: the weight ``theta`` of full disclosure walks down :data:`THETAS` while the
-learner keeps obeying, and steps back (with a ceiling) when it stops.
+learner keeps obeying, and steps back (with a ceiling) when it stops; both searches fall
+back to silence where their scheme earns less (``_consider_no_information``).
 
 A mixin: its methods read and write the sender's state (``margin_level``, ``theta``, the
 message assignment, ``reference_obedience``) set up by the sender's ``reset``.
@@ -120,3 +121,28 @@ class GridSearch:
             if self._free[b]:
                 self.message_of[b, a] = self._free[b].pop(0)
             self._streak[b, a] = 0
+
+    def _consider_no_information(self) -> None:
+        """Fall back to saying nothing (measured in the probe epochs) in a run whose margin
+        cannot move down any more and whose scheme earns less than that; go back (for good)
+        if silence then earns less than persuasion did."""
+        self._value_avg = np.where(
+            np.isnan(self._value_avg), self.value, 0.7 * self._value_avg + 0.3 * self.value
+        )
+        self._silent_epochs = np.where(self.silent, self._silent_epochs + 1, 0)
+        # Silence is itself on trial: a learner met on a fresh message (the probe) may not
+        # have settled, so if saying nothing earns less than persuasion did, persuade again
+        # and stay with it.
+        back = self.silent & (self._silent_epochs >= 3)
+        back &= self._value_avg < self._persuasion_value - 0.005
+        self.silent &= ~back
+        self._silence_blocked |= back
+        if self.search == "bisect":
+            stuck = self._converged() & (self._dwell >= self.dwell_epochs)
+        else:
+            stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
+        worse = self._value_avg < self.no_information_value - 0.005
+        start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
+        self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
+        self._value_avg = np.where(start | back, np.nan, self._value_avg)
+        self.silent |= start

@@ -226,3 +226,31 @@ class SlowLearnerPush:
         sxy = (weights * (x - x_mean[:, None]) * (levels - y_mean[:, None])).sum(axis=-1)
         slope = sxy / np.maximum(sxx, 1e-12)
         return np.where(sxx > 0, slope * np.sqrt(sxx), 0.0)
+
+
+class SlowLearnerHandoff:
+    """The hook of :class:`~agents.senders.adaptive.MarginAdaptiveSender` that hands a batch
+    whose learner is slow to :class:`SlowLearnerPush` and plays its schemes on the
+    recommendation messages (``message_of``)."""
+
+    def _start_slow(self) -> None:
+        """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
+        build obedience with slack, then spend it (no margin grid, probe or silence)."""
+        self._probing = 0
+        self.slow = SlowLearnerPush(
+            self.disclosure, self._target, epoch_rounds=self._epoch, window_rounds=self._window
+        )
+        self._commit(self._slow_schemes())
+
+    def _slow_epoch(self, counts: np.ndarray) -> None:
+        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
+        if self.slow.end_epoch(by_action):
+            self._commit(self._slow_schemes())
+
+    def _slow_schemes(self) -> np.ndarray:
+        """The controller's recommendation-form schemes on the recommendation messages."""
+        schemes = np.zeros_like(self._schemes)
+        recommendations = self.slow.schemes()
+        for b in range(self.runs):
+            schemes[b][:, self.message_of[b]] = recommendations[b]
+        return schemes

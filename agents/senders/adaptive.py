@@ -110,7 +110,7 @@ from agents.senders._push_search import PushSearch
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._safe_floor import SafeFloor
 from agents.senders._short_horizon import ShortHorizon
-from agents.senders._slow_learner import SlowLearnerPush
+from agents.senders._slow_learner import SlowLearnerHandoff, SlowLearnerPush
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_bool,
@@ -142,7 +142,14 @@ def _largest_push(disclosure: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 @register
 class MarginAdaptiveSender(
-    Phases, ShortHorizon, SafeFloor, CertifiedSearch, PushSearch, GridSearch, Sender
+    Phases,
+    ShortHorizon,
+    SafeFloor,
+    CertifiedSearch,
+    PushSearch,
+    GridSearch,
+    SlowLearnerHandoff,
+    Sender,
 ):
     """A black-box learned sender: it certifies the posteriors a learning receiver obeys
     (disclosure, a silent probe, tests on fresh messages) and plays the best scheme built
@@ -500,31 +507,6 @@ class MarginAdaptiveSender(
         schemes[self._rows, :, self._silent] = 1.0
         return schemes
 
-    def _consider_no_information(self) -> None:
-        """Fall back to saying nothing (measured in the probe epochs) in a run whose margin
-        cannot move down any more and whose scheme earns less than that; go back (for good)
-        if silence then earns less than persuasion did."""
-        self._value_avg = np.where(
-            np.isnan(self._value_avg), self.value, 0.7 * self._value_avg + 0.3 * self.value
-        )
-        self._silent_epochs = np.where(self.silent, self._silent_epochs + 1, 0)
-        # Silence is itself on trial: a learner met on a fresh message (the probe) may not
-        # have settled, so if saying nothing earns less than persuasion did, persuade again
-        # and stay with it.
-        back = self.silent & (self._silent_epochs >= 3)
-        back &= self._value_avg < self._persuasion_value - 0.005
-        self.silent &= ~back
-        self._silence_blocked |= back
-        if self.search == "bisect":
-            stuck = self._converged() & (self._dwell >= self.dwell_epochs)
-        else:
-            stuck = (self.margin_level >= self._ceiling) & (self._dwell >= self.dwell_epochs)
-        worse = self._value_avg < self.no_information_value - 0.005
-        start = ~self.silent & stuck & worse & (self._silent >= 0) & ~self._silence_blocked
-        self._persuasion_value = np.where(start, self._value_avg, self._persuasion_value)
-        self._value_avg = np.where(start | back, np.nan, self._value_avg)
-        self.silent |= start
-
     def _settled(self, counts: np.ndarray) -> bool:
         """Whether disclosure may end: after ``disclosure_epochs`` epochs, once every run's
         receiver plays one action after each message in at least ``settle_share`` of the
@@ -542,29 +524,6 @@ class MarginAdaptiveSender(
         seen = counts.sum(axis=-1).sum(axis=-1)
         consistent = counts.max(axis=-1).sum(axis=-1) / np.maximum(seen, 1.0)
         return bool(np.all((seen == 0) | (consistent >= self.settle_share)))
-
-    # ------------------------------------------------------------------ slow learners
-    def _start_slow(self) -> None:
-        """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
-        build obedience with slack, then spend it (no margin grid, probe or silence)."""
-        self._probing = 0
-        self.slow = SlowLearnerPush(
-            self.disclosure, self._target, epoch_rounds=self._epoch, window_rounds=self._window
-        )
-        self._commit(self._slow_schemes())
-
-    def _slow_epoch(self, counts: np.ndarray) -> None:
-        by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
-        if self.slow.end_epoch(by_action):
-            self._commit(self._slow_schemes())
-
-    def _slow_schemes(self) -> np.ndarray:
-        """The controller's recommendation-form schemes on the recommendation messages."""
-        schemes = np.zeros_like(self._schemes)
-        recommendations = self.slow.schemes()
-        for b in range(self.runs):
-            schemes[b][:, self.message_of[b]] = recommendations[b]
-        return schemes
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         """After disclosure: the receiver's best action per state, and how consistently it
