@@ -15,6 +15,9 @@ game: 0.611 - 0.000 at 3 000 rounds; ``actor_critic`` does not learn in so few r
 realised no-information utility is 0.50, so beating "no information" against it says
 nothing). The target, as the issue words it: beat no information, and come within 0.1 of
 the best fixed scheme in hindsight (same learner, seed, runs and rounds).
+
+The black-box senders the issue's targets are for (margin_adaptive, TableNet) are also
+tested against each of the five learners that learn within 3 000 rounds.
 """
 
 from __future__ import annotations
@@ -138,3 +141,61 @@ def test_learned_senders_declare_an_information_class_that_matches_what_they_rea
     # black-box sender
     assert classes["signaling_gradient"] == WHITE_BOX
     assert classes["tablenet"] == BLACK_BOX
+
+
+#: The black-box senders the issue's targets are for (the best black-box learned sender and
+#: TableNet), against every learner that learns within the test's rounds (``actor_critic``
+#: does not: see the module docstring).
+BLACK_BOX_TARGETS = ("margin_adaptive", "tablenet")
+FAST_LEARNERS = ("q_learning", "reinforce", "hedge", "ucb", "fictitious_play")
+#: (sender, receiver) pairs measured below the target on the letter (3 000 rounds, 4 runs,
+#: seed 0): tail utility against the best fixed scheme, then why.
+#: margin_adaptive meets it against all five (measured at seeds 0-4: hedge misses at seed 2
+#: by 0.025, the other 24 pairs meet it).
+BLACK_BOX_MISSES: dict[tuple[str, str], str] = {
+    # TableNet's learned plan and margin search, not margin_adaptive's certified scheme:
+    # most runs end on "don't hire" (seeds 0-4: 0.000-0.184) where full disclosure
+    # earns 1/3, as at full size (0.000 at 10^6 rounds).
+    ("tablenet", "q_learning"): "0.081 against best fixed 0.327 (full disclosure)",
+    # seeds 0-4: 0.382-0.393 against 0.438-0.603
+    ("tablenet", "ucb"): "0.392 against best fixed 0.525 (the LP scheme, margin 0.05)",
+}
+
+
+def _black_box_cases():
+    for sender in BLACK_BOX_TARGETS:
+        for receiver in FAST_LEARNERS:
+            marks = ()
+            if (sender, receiver) in BLACK_BOX_MISSES:
+                reason = f"measured {BLACK_BOX_MISSES[sender, receiver]}; issue 16 target missed"
+                marks = pytest.mark.xfail(reason=reason, strict=False)
+            yield pytest.param(sender, receiver, marks=marks, id=f"{sender}-{receiver}")
+
+
+@pytest.fixture(scope="module")
+def references(letter):
+    """The best fixed scheme in hindsight against each fast learner, computed once."""
+    return {
+        receiver: best_fixed_scheme(letter, receiver, rounds=ROUNDS, runs=RUNS, seed=SEED)
+        for receiver in FAST_LEARNERS
+    }
+
+
+@pytest.mark.parametrize(("sender", "receiver"), list(_black_box_cases()))
+def test_the_black_box_senders_persuade_every_fast_learner_on_a_2x2_game(
+    sender, receiver, letter, references
+):
+    # The letter's closed forms (module docstring): silence 0, full disclosure 1/3, LP 2/3.
+    # Against greedy Q-learning the best fixed scheme is full disclosure (the learner locks
+    # into "don't hire" under any persuasive scheme); against the others an LP scheme with
+    # a margin. Either way the target is the issue's: beat no information, and come within
+    # 0.1 of the best fixed scheme against the same learner, seed, runs and rounds.
+    reference = references[receiver]
+    assert full_disclosure_value(letter) - 0.02 <= reference.value <= 2 / 3 + 0.02
+    res = simulate(letter, sender, receiver, rounds=ROUNDS, runs=RUNS, seed=SEED, bins=1)
+    value = res.tail_sender_utility
+    silence = max(no_information_value(letter), reference.members["no_information"])
+    assert value > silence + 0.05, f"{sender} vs {receiver}: {value:.3f} <= silence"
+    assert value >= reference.value - 0.1, (
+        f"{sender} vs {receiver}: {value:.3f}, best fixed {reference.value:.3f} ({reference.name})"
+    )
