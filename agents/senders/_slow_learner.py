@@ -46,7 +46,15 @@ import math
 
 import numpy as np
 
-__all__ = ["SlowLearnerPush", "obedience_logit", "push_direction"]
+from persuasion_env import bayes
+
+__all__ = [
+    "SlowLearnerHandoff",
+    "SlowLearnerPush",
+    "message_values",
+    "obedience_logit",
+    "push_direction",
+]
 
 
 def obedience_logit(obeyed: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -228,29 +236,125 @@ class SlowLearnerPush:
         return np.where(sxx > 0, slope * np.sqrt(sxx), 0.0)
 
 
+#: Silence kept warm beside the persuasion of a slow learner (:class:`SlowLearnerHandoff`):
+#: the share of play on the silent message (on persuasion once silence leads). A learner
+#: stepped by Adam, like the actor-critic, moves each message's policy by about its step
+#: size per batch whatever the message's share, so a small share learns almost as fast as
+#: silence from the start (random 8x8 game 8, 10^5 rounds: the silent message's value
+#: 0.536 at a share of 0.1, 0.559 alone).
+WARM_SHARE = 0.1
+#: Windows of the value gap compared (the most recent ones played under the same leader).
+COMPARE_WINDOWS = 20
+#: At least this many windows before the leader may change.
+MIN_COMPARE_WINDOWS = 8
+#: Standard errors (of the mean gap over the windows, from their spread) by which the other
+#: side must earn more per round to take the lead: a window's gap is noisy (about 0.03 on
+#: random 8x8 games: some 60 silent rounds counted per window).
+SWITCH_Z = 2.0
+#: Once persuasion leads by this much, silence is no longer kept warm.
+DROP_GAP = 0.1
+#: The share of the horizon after which silence may take the lead: earlier, both are still
+#: learning, and a learner met fresh plays near uniformly after every message.
+SWITCH_FROM = 0.5
+
+
+def message_values(
+    priors: np.ndarray, schemes: np.ndarray, utilities: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """``(B, M)`` the sender's mean utility per round after each message, from the counts of
+    the receiver's actions after it (``counts`` ``(B, M, A)``, ``schemes`` ``(B, S, M)``,
+    ``utilities`` ``u1`` ``(B, S, A)``); NaN for a message never counted.
+
+    The receiver sees only the message, so its action is independent of the state given the
+    message: the utility of action ``a`` after ``m`` is ``u1(mu_m, a)`` at the message's
+    posterior ``mu_m``, and the message's value weighs it by the counts (no state noise).
+    """
+    beliefs = bayes.posteriors(priors, schemes)  # (B, M, S)
+    per_action = np.einsum("bms,bsa->bma", beliefs, utilities)
+    seen = counts.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seen > 0, (counts * per_action).sum(axis=-1) / seen, np.nan)
+
+
 class SlowLearnerHandoff:
     """The hook of :class:`~agents.senders.adaptive.MarginAdaptiveSender` that hands a batch
     whose learner is slow to :class:`SlowLearnerPush` and plays its schemes on the
-    recommendation messages (``message_of``)."""
+    recommendation messages (``message_of``), with silence kept warm beside them.
+
+    Against a slow learner the sender cannot probe silence (a probe of a few epochs shows a
+    fresh message's near-uniform play), yet within the match silence may earn more than any
+    persuasion the learner has learned to follow. So a share :data:`WARM_SHARE` of play
+    goes to the silent message all along (mixed in without changing the other messages'
+    posteriors), and every window the sender compares what it earned per round after the
+    silent message and after the recommendations (:func:`message_values`). After
+    :data:`SWITCH_FROM` of the horizon, silence takes the lead (and persuasion keeps the
+    warm share) when it earned more by :data:`SWITCH_Z` standard errors on average over the
+    last :data:`COMPARE_WINDOWS` windows (at least :data:`MIN_COMPARE_WINDOWS`), and gives
+    it back likewise; silence stops being kept warm once persuasion leads by
+    :data:`DROP_GAP`.
+    """
 
     def _start_slow(self) -> None:
         """Hand the batch to :class:`SlowLearnerPush` (agents/senders/_slow_learner.py):
-        build obedience with slack, then spend it (no margin grid, probe or silence)."""
+        build obedience with slack, then spend it (no margin grid or probe; silence warm)."""
         self._probing = 0
         self.slow = SlowLearnerPush(
             self.disclosure, self._target, epoch_rounds=self._epoch, window_rounds=self._window
         )
+        self.warm_share = np.where(self._silent >= 0, WARM_SHARE, 0.0)
+        self.silence_leads = np.zeros(self.runs, dtype=bool)
+        self._gaps: list[np.ndarray] = []
+        self._window_counts = np.zeros_like(self._counts)
         self._commit(self._slow_schemes())
 
     def _slow_epoch(self, counts: np.ndarray) -> None:
+        self._window_counts += counts
         by_action = counts[self._rows[:, None], self.message_of]  # (B, A, A): row a = "play a"
         if self.slow.end_epoch(by_action):
+            self._compare_silence(self._window_counts)
+            self._window_counts = np.zeros_like(self._window_counts)
             self._commit(self._slow_schemes())
 
+    def _compare_silence(self, counts: np.ndarray) -> None:
+        """At the end of a window: the gap silence minus persuasion per round, and the
+        leader (see the class docstring)."""
+        values = message_values(self.priors, self._schemes, self.u1, counts)
+        seen = counts.sum(axis=-1)
+        persuaded = seen[self._rows[:, None], self.message_of]  # (B, A)
+        on_recommendations = values[self._rows[:, None], self.message_of]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            persuasion = np.nansum(on_recommendations * persuaded, axis=-1) / persuaded.sum(-1)
+        silence = values[self._rows, np.maximum(self._silent, 0)]
+        watched = (self.warm_share > 0) & (persuaded.sum(axis=-1) > 0)
+        self._gaps.append(np.where(watched, silence - persuasion, np.nan))
+        del self._gaps[:-COMPARE_WINDOWS]
+        stacked = np.stack(self._gaps)
+        valid = ~np.isnan(stacked)
+        n = valid.sum(axis=0)
+        judged = n >= MIN_COMPARE_WINDOWS
+        known = np.where(valid, stacked, 0.0)
+        gap = known.sum(axis=0) / np.maximum(n, 1)
+        variance = (valid * (known - gap) ** 2).sum(axis=0) / np.maximum(n - 1, 1)
+        error = np.where(judged, np.sqrt(variance / np.maximum(n, 1)), np.inf)
+        late = self._horizon_epochs is None or self.epochs >= SWITCH_FROM * self._horizon_epochs
+        to_silence = judged & late & ~self.silence_leads & (gap > SWITCH_Z * error)
+        back = judged & self.silence_leads & (gap < -SWITCH_Z * error)
+        drop = judged & ~self.silence_leads & (gap < -DROP_GAP)
+        self.warm_share = np.where(drop, 0.0, self.warm_share)
+        changed = to_silence | back
+        self.silence_leads ^= changed
+        if np.any(changed):
+            # A new leader is judged on windows played under it.
+            self._gaps = [np.where(changed, np.nan, g) for g in self._gaps]
+
     def _slow_schemes(self) -> np.ndarray:
-        """The controller's recommendation-form schemes on the recommendation messages."""
+        """The controller's recommendation-form schemes on the recommendation messages and
+        the silent message's share (the warm share, or all but it once silence leads)."""
         schemes = np.zeros_like(self._schemes)
         recommendations = self.slow.schemes()
+        quiet = np.where(self.silence_leads, 1.0 - self.warm_share, self.warm_share)
         for b in range(self.runs):
-            schemes[b][:, self.message_of[b]] = recommendations[b]
+            schemes[b][:, self.message_of[b]] = (1.0 - quiet[b]) * recommendations[b]
+            if quiet[b] > 0:
+                schemes[b][:, self._silent[b]] += quiet[b]
         return schemes

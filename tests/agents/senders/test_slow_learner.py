@@ -9,8 +9,15 @@ import numpy as np
 import pytest
 
 from agents import make_sender
-from agents.senders._slow_learner import SlowLearnerPush, obedience_logit, push_direction
-from persuasion_env import PersuasionGame, simulate
+from agents.senders._slow_learner import (
+    MIN_COMPARE_WINDOWS,
+    WARM_SHARE,
+    SlowLearnerPush,
+    message_values,
+    obedience_logit,
+    push_direction,
+)
+from persuasion_env import PersuasionGame, bayes, simulate
 
 # The recommendation letter in recommendation form: states (good, bad), actions (hire, no).
 LETTER_F = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -84,10 +91,14 @@ def test_disclosure_that_times_out_hands_the_batch_to_the_slow_path():
     sender = make_sender("margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5)
     simulate(game, sender, "actor_critic", rounds=3000, runs=2, seed=0)
     assert sender.slow is not None
-    # It plays the controller's scheme on the recommendation messages: F + y D per run.
+    # It plays the controller's scheme on the recommendation messages, F + y D per run, with
+    # silence kept warm: 0.9 of every state's mass there, 0.1 on the silent message.
     expected = sender.slow.schemes()
     for b in range(2):
-        np.testing.assert_allclose(sender.policy()[b][:, sender.message_of[b]], expected[b])
+        np.testing.assert_allclose(
+            sender.policy()[b][:, sender.message_of[b]], (1.0 - WARM_SHARE) * expected[b]
+        )
+        np.testing.assert_allclose(sender.policy()[b][:, sender._silent[b]], WARM_SHARE)
     # A learner that settles, but only after ``slow_epochs`` epochs, counts as slow too.
     late = make_sender("margin_adaptive", epoch_rounds=100, slow_epochs=2)
     simulate(game, late, "q_learning", rounds=1000, seed=0)
@@ -132,3 +143,93 @@ def test_a_window_without_data_never_ends_the_build():
     judged.end_epoch(np.array([[[99.0, 1.0], [0.0, 0.0]]]))
     assert not judged.building[0]
     assert judged.y[0] == pytest.approx(0.15)
+
+
+def test_message_values_by_hand():
+    """Prior (1/4, 3/4); state 0 always sends m0, state 1 sends m0 or m1 half the time, m2
+    never: posteriors m0 (0.25, 0.375) / 0.625 = (0.4, 0.6), m1 (0, 1). u1 = diag(1, 2).
+    After m0 the receiver played (3, 1): (3 * 0.4 * 1 + 1 * 0.6 * 2) / 4 = 0.6; after m1
+    (0, 5): 2; m2 unseen: NaN."""
+    prior = np.array([[0.25, 0.75]])
+    scheme = np.array([[[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]])
+    u1 = np.array([[[1.0, 0.0], [0.0, 2.0]]])
+    counts = np.array([[[3.0, 1.0], [0.0, 5.0], [0.0, 0.0]]])
+    values = message_values(prior, scheme, u1, counts)
+    np.testing.assert_allclose(values[0, :2], [0.6, 2.0])
+    assert np.isnan(values[0, 2])
+
+
+def _slow_letter_sender():
+    """margin_adaptive handed to the slow controller on the letter (two runs), late in
+    the match, with its comparison of silence and persuasion cleared."""
+    game = PersuasionGame.example("recommendation_letter")
+    sender = make_sender("margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5)
+    simulate(game, sender, "actor_critic", rounds=3000, runs=2, seed=0)
+    assert sender.slow is not None and np.all(sender._silent >= 0)
+    sender._gaps = []
+    sender.silence_leads[:] = False
+    sender.warm_share[:] = WARM_SHARE
+    sender._schemes = sender._slow_schemes()
+    return sender
+
+
+def _window(sender, silent_hires, recommended_hires, n=100.0):
+    """Counts of one window: after the silent message the receiver hired ``silent_hires``
+    of ``n`` times, after each recommendation ``recommended_hires`` of ``n`` (the letter's
+    sender earns 1 for a hire in either state, so these shares are the values per round)."""
+    counts = np.zeros_like(sender._counts)
+    for b in range(sender.runs):
+        counts[b, sender.message_of[b]] = [n * (1 - recommended_hires), n * recommended_hires]
+        counts[b, sender._silent[b]] = [n * (1 - silent_hires), n * silent_hires]
+    return counts
+
+
+def test_silence_takes_the_lead_late_and_only_when_it_clearly_earns_more():
+    sender = _slow_letter_sender()
+    sender.epochs = sender._horizon_epochs  # late in the match
+    # Silence earns 0.6 per round, persuasion 0.5: no change before enough windows.
+    for _ in range(MIN_COMPARE_WINDOWS - 1):
+        sender._compare_silence(_window(sender, 0.6, 0.5))
+    assert not sender.silence_leads.any()
+    sender._compare_silence(_window(sender, 0.6, 0.5))
+    assert sender.silence_leads.all()
+    # Silence now gets all but the warm share; the recommendations keep their posteriors.
+    schemes = sender._slow_schemes()
+    for b in range(sender.runs):
+        np.testing.assert_allclose(schemes[b][:, sender._silent[b]], 1.0 - WARM_SHARE)
+        recommended = schemes[b][:, sender.message_of[b]]
+        np.testing.assert_allclose(recommended, WARM_SHARE * sender.slow.schemes()[b])
+    np.testing.assert_allclose(
+        bayes.posteriors(sender.priors, schemes)[0, sender.message_of[0]],
+        bayes.posteriors(sender.priors[0], sender.slow.schemes()[0]),
+    )
+    # Early in the match the same evidence changes nothing: both sides are still learning.
+    early = _slow_letter_sender()
+    early.epochs = 0
+    for _ in range(2 * MIN_COMPARE_WINDOWS):
+        early._compare_silence(_window(early, 0.6, 0.5))
+    assert not early.silence_leads.any()
+
+
+def test_a_noisy_gap_within_two_standard_errors_changes_nothing():
+    sender = _slow_letter_sender()
+    sender.epochs = sender._horizon_epochs
+    # Gaps alternating +0.5 and -0.4: mean 0.05, standard error about 0.48 / sqrt(n).
+    for k in range(3 * MIN_COMPARE_WINDOWS):
+        sender._compare_silence(
+            _window(sender, 0.9 if k % 2 == 0 else 0.1, 0.4 if k % 2 == 0 else 0.5)
+        )
+    assert not sender.silence_leads.any()
+    assert np.all(sender.warm_share == WARM_SHARE)
+
+
+def test_silence_stops_being_warm_once_persuasion_clearly_leads():
+    sender = _slow_letter_sender()
+    sender.epochs = 0  # dropping silence needs no wait
+    for _ in range(MIN_COMPARE_WINDOWS):
+        sender._compare_silence(_window(sender, 0.1, 0.6))
+    np.testing.assert_array_equal(sender.warm_share, 0.0)
+    schemes = sender._slow_schemes()
+    for b in range(sender.runs):
+        assert np.all(schemes[b][:, sender._silent[b]] == 0.0)
+        np.testing.assert_allclose(schemes[b][:, sender.message_of[b]], sender.slow.schemes()[b])
