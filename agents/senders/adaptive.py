@@ -72,6 +72,8 @@ which caps them near 0.82-0.89 of the LP on random 8x8 games.
    from play (how long disclosure took to settle), never from the receiver's name. (Measured
    on the letter, the prosecutor and random 4x4 / 8x8 games: q_learning, reinforce, ucb and
    fictitious_play settle in 2-3 epochs, hedge in 2-40, the actor-critic in none of 200.)
+   Beside it, silence is kept warm on a small share of play and takes the lead late in the
+   match where it clearly earns more (:class:`agents.senders._slow_learner.SlowLearnerHandoff`).
 
 
 Phase lengths (:class:`agents.senders._phases.Phases`): the defaults are sized for matches of
