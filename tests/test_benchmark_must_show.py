@@ -103,15 +103,21 @@ def test_the_letter_is_a_game_where_persuasion_pays(letter, reference):
     assert reference.value > full_disclosure_value(letter) + 0.2
 
 
-@pytest.mark.parametrize("sender", list(_cases()))
-def test_each_learned_sender_persuades_a_learner_on_a_2x2_game(sender, letter, reference):
-    res = simulate(letter, sender, RECEIVER, rounds=ROUNDS, runs=RUNS, seed=SEED, bins=1)
+def _assert_persuades(sender, receiver, letter, reference):
+    """The issue's fast target: beat no information (the exact value and the no-information
+    scheme's against the same learner), and come within 0.1 of the best fixed scheme."""
+    res = simulate(letter, sender, receiver, rounds=ROUNDS, runs=RUNS, seed=SEED, bins=1)
     value = res.tail_sender_utility
     silence = max(no_information_value(letter), reference.members["no_information"])
-    assert value > silence + 0.05, f"{sender}: {value:.3f} does not beat no information"
+    assert value > silence + 0.05, f"{sender} vs {receiver}: {value:.3f} <= no information"
     assert value >= reference.value - 0.1, (
-        f"{sender}: {value:.3f}, best fixed {reference.value:.3f} ({reference.name})"
+        f"{sender} vs {receiver}: {value:.3f}, best fixed {reference.value:.3f} ({reference.name})"
     )
+
+
+@pytest.mark.parametrize("sender", list(_cases()))
+def test_each_learned_sender_persuades_a_learner_on_a_2x2_game(sender, letter, reference):
+    _assert_persuades(sender, RECEIVER, letter, reference)
 
 
 @pytest.mark.parametrize("sender", LEARNED)
@@ -192,10 +198,4 @@ def test_the_black_box_senders_persuade_every_fast_learner_on_a_2x2_game(
     # 0.1 of the best fixed scheme against the same learner, seed, runs and rounds.
     reference = references[receiver]
     assert full_disclosure_value(letter) - 0.02 <= reference.value <= 2 / 3 + 0.02
-    res = simulate(letter, sender, receiver, rounds=ROUNDS, runs=RUNS, seed=SEED, bins=1)
-    value = res.tail_sender_utility
-    silence = max(no_information_value(letter), reference.members["no_information"])
-    assert value > silence + 0.05, f"{sender} vs {receiver}: {value:.3f} <= silence"
-    assert value >= reference.value - 0.1, (
-        f"{sender} vs {receiver}: {value:.3f}, best fixed {reference.value:.3f} ({reference.name})"
-    )
+    _assert_persuades(sender, receiver, letter, reference)
