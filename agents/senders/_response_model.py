@@ -8,10 +8,26 @@ import numpy as np
 from scipy.optimize import linprog
 
 from agents._sampling import softmax
+from persuasion_env import bayes
 from persuasion_env.game import PersuasionGame
 from persuasion_env.solvers.commitment import solve_commitment
 
-__all__ = ["fit_logit_response", "model_lp_scheme", "model_region_point"]
+__all__ = ["fit_logit_response", "message_worth", "model_lp_scheme", "model_region_point"]
+
+
+def message_worth(
+    priors: np.ndarray, schemes: np.ndarray, utilities: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """``(..., M)`` the sender's total utility over the counted rounds after each message,
+    from the counts of the receiver's actions after it (``counts`` ``(..., M, A)``,
+    ``schemes`` ``(..., S, M)``, ``utilities`` ``u1`` ``(..., S, A)``); divided by the counts,
+    the message's value per round.
+
+    The receiver sees only the message, so its action is independent of the state given the
+    message: action ``a`` after ``m`` is worth ``mu_m . u1[:, a]`` at the message's posterior
+    ``mu_m`` (exact in the state, less noisy than the realised payoffs)."""
+    payoffs = bayes.expected_payoffs(bayes.posteriors(priors, schemes), utilities)
+    return (counts * payoffs).sum(axis=-1)
 
 
 def fit_logit_response(

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from persuasion_env import bayes
+from agents.senders._response_model import message_worth
 
 __all__ = ["FLOOR_DELTA", "FLOOR_WINDOW", "FLOOR_Z", "SafeFloor", "measurably_below"]
 
@@ -116,12 +116,9 @@ class SafeFloor:
 
     def _arm_values(self, counts: np.ndarray, b: int) -> tuple[float | None, float | None]:
         """Run ``b``'s value per round in the epoch on the silent message and on the other
-        messages (``None`` where fewer than ``min_count`` rounds were counted). The receiver
-        sees only the message, so its action is independent of the state given the message:
-        the value of message ``m`` is its action frequencies times ``posterior_m . u1``
-        (exact in the state, less noisy than the payoffs themselves)."""
-        posteriors = bayes.posteriors(self.priors[b], self._schemes[b])  # (M, S)
-        worth = (counts[b] * (posteriors @ self.u1[b])).sum(axis=-1)  # (M,)
+        messages (``None`` where fewer than ``min_count`` rounds were counted), from the
+        action counts (:func:`~agents.senders._response_model.message_worth`)."""
+        worth = message_worth(self.priors[b], self._schemes[b], self.u1[b], counts[b])  # (M,)
         seen = counts[b].sum(axis=-1)
         silent = np.zeros(len(seen), dtype=bool)
         if self._silent[b] >= 0:

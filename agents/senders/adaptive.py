@@ -112,7 +112,7 @@ from agents.senders._push_search import PushSearch
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._safe_floor import SafeFloor
 from agents.senders._short_horizon import ShortHorizon
-from agents.senders._slow_learner import SlowLearnerHandoff, SlowLearnerPush
+from agents.senders._slow_learner import SlowLearnerHandoff
 from persuasion_env import bayes
 from persuasion_env._validation import (
     check_bool,
@@ -189,7 +189,7 @@ class MarginAdaptiveSender(
         min_step: a direction whose step fell below this is not tested again.
         slow_learner: hand a learner that settles only after ``slow_epochs`` epochs of
             disclosure, or never, to the slow-learner controller (module docstring, point
-            6); ``False`` keeps the margin grid for it.
+            4); ``False`` keeps the margin grid for it.
         slow_epochs: disclosure epochs after which a learner counts as slow (one that the
             horizon's cut leaves unsettled: only if it did not clearly learn,
             :data:`~agents.senders._disclosure.FAST_RISE`).
@@ -404,7 +404,7 @@ class MarginAdaptiveSender(
         self._silence_blocked = np.zeros(runs, dtype=bool)
         self._persuasion_value = np.full(runs, np.nan)
         self._learning_curve: list[np.ndarray] = []  # per disclosure epoch, (B,)
-        self.slow: SlowLearnerPush | None = None  # the controller, once a slow learner is met
+        self._reset_slow()  # no controller until a slow learner is met
 
     def _commit(self, schemes: np.ndarray) -> None:
         self._schemes = np.array(schemes, dtype=np.float64)

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from agents import make_sender
+from agents.senders._response_model import message_worth
 from agents.senders._slow_learner import (
     MIN_COMPARE_WINDOWS,
     WARM_SHARE,
     SlowLearnerPush,
-    message_values,
     obedience_logit,
     push_direction,
 )
@@ -145,48 +145,52 @@ def test_a_window_without_data_never_ends_the_build():
     assert judged.y[0] == pytest.approx(0.15)
 
 
-def test_message_values_by_hand():
+def test_message_worth_by_hand():
     """Prior (1/4, 3/4); state 0 always sends m0, state 1 sends m0 or m1 half the time, m2
     never: posteriors m0 (0.25, 0.375) / 0.625 = (0.4, 0.6), m1 (0, 1). u1 = diag(1, 2).
-    After m0 the receiver played (3, 1): (3 * 0.4 * 1 + 1 * 0.6 * 2) / 4 = 0.6; after m1
-    (0, 5): 2; m2 unseen: NaN."""
+    After m0 the receiver played (3, 1): 3 * 0.4 * 1 + 1 * 0.6 * 2 = 2.4; after m1 (0, 5):
+    5 * 2 = 10; m2 never counted: 0."""
     prior = np.array([[0.25, 0.75]])
     scheme = np.array([[[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]]])
     u1 = np.array([[[1.0, 0.0], [0.0, 2.0]]])
     counts = np.array([[[3.0, 1.0], [0.0, 5.0], [0.0, 0.0]]])
-    values = message_values(prior, scheme, u1, counts)
-    np.testing.assert_allclose(values[0, :2], [0.6, 2.0])
-    assert np.isnan(values[0, 2])
+    np.testing.assert_allclose(message_worth(prior, scheme, u1, counts), [[2.4, 10.0, 0.0]])
+    # one run without the batch axis, as the safe floor calls it
+    np.testing.assert_allclose(message_worth(prior[0], scheme[0], u1[0], counts[0]), [2.4, 10, 0])
 
 
-def _slow_letter_sender():
-    """margin_adaptive handed to the slow controller on the letter (two runs), late in
-    the match, with its comparison of silence and persuasion cleared."""
+def _slow_letter_sender(late=True):
+    """margin_adaptive handed to the slow controller on the letter (two runs), with its
+    comparison of silence and persuasion cleared; ``late``: past half the horizon."""
     game = PersuasionGame.example("recommendation_letter")
     sender = make_sender("margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5)
     simulate(game, sender, "actor_critic", rounds=3000, runs=2, seed=0)
     assert sender.slow is not None and np.all(sender._silent >= 0)
+    assert len(sender._gaps) > 0  # the real path compared silence and persuasion
     sender._gaps = []
     sender.silence_leads[:] = False
     sender.warm_share[:] = WARM_SHARE
     sender._schemes = sender._slow_schemes()
+    sender.epochs = sender._horizon_epochs if late else 0
     return sender
 
 
 def _window(sender, silent_hires, recommended_hires, n=100.0):
-    """Counts of one window: after the silent message the receiver hired ``silent_hires``
-    of ``n`` times, after each recommendation ``recommended_hires`` of ``n`` (the letter's
-    sender earns 1 for a hire in either state, so these shares are the values per round)."""
+    """Counts of one window: after the silent message the receiver hired a share
+    ``silent_hires`` of ``n`` times, after each recommendation ``recommended_hires`` (per
+    run if sequences). The letter's sender earns 1 for a hire in either state, so these
+    shares are the values per round."""
+    silent = np.broadcast_to(silent_hires, (sender.runs,))
+    recommended = np.broadcast_to(recommended_hires, (sender.runs,))
     counts = np.zeros_like(sender._counts)
     for b in range(sender.runs):
-        counts[b, sender.message_of[b]] = [n * (1 - recommended_hires), n * recommended_hires]
-        counts[b, sender._silent[b]] = [n * (1 - silent_hires), n * silent_hires]
+        counts[b, sender.message_of[b]] = [n * (1 - recommended[b]), n * recommended[b]]
+        counts[b, sender._silent[b]] = [n * (1 - silent[b]), n * silent[b]]
     return counts
 
 
 def test_silence_takes_the_lead_late_and_only_when_it_clearly_earns_more():
     sender = _slow_letter_sender()
-    sender.epochs = sender._horizon_epochs  # late in the match
     # Silence earns 0.6 per round, persuasion 0.5: no change before enough windows.
     for _ in range(MIN_COMPARE_WINDOWS - 1):
         sender._compare_silence(_window(sender, 0.6, 0.5))
@@ -203,33 +207,79 @@ def test_silence_takes_the_lead_late_and_only_when_it_clearly_earns_more():
         bayes.posteriors(sender.priors, schemes)[0, sender.message_of[0]],
         bayes.posteriors(sender.priors[0], sender.slow.schemes()[0]),
     )
+    # It gives the lead back on evidence gathered under the new leader only: persuasion now
+    # earns more, and after MIN_COMPARE_WINDOWS new windows (not before) it leads again.
+    for _ in range(MIN_COMPARE_WINDOWS - 1):
+        sender._compare_silence(_window(sender, 0.4, 0.5))
+    assert sender.silence_leads.all()
+    sender._compare_silence(_window(sender, 0.4, 0.5))
+    assert not sender.silence_leads.any()
     # Early in the match the same evidence changes nothing: both sides are still learning.
-    early = _slow_letter_sender()
-    early.epochs = 0
+    early = _slow_letter_sender(late=False)
     for _ in range(2 * MIN_COMPARE_WINDOWS):
         early._compare_silence(_window(early, 0.6, 0.5))
     assert not early.silence_leads.any()
 
 
-def test_a_noisy_gap_within_two_standard_errors_changes_nothing():
+def test_the_lead_changes_on_a_noisy_but_clear_gap_and_per_run():
     sender = _slow_letter_sender()
-    sender.epochs = sender._horizon_epochs
-    # Gaps alternating +0.5 and -0.4: mean 0.05, standard error about 0.48 / sqrt(n).
+    # Run 0: gaps alternating 0.15 and 0.05 (mean 0.1, standard error 0.05 / sqrt(8) =
+    # 0.019: clear); run 1: no gap.
+    for k in range(MIN_COMPARE_WINDOWS):
+        sender._compare_silence(_window(sender, [0.65 if k % 2 else 0.55, 0.5], 0.5))
+    np.testing.assert_array_equal(sender.silence_leads, [True, False])
+
+
+def test_a_gap_within_its_noise_or_too_small_changes_nothing():
+    sender = _slow_letter_sender()
+    # Run 0: gaps alternating +0.5 and -0.4 (mean 0.05, standard error 0.45 / sqrt(n) >
+    # 0.1); run 1: a steady gap of 0.003, below MIN_GAP.
     for k in range(3 * MIN_COMPARE_WINDOWS):
-        sender._compare_silence(
-            _window(sender, 0.9 if k % 2 == 0 else 0.1, 0.4 if k % 2 == 0 else 0.5)
-        )
+        silent = [0.9 if k % 2 == 0 else 0.1, 0.503]
+        recommended = [0.4 if k % 2 == 0 else 0.5, 0.5]
+        sender._compare_silence(_window(sender, silent, recommended, n=1000.0))
     assert not sender.silence_leads.any()
-    assert np.all(sender.warm_share == WARM_SHARE)
+    np.testing.assert_array_equal(sender.warm_share, WARM_SHARE)
 
 
-def test_silence_stops_being_warm_once_persuasion_clearly_leads():
+def test_windows_with_too_few_silent_rounds_are_not_compared():
     sender = _slow_letter_sender()
-    sender.epochs = 0  # dropping silence needs no wait
+    # 5 silent rounds a window (below min_count = 10): however large the gap, never judged.
+    for _ in range(2 * MIN_COMPARE_WINDOWS):
+        counts = _window(sender, 1.0, 0.0)
+        for b in range(sender.runs):
+            counts[b, sender._silent[b]] = [0.0, 5.0]
+        sender._compare_silence(counts)
+    assert not sender.silence_leads.any()
+    assert all(np.isnan(gap).all() for gap in sender._gaps)
+
+
+def test_silence_stops_being_warm_once_persuasion_clearly_leads_late():
+    early = _slow_letter_sender(late=False)
     for _ in range(MIN_COMPARE_WINDOWS):
-        sender._compare_silence(_window(sender, 0.1, 0.6))
-    np.testing.assert_array_equal(sender.warm_share, 0.0)
+        early._compare_silence(_window(early, 0.1, 0.6))
+    np.testing.assert_array_equal(early.warm_share, WARM_SHARE)  # not before half the match
+    sender = _slow_letter_sender()
+    for _ in range(MIN_COMPARE_WINDOWS):
+        # run 0 leads by 0.5, run 1 by 0.05 (below DROP_GAP): only run 0 drops silence
+        sender._compare_silence(_window(sender, [0.1, 0.55], 0.6))
+    np.testing.assert_array_equal(sender.warm_share, [0.0, WARM_SHARE])
     schemes = sender._slow_schemes()
-    for b in range(sender.runs):
-        assert np.all(schemes[b][:, sender._silent[b]] == 0.0)
-        np.testing.assert_allclose(schemes[b][:, sender.message_of[b]], sender.slow.schemes()[b])
+    assert np.all(schemes[0][:, sender._silent[0]] == 0.0)
+    np.testing.assert_allclose(schemes[0][:, sender.message_of[0]], sender.slow.schemes()[0])
+
+
+def test_without_a_spare_message_nothing_is_kept_warm():
+    game = PersuasionGame.example("recommendation_letter")
+    sender = make_sender(
+        "margin_adaptive", epoch_rounds=100, max_disclosure_epochs=5, spare_messages=False
+    )
+    simulate(game, sender, "actor_critic", rounds=3000, runs=2, seed=0)
+    assert sender.slow is not None
+    np.testing.assert_array_equal(sender._silent, -1)
+    np.testing.assert_array_equal(sender.warm_share, 0.0)
+    np.testing.assert_allclose(sender.policy().sum(axis=-1), 1.0)
+    for b in range(2):
+        np.testing.assert_allclose(
+            sender.policy()[b][:, sender.message_of[b]], sender.slow.schemes()[b]
+        )
