@@ -80,6 +80,7 @@ import torch
 from agents.base import GameView
 from agents.senders._short_horizon import value_from_counts
 from agents.senders.adaptive import THETAS, MarginAdaptiveSender
+from agents.senders.tablenet.challenge import PlanChallenge
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet
 from agents.senders.tablenet.optimisation import (
@@ -97,7 +98,13 @@ from agents.senders.tablenet.queries import (
 from agents.senders.tablenet.search import BEYOND, MarginLevelSearch
 from agents.senders.tablenet.torch_math import one_thread
 from persuasion_env import bayes
-from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
+from persuasion_env._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from persuasion_env.game import PersuasionGame
 
 __all__ = ["MARGIN_OPTIONS", "TableNetMarginPlay", "plan_with_tablenet"]
@@ -122,7 +129,12 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "beyond",
     "silence_trial",
     "back_off",
+    "base",
 )
+
+#: Where the margin search starts (``base=``): margin_adaptive's certified scheme after its
+#: tests (:mod:`agents.senders.tablenet.challenge`), or full disclosure after the query phase.
+BASES: tuple[str, ...] = ("certified", "disclosure")
 
 
 def plan_with_tablenet(
@@ -237,7 +249,7 @@ def _fit_per_run(
     return model
 
 
-class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
+class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender):
     """The margin protocol with TableNet as its planner and a margin chosen by the sender's
     own realised utility (module docstring). Not registered:
     :class:`~agents.senders.tablenet.TableNetSender` builds one and delegates to it.
@@ -293,11 +305,15 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         beyond: bool | None = None,
         silence_trial: bool = True,
         back_off: bool = True,
+        base: str = "certified",
         **options: Any,
     ) -> None:
-        # TableNet's plan replaces the logit model's direction, and the margin is searched by
-        # realised utility below: the parent's grid bookkeeping, not its certified search.
-        super().__init__(search="grid", **options)
+        self.base = check_choice(base, "base", BASES)
+        # ``base="certified"``: margin_adaptive's certified protocol, then the challenge of
+        # TableNet's plan (challenge.py). ``base="disclosure"``: TableNet's plan replaces the
+        # logit model's direction and the margin is searched by realised utility from full
+        # disclosure: the parent's grid bookkeeping, not its certified search.
+        super().__init__(search="certified" if self.base == "certified" else "grid", **options)
         self.config = config
         self.hold_epochs = (
             None if hold_epochs is None else check_int(hold_epochs, "hold_epochs", minimum=2)
@@ -324,7 +340,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         and the prosecutor, interior data only made the plan's boundary noisier there."""
         if self.query_rounds is not None:
             return self.query_rounds
-        if n_states <= 2:
+        if n_states <= 2 or self.base == "certified":  # (the certified tests are its queries)
             return 0
         return query_rounds(self.epoch_rounds or 250 + 125 * n_actions, self.query_epochs, None)
 
@@ -391,12 +407,16 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
             np.random.default_rng(rng.integers(0, 2**63 - 1)) if self._query_total else None
         )
         self._defer_plan = False
+        # The challenge of the certified scheme (``base="certified"``, challenge.py).
+        self._challenged = False
+        self._challenging = False
+        self._base_scheme: np.ndarray | None = None
         self.query_posteriors: list[np.ndarray] = []  # per round, (B, A, S)
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         # With a query phase to come, the plan waits for its data: until then the direction
         # is full disclosure itself (the search starts only after the queries).
-        self._defer_plan = self._query_total > 0
+        self._defer_plan = self._query_total > 0 or self.base == "certified"
         super()._start_recommending(counts)
 
     def _start_slow(self) -> None:
@@ -431,7 +451,12 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
     def _end_epoch(self, counts: np.ndarray) -> None:
         """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
         then the search over margins by realised utility (:meth:`_search`)."""
-        if not self._recommending or self._probing > 0 or self.slow is not None:
+        if self._challenging:
+            self._challenge_epoch(counts)
+            return
+        if self.base == "certified" or (
+            not self._recommending or self._probing > 0 or self.slow is not None
+        ):
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
             if self._query_ready():
                 self._next_query_round()
