@@ -33,7 +33,11 @@ import numpy as np
 from agents.senders._short_horizon import value_from_counts
 from persuasion_env.engine import TAIL_FRACTION
 
-__all__ = ["PlanChallenge"]
+__all__ = ["CHALLENGE_GAIN", "PlanChallenge"]
+
+#: A level of the challenge replaces the certified scheme ``C`` only when its score beats
+#: ``C``'s own by more than this (the best of many noisy scores overstates its level).
+CHALLENGE_GAIN = 0.02
 
 
 class PlanChallenge:
@@ -42,7 +46,7 @@ class PlanChallenge:
     def _start_floor(self) -> None:
         """margin_adaptive's tests are over: with ``base="certified"`` the challenge starts
         first (once); the play phase's floor starts when it ends."""
-        if self.base == "certified" and not self._challenged:
+        if self.base == "certified" and self.challenge and not self._challenged:
             self._challenged = True
             self._start_challenge()
             return
@@ -94,9 +98,12 @@ class PlanChallenge:
         """Each run's best level (a run still searching: its best so far; none scored:
         ``C``) becomes its certified scheme; margin_adaptive's play phase takes over."""
         for b in range(self.runs):
-            if not self.settled[b]:
-                self.settled[b] = True
-                self.margin_level[b] = self.best_level[b] if np.isfinite(self.best_value[b]) else 0
+            self.settled[b] = True
+            scores = self.level_values[b]
+            best = max(scores, key=scores.get, default=0)
+            if best == 0 or scores[best] <= scores.get(0, -np.inf) + self.challenge_gain:
+                best = 0  # (no level clearly beat C)
+            self.margin_level[b] = best
         self.theta = np.array([self._levels[k] for k in self.margin_level])
         self._certified = self._level_schemes()
         self._challenging = False

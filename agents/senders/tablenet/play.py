@@ -80,7 +80,7 @@ import torch
 from agents.base import GameView
 from agents.senders._short_horizon import value_from_counts
 from agents.senders.adaptive import THETAS, MarginAdaptiveSender
-from agents.senders.tablenet.challenge import PlanChallenge
+from agents.senders.tablenet.challenge import CHALLENGE_GAIN, PlanChallenge
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet
 from agents.senders.tablenet.optimisation import (
@@ -130,6 +130,8 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "silence_trial",
     "back_off",
     "base",
+    "challenge",
+    "challenge_gain",
 )
 
 #: Where the margin search starts (``base=``): margin_adaptive's certified scheme after its
@@ -306,9 +308,13 @@ class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender)
         silence_trial: bool = True,
         back_off: bool = True,
         base: str = "certified",
+        challenge: bool = True,
+        challenge_gain: float = CHALLENGE_GAIN,
         **options: Any,
     ) -> None:
         self.base = check_choice(base, "base", BASES)
+        self.challenge = check_bool(challenge, "challenge")
+        self.challenge_gain = check_positive(challenge_gain, "challenge_gain", allow_zero=True)
         # ``base="certified"``: margin_adaptive's certified protocol, then the challenge of
         # TableNet's plan (challenge.py). ``base="disclosure"``: TableNet's plan replaces the
         # logit model's direction and the margin is searched by realised utility from full
