@@ -13,7 +13,25 @@ This protocol keeps TableNet's two networks and their losses (seed eqs. 7-8) and
 by subclassing :class:`agents.senders.adaptive.MarginAdaptiveSender` (not by copying), its
 epoch machinery: epochs of one scheme, the receiver's action counts per message over each
 epoch's second half, a disclosure phase that lasts until the learner has settled, a spare
-message for a no-information probe. On top of it:
+message for a no-information probe.
+
+**Default (``base="certified"``)**: margin_adaptive's certified protocol runs unchanged
+(disclosure, the silent probe, tests on fresh messages, the certified scheme ``C``); its
+tests are TableNet's interior data (no query phase). When they end, TableNet's plan ``L``
+(points 1-2 below, on every epoch recorded) challenges ``C``: the margin search of point 3
+walks the line from ``C`` (not ``F``) to ``L`` and past it, each level scored by its expected
+value given the learner's answers; a level replaces ``C`` only when it beats ``C``'s score
+by :data:`~agents.senders.tablenet.challenge.CHALLENGE_GAIN`, and margin_adaptive's play
+phase (safe floor, disobeyed points dropped, locked messages moved to spares) follows
+(:mod:`agents.senders.tablenet.challenge`). Why: measured on random 8x8 games, the plan
+made from disclosure and four query rounds was worth less than ``C`` (vs fictitious play on
+random-8x8-3: 0.51-0.63 against a rational receiver, ``C`` 0.65-0.67), and the search from
+``F`` ended below both; and on the recommendation letter greedy Q-learning locked the
+recommendation message into "don't hire" when the search went past its boundary, so the
+search's way back to its best level earned 0 (every run, 1e5 and 1e6 rounds), where
+margin_adaptive moves a locked recommendation to a spare message.
+
+``base="disclosure"`` (the protocol before session 10) is kept as an option:
 
 1. **TableNet's receiver model** (:class:`~agents.senders.tablenet.ReceiverModel`, seed
    eq. 7, L-BFGS) is fitted to the settled data: the (posterior, action counts) pairs of the
@@ -64,7 +82,8 @@ message for a no-information probe. On top of it:
 
 A learner disobeys at exact indifference and lags behind a changing scheme: the margin the
 search settles on is the one this learner needs, found from the sender's own payoff.
-margin_adaptive's obedience ladder and message retirement are not used.
+With ``base="disclosure"``, margin_adaptive's obedience ladder and message retirement are
+not used.
 
 The sender reads only the prior, its own ``u1``, the states and the receiver's actions: never
 ``u2``, the LP or the receiver's policy.
@@ -265,7 +284,8 @@ class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender)
         slack: a level whose mean utility is within ``slack`` of the best so far counts
             as no worse (the search goes on).
         misses: consecutive worse levels after which the search stops and the sender goes
-            back to the best level, for good. Default 3, or 1 on a short horizon
+            back to the best level, for good. Default 3 (1 in the challenge of the
+            certified scheme, ``base="certified"``), or 1 on a short horizon
             (agents/senders/_short_horizon.py), where a level's score is its expected value
             given the learner's answers (little noise to wait out) and a level past the
             learner's boundary costs rounds the match does not have.
@@ -288,6 +308,13 @@ class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender)
             (:meth:`_watch_settled`).
         back_off: a settled run whose utility drops well below its level's score steps
             one level safer (:meth:`_watch_settled`).
+        base: ``"certified"`` (default): margin_adaptive's certified protocol, then the
+            challenge of its scheme by TableNet's plan; ``"disclosure"``: the query phase,
+            then the search from full disclosure (module docstring).
+        challenge: with ``base="certified"``, let the plan challenge the certified scheme
+            (``False``: margin_adaptive's certified protocol alone).
+        challenge_gain: how much a level's score must beat the certified scheme's to
+            replace it (:data:`~agents.senders.tablenet.challenge.CHALLENGE_GAIN`).
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -363,7 +390,11 @@ class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender)
         super().reset(view, runs=runs, rng=rng)
         short = self._epoch < self.phases(view.n_actions, None)[0]  # a short horizon
         self._hold = self.hold_epochs or (2 if short else 3)
-        self._misses = self.misses or (1 if self._short else 3)
+        # (the challenge of the certified scheme stops at its first worse level: each level
+        # past the learner's boundary disturbs a learner that was obeying C, and greedy
+        # Q-learning locks; random-8x8-7 vs q_learning, 1e5 rounds: 0.785 of the best fixed
+        # scheme with 3, 0.860 with 1, as without the challenge)
+        self._misses = self.misses or (1 if self._short or self.base == "certified" else 3)
         # The margin levels searched: THETAS, then pushes past the plan (each run stops at the
         # last level that is still a scheme, ``_last_level``, set when the plan is made).
         beyond = view.n_states > 2 if self.beyond is None else self.beyond
