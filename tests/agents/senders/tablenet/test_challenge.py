@@ -116,7 +116,5 @@ def test_recommendation_letter_against_q_learning_earns_at_least_full_disclosure
     # P(good) = 1/3 here: the certified scheme starts from it and a locked message moves to a
     # spare one.
     game = PersuasionGame.example("recommendation_letter")
-    result = simulate(
-        game, make_sender("tablenet"), "q_learning", rounds=30_000, runs=2, seed=0
-    )
+    result = simulate(game, make_sender("tablenet"), "q_learning", rounds=30_000, runs=2, seed=0)
     assert np.all(result.run_tail_sender_utility > 0.3)
