@@ -109,12 +109,12 @@ def test_the_challenge_ends_before_the_tail_of_a_known_horizon():
     assert play._challenge_over()
 
 
-def test_recommendation_letter_against_q_learning_earns_at_least_full_disclosure():
+def test_recommendation_letter_against_q_learning_earns_most_of_full_disclosure():
     # Greedy Q-learning locks a message into "don't hire" once it is disobeyed; the old
     # default (search from full disclosure, no spare message for a locked recommendation)
     # ended every run at 0 (1e5 rounds, 4 runs; 1e6 in the benchmark). Full disclosure earns
     # P(good) = 1/3 here: the certified scheme starts from it and a locked message moves to a
-    # spare one.
+    # spare one (30 000 rounds, seed 0: 0.364 and 0.311).
     game = PersuasionGame.example("recommendation_letter")
     result = simulate(game, make_sender("tablenet"), "q_learning", rounds=30_000, runs=2, seed=0)
-    assert np.all(result.run_tail_sender_utility > 0.3)
+    assert np.all(result.run_tail_sender_utility > 0.25)  # (the old default: 0 and 0)
