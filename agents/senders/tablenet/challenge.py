@@ -13,9 +13,12 @@ each level scored by the sender's expected utility given the learner's action fr
 after each message (the realised mean without the states' draw). Every recommendation
 column of ``C`` is obeyed by construction and obedience constraints are linear in the
 column, so the line starts where the learner is known to obey; the search moves toward
-``L`` only as far as it pays. Then each run plays its best level as its certified scheme
-under margin_adaptive's play phase (the safe floor, the watch that drops a disobeyed
-point, the spare message for a locked one).
+``L`` only as far as it pays, and stops at the first level worse than the best so far
+(``misses`` 1: a level past the learner's boundary disturbs a learner that was obeying
+``C``, and greedy Q-learning locks a message). Then each run plays its best level as its
+certified scheme, if it clearly beat ``C`` (:data:`CHALLENGE_GAIN`), under margin_adaptive's
+play phase (the safe floor, the watch that drops a disobeyed point, the spare message for a
+locked one).
 
 Measured (random 8x8 games vs fictitious play, 1e5 rounds): the plan made on disclosure and
 four query rounds was worth 0.51-0.63 against a rational receiver where the certified
@@ -95,8 +98,9 @@ class PlanChallenge:
         self._commit(self._next_schemes())
 
     def _end_challenge(self) -> None:
-        """Each run's best level (a run still searching: its best so far; none scored:
-        ``C``) becomes its certified scheme; margin_adaptive's play phase takes over."""
+        """Each run's best-scored level becomes its certified scheme if its score beats
+        ``C``'s by more than ``challenge_gain`` (else ``C`` stays; a run still searching is
+        judged on the levels scored so far); margin_adaptive's play phase takes over."""
         for b in range(self.runs):
             self.settled[b] = True
             scores = self.level_values[b]
