@@ -48,18 +48,20 @@ sees the receiver's utility (except in the warm-up, where the receiver is known 
 definition) and never the LP optimum.
 
 In the engine (:class:`TableNetSender`, registered as ``tablenet``) the default protocol
-``"margin"`` (:mod:`.play`) discloses until the learner has settled, fits the receiver model
-to those epochs, optimises TableNet through it and persuades with a safety margin chosen by
-the sender's own realised utility; ``protocol="algorithm1"`` runs Algorithm 1 online (each
-epoch of ``epoch_rounds`` rounds plays one scheme and counts the receiver's actions per
-message over the last ``observe_fraction`` of the epoch).
+``"margin"`` (:mod:`.play`) runs margin_adaptive's certified protocol (disclosure, a silent
+probe, tests on fresh messages), fits the receiver model to those epochs, optimises TableNet
+through it and lets that plan challenge the certified scheme, keeping a level between them
+only where the sender's own payoff shows it is clearly better (:mod:`.challenge`);
+``protocol="algorithm1"`` runs Algorithm 1 online (each epoch of ``epoch_rounds`` rounds
+plays one scheme and counts the receiver's actions per message over the last
+``observe_fraction`` of the epoch).
 
 The package, by responsibility: :mod:`.config` (hyperparameters), :mod:`.torch_math` (the
 math in torch), :mod:`.models` (the three networks), :mod:`.problems` (the batch of
 problems), :mod:`.optimisation` (the two fits), :mod:`.warmup`, :mod:`.algorithm`
 (Algorithm 1), :mod:`.oracles` (response oracles), :mod:`.play` (the protocol in play),
-:mod:`.queries` (its query phase), :mod:`.search` (its margin search) and :mod:`.agent` (the
-engine's sender).
+:mod:`.queries` (its query phase), :mod:`.search` (its margin search), :mod:`.challenge` (the
+plan's challenge of the certified scheme) and :mod:`.agent` (the engine's sender).
 Every public name is importable from ``agents.senders.tablenet`` itself.
 """
 

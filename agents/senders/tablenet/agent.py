@@ -35,7 +35,13 @@ class TableNetSender(Sender):
 
     Two protocols (``protocol=``):
 
-    * ``"margin"`` (default; :mod:`agents.senders.tablenet.play`): full disclosure until the
+    * ``"margin"`` (default; :mod:`agents.senders.tablenet.play`). By default
+      (``base="certified"``) margin_adaptive's certified protocol (disclosure, silent probe,
+      tests on fresh messages, the certified scheme ``C``), then TableNet's plan, fitted to
+      all those epochs, challenges ``C`` along the line from ``C`` to the plan, scored by
+      the sender's expected value given the learner's answers
+      (:mod:`agents.senders.tablenet.challenge`), and margin_adaptive's play phase follows.
+      With ``base="disclosure"`` (the protocol before session 10): full disclosure until the
       learner has settled, then a query phase of interior posteriors on fresh messages
       (:mod:`agents.senders.tablenet.queries`); TableNet's receiver model fitted (eq. 7) to
       those settled epochs (actions never seen chosen removed); TableNet optimised against it

@@ -13,7 +13,25 @@ This protocol keeps TableNet's two networks and their losses (seed eqs. 7-8) and
 by subclassing :class:`agents.senders.adaptive.MarginAdaptiveSender` (not by copying), its
 epoch machinery: epochs of one scheme, the receiver's action counts per message over each
 epoch's second half, a disclosure phase that lasts until the learner has settled, a spare
-message for a no-information probe. On top of it:
+message for a no-information probe.
+
+**Default (``base="certified"``)**: margin_adaptive's certified protocol runs unchanged
+(disclosure, the silent probe, tests on fresh messages, the certified scheme ``C``); its
+tests are TableNet's interior data (no query phase). When they end, TableNet's plan ``L``
+(points 1-2 below, on every epoch recorded) challenges ``C``: the margin search of point 3
+walks the line from ``C`` (not ``F``) to ``L`` and past it, each level scored by its expected
+value given the learner's answers; a level replaces ``C`` only when it beats ``C``'s score
+by :data:`~agents.senders.tablenet.challenge.CHALLENGE_GAIN`, and margin_adaptive's play
+phase (safe floor, disobeyed points dropped, locked messages moved to spares) follows
+(:mod:`agents.senders.tablenet.challenge`). Why: measured on random 8x8 games, the plan
+made from disclosure and four query rounds was worth less than ``C`` (vs fictitious play on
+random-8x8-3: 0.51-0.63 against a rational receiver, ``C`` 0.65-0.67), and the search from
+``F`` ended below both; and on the recommendation letter greedy Q-learning locked the
+recommendation message into "don't hire" when the search went past its boundary, so the
+search's way back to its best level earned 0 (every run, 1e5 and 1e6 rounds), where
+margin_adaptive moves a locked recommendation to a spare message.
+
+``base="disclosure"`` (the protocol before session 10) is kept as an option:
 
 1. **TableNet's receiver model** (:class:`~agents.senders.tablenet.ReceiverModel`, seed
    eq. 7, L-BFGS) is fitted to the settled data: the (posterior, action counts) pairs of the
@@ -64,7 +82,8 @@ message for a no-information probe. On top of it:
 
 A learner disobeys at exact indifference and lags behind a changing scheme: the margin the
 search settles on is the one this learner needs, found from the sender's own payoff.
-margin_adaptive's obedience ladder and message retirement are not used.
+With ``base="disclosure"``, margin_adaptive's obedience ladder and message retirement are
+not used.
 
 The sender reads only the prior, its own ``u1``, the states and the receiver's actions: never
 ``u2``, the LP or the receiver's policy.
@@ -80,6 +99,7 @@ import torch
 from agents.base import GameView
 from agents.senders._short_horizon import value_from_counts
 from agents.senders.adaptive import THETAS, MarginAdaptiveSender
+from agents.senders.tablenet.challenge import CHALLENGE_GAIN, PlanChallenge
 from agents.senders.tablenet.config import TableNetConfig
 from agents.senders.tablenet.models import ReceiverModel, TableNet
 from agents.senders.tablenet.optimisation import (
@@ -97,7 +117,13 @@ from agents.senders.tablenet.queries import (
 from agents.senders.tablenet.search import BEYOND, MarginLevelSearch
 from agents.senders.tablenet.torch_math import one_thread
 from persuasion_env import bayes
-from persuasion_env._validation import check_bool, check_int, check_positive, check_probability
+from persuasion_env._validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_positive,
+    check_probability,
+)
 from persuasion_env.game import PersuasionGame
 
 __all__ = ["MARGIN_OPTIONS", "TableNetMarginPlay", "plan_with_tablenet"]
@@ -122,7 +148,14 @@ MARGIN_OPTIONS: tuple[str, ...] = (
     "beyond",
     "silence_trial",
     "back_off",
+    "base",
+    "challenge",
+    "challenge_gain",
 )
+
+#: Where the margin search starts (``base=``): margin_adaptive's certified scheme after its
+#: tests (:mod:`agents.senders.tablenet.challenge`), or full disclosure after the query phase.
+BASES: tuple[str, ...] = ("certified", "disclosure")
 
 
 def plan_with_tablenet(
@@ -237,7 +270,7 @@ def _fit_per_run(
     return model
 
 
-class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
+class TableNetMarginPlay(PlanChallenge, MarginLevelSearch, MarginAdaptiveSender):
     """The margin protocol with TableNet as its planner and a margin chosen by the sender's
     own realised utility (module docstring). Not registered:
     :class:`~agents.senders.tablenet.TableNetSender` builds one and delegates to it.
@@ -251,7 +284,8 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         slack: a level whose mean utility is within ``slack`` of the best so far counts
             as no worse (the search goes on).
         misses: consecutive worse levels after which the search stops and the sender goes
-            back to the best level, for good. Default 3, or 1 on a short horizon
+            back to the best level, for good. Default 3 (1 in the challenge of the
+            certified scheme, ``base="certified"``), or 1 on a short horizon
             (agents/senders/_short_horizon.py), where a level's score is its expected value
             given the learner's answers (little noise to wait out) and a level past the
             learner's boundary costs rounds the match does not have.
@@ -274,6 +308,13 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
             (:meth:`_watch_settled`).
         back_off: a settled run whose utility drops well below its level's score steps
             one level safer (:meth:`_watch_settled`).
+        base: ``"certified"`` (default): margin_adaptive's certified protocol, then the
+            challenge of its scheme by TableNet's plan; ``"disclosure"``: the query phase,
+            then the search from full disclosure (module docstring).
+        challenge: with ``base="certified"``, let the plan challenge the certified scheme
+            (``False``: margin_adaptive's certified protocol alone).
+        challenge_gain: how much a level's score must beat the certified scheme's to
+            replace it (:data:`~agents.senders.tablenet.challenge.CHALLENGE_GAIN`).
         **options: :class:`MarginAdaptiveSender`'s options (disclosure, messages, probes).
     """
 
@@ -293,11 +334,19 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         beyond: bool | None = None,
         silence_trial: bool = True,
         back_off: bool = True,
+        base: str = "certified",
+        challenge: bool = True,
+        challenge_gain: float = CHALLENGE_GAIN,
         **options: Any,
     ) -> None:
-        # TableNet's plan replaces the logit model's direction, and the margin is searched by
-        # realised utility below: the parent's grid bookkeeping, not its certified search.
-        super().__init__(search="grid", **options)
+        self.base = check_choice(base, "base", BASES)
+        self.challenge = check_bool(challenge, "challenge")
+        self.challenge_gain = check_positive(challenge_gain, "challenge_gain", allow_zero=True)
+        # ``base="certified"``: margin_adaptive's certified protocol, then the challenge of
+        # TableNet's plan (challenge.py). ``base="disclosure"``: TableNet's plan replaces the
+        # logit model's direction and the margin is searched by realised utility from full
+        # disclosure: the parent's grid bookkeeping, not its certified search.
+        super().__init__(search="certified" if self.base == "certified" else "grid", **options)
         self.config = config
         self.hold_epochs = (
             None if hold_epochs is None else check_int(hold_epochs, "hold_epochs", minimum=2)
@@ -324,7 +373,7 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         and the prosecutor, interior data only made the plan's boundary noisier there."""
         if self.query_rounds is not None:
             return self.query_rounds
-        if n_states <= 2:
+        if n_states <= 2 or self.base == "certified":  # (the certified tests are its queries)
             return 0
         return query_rounds(self.epoch_rounds or 250 + 125 * n_actions, self.query_epochs, None)
 
@@ -341,7 +390,11 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
         super().reset(view, runs=runs, rng=rng)
         short = self._epoch < self.phases(view.n_actions, None)[0]  # a short horizon
         self._hold = self.hold_epochs or (2 if short else 3)
-        self._misses = self.misses or (1 if self._short else 3)
+        # (the challenge of the certified scheme stops at its first worse level: each level
+        # past the learner's boundary disturbs a learner that was obeying C, and greedy
+        # Q-learning locks; random-8x8-7 vs q_learning, 1e5 rounds: 0.785 of the best fixed
+        # scheme with 3, 0.860 with 1, as without the challenge)
+        self._misses = self.misses or (1 if self._short or self.base == "certified" else 3)
         # The margin levels searched: THETAS, then pushes past the plan (each run stops at the
         # last level that is still a scheme, ``_last_level``, set when the plan is made).
         beyond = view.n_states > 2 if self.beyond is None else self.beyond
@@ -391,12 +444,16 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
             np.random.default_rng(rng.integers(0, 2**63 - 1)) if self._query_total else None
         )
         self._defer_plan = False
+        # The challenge of the certified scheme (``base="certified"``, challenge.py).
+        self._challenged = False
+        self._challenging = False
+        self._base_scheme: np.ndarray | None = None
         self.query_posteriors: list[np.ndarray] = []  # per round, (B, A, S)
 
     def _start_recommending(self, counts: np.ndarray) -> None:
         # With a query phase to come, the plan waits for its data: until then the direction
         # is full disclosure itself (the search starts only after the queries).
-        self._defer_plan = self._query_total > 0
+        self._defer_plan = self._query_total > 0 or self.base == "certified"
         super()._start_recommending(counts)
 
     def _start_slow(self) -> None:
@@ -431,7 +488,12 @@ class TableNetMarginPlay(MarginLevelSearch, MarginAdaptiveSender):
     def _end_epoch(self, counts: np.ndarray) -> None:
         """Disclosure, TableNet's plan and the no-information probe as in margin_adaptive;
         then the search over margins by realised utility (:meth:`_search`)."""
-        if not self._recommending or self._probing > 0 or self.slow is not None:
+        if self._challenging:
+            self._challenge_epoch(counts)
+            return
+        if self.base == "certified" or (
+            not self._recommending or self._probing > 0 or self.slow is not None
+        ):
             super()._end_epoch(counts)  # (a slow learner is margin_adaptive's controller's)
             if self._query_ready():
                 self._next_query_round()

@@ -88,7 +88,11 @@ class MarginLevelSearch:
         one level safer, judged again only ``hold_epochs`` epochs later; only from a level
         past the plan (:data:`BEYOND`), whose scheme no receiver model vouched for (backing
         off inside the grid as well cost as much as it gained: a greedy learner disturbed by
-        the change may not come back)."""
+        the change may not come back). Not during the challenge of the certified scheme
+        (:mod:`agents.senders.tablenet.challenge`): a settled run holds its level until the
+        play phase, which has its own watch."""
+        if self._challenging:
+            return
         if self.silent[b]:
             if not self.silence_trial:
                 return
@@ -138,6 +142,15 @@ class MarginLevelSearch:
         last level. A push past the plan is clipped at zero and each state's row renormalised
         (:meth:`_next_schemes`): a state the plan already sends away from its disclosure
         message entirely stays as the plan has it, the others move further from it."""
+        if self._last_level is None and self._challenging:
+            # From the certified scheme ``C``: a push past the plan changes the scheme
+            # where it changes some row at all (a row already at the plan's clipped end
+            # stays).
+            step = self._target - self._base_scheme
+            pushed = np.maximum(self._base_scheme + 1.1 * step, 0.0)
+            pushed /= pushed.sum(axis=-1, keepdims=True)
+            movable = np.abs(pushed - self._target).max(axis=(1, 2)) > 1e-9
+            self._last_level = np.where(movable, len(self._levels) - 1, len(THETAS) - 1)
         if self._last_level is None:
             moved = (self.disclosure * (self._target < self.disclosure)).sum(axis=-1)  # (B, S)
             # A state's row moves past the plan only where the plan keeps part of the

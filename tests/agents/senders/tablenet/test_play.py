@@ -24,11 +24,16 @@ def test_default_protocol_is_margin_black_box_with_spare_messages():
     assert isinstance(sender, TableNetSender) and sender.protocol == "margin"
     assert information_class(sender) == BLACK_BOX and not sender.full_information
     game = PersuasionGame.example("prosecutor")
-    # 2 A (spare messages); no query messages on a two-state game unless asked for (then A
+    # margin_adaptive's certified protocol (the default base): 2 A (spare messages), a junk
+    # message and A per test round (epochs of 250 + 125 A = 500 rounds, 3 per test round:
+    # 30 000 // 1 500 = 20 rounds, at most 16).
+    assert sender.messages_for(game) == 4 + 1 + 2 * 16
+    # From full disclosure: no query messages on a two-state game unless asked for (then A
     # per query round).
-    assert sender.messages_for(game) == 4
-    assert make_sender("tablenet", spare_messages=False).messages_for(game) == 2
-    assert make_sender("tablenet", query_rounds=3).messages_for(game) == 4 + 2 * 3
+    disclosure = dict(base="disclosure")
+    assert make_sender("tablenet", **disclosure).messages_for(game) == 4
+    assert make_sender("tablenet", spare_messages=False, **disclosure).messages_for(game) == 2
+    assert make_sender("tablenet", query_rounds=3, **disclosure).messages_for(game) == 4 + 2 * 3
     assert make_sender("tablenet", protocol="algorithm1").messages_for(game) == 2
     view = GameView.for_agent(game, sender, 4)
     assert view.games is None  # it is never given u2

@@ -106,13 +106,16 @@ def test_interior_queries_let_the_plan_reach_the_lp_where_vertices_alone_do_not(
 
 
 def test_query_phase_in_play_records_its_posteriors_and_needs_enough_rounds_per_message():
+    # (the query phase belongs to base="disclosure"; the certified base's tests replace it)
     game = PersuasionGame.random(3, 3, seed=4)
     # Epochs of 300 rounds: a query message is counted about 150 * 0.5 / 3 = 25 times per
     # epoch (>= 2 min_count = 20); 16 default rounds (15 000 // (300 * 3)) size the messages.
-    sender = make_sender("tablenet", epoch_rounds=300, restarts=2, sender_steps=100)
+    sender = make_sender(
+        "tablenet", base="disclosure", epoch_rounds=300, restarts=2, sender_steps=100
+    )
     assert sender.messages_for(game) == 6 + 3 * 16
     # Epochs of 100 rounds: about 8 counts per query message per epoch: no query phase.
-    short = make_sender("tablenet", epoch_rounds=100)
+    short = make_sender("tablenet", base="disclosure", epoch_rounds=100)
     short.reset(GameView.for_agent(game, short, short.messages_for(game)), runs=1, rng=RNG())
     assert short.play._query_total == 0
     simulate(game, sender, "fictitious_play", rounds=18_000, runs=2, seed=0)
@@ -139,4 +142,4 @@ def test_query_options_are_validated():
     with pytest.raises(ValueError, match="query_rounds"):
         make_sender("tablenet", query_rounds=-1)
     game = PersuasionGame.example("prosecutor")
-    assert make_sender("tablenet", query_rounds=0).messages_for(game) == 4
+    assert make_sender("tablenet", base="disclosure", query_rounds=0).messages_for(game) == 4
