@@ -17,7 +17,7 @@ nothing). The target, as the issue words it: beat no information, and come withi
 the best fixed scheme in hindsight (same learner, seed, runs and rounds).
 
 The black-box senders the issue's targets are for (margin_adaptive, TableNet) are also
-tested against each of the five learners that learn within 3 000 rounds.
+tested against each of the other learners that learn within 3 000 rounds.
 """
 
 from __future__ import annotations
@@ -150,32 +150,14 @@ def test_learned_senders_declare_an_information_class_that_matches_what_they_rea
 
 
 #: The black-box senders the issue's targets are for (the best black-box learned sender and
-#: TableNet), against every learner that learns within the test's rounds (``actor_critic``
-#: does not: see the module docstring).
+#: TableNet), against the other learners that learn within the test's rounds
+#: (``fictitious_play`` is the test above; ``actor_critic`` does not learn in so few rounds,
+#: see the module docstring). Measured at seeds 0-4 (the test runs seed 0): margin_adaptive
+#: meets the target on 19 of the 20 (seed, receiver) pairs (hedge at seed 2: 0.422 against
+#: 0.547), TableNet on 16 (reinforce at seed 2, hedge at seeds 1 and 2, ucb at seed 3: by
+#: 0.02-0.03).
 BLACK_BOX_TARGETS = ("margin_adaptive", "tablenet")
-FAST_LEARNERS = ("q_learning", "reinforce", "hedge", "ucb", "fictitious_play")
-#: (sender, receiver) pairs measured below the target on the letter (3 000 rounds, 4 runs,
-#: seed 0): tail utility against the best fixed scheme, then why.
-#: margin_adaptive meets it against all five (measured at seeds 0-4: hedge misses at seed 2
-#: by 0.025, the other 24 pairs meet it).
-BLACK_BOX_MISSES: dict[tuple[str, str], str] = {
-    # TableNet's learned plan and margin search, not margin_adaptive's certified scheme:
-    # most runs end on "don't hire" (seeds 0-4: 0.000-0.184) where full disclosure
-    # earns 1/3, as at full size (0.000 at 10^6 rounds).
-    ("tablenet", "q_learning"): "0.081 against best fixed 0.327 (full disclosure)",
-    # seeds 0-4: 0.382-0.393 against 0.438-0.603
-    ("tablenet", "ucb"): "0.392 against best fixed 0.525 (the LP scheme, margin 0.05)",
-}
-
-
-def _black_box_cases():
-    for sender in BLACK_BOX_TARGETS:
-        for receiver in FAST_LEARNERS:
-            marks = ()
-            if (sender, receiver) in BLACK_BOX_MISSES:
-                reason = f"measured {BLACK_BOX_MISSES[sender, receiver]}; issue 16 target missed"
-                marks = pytest.mark.xfail(reason=reason, strict=False)
-            yield pytest.param(sender, receiver, marks=marks, id=f"{sender}-{receiver}")
+FAST_LEARNERS = ("q_learning", "reinforce", "hedge", "ucb")
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +169,8 @@ def references(letter):
     }
 
 
-@pytest.mark.parametrize(("sender", "receiver"), list(_black_box_cases()))
+@pytest.mark.parametrize("receiver", FAST_LEARNERS)
+@pytest.mark.parametrize("sender", BLACK_BOX_TARGETS)
 def test_the_black_box_senders_persuade_every_fast_learner_on_a_2x2_game(
     sender, receiver, letter, references
 ):
