@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PushSearch"]
+__all__ = ["PushSearch", "mix_toward"]
+
+
+def mix_toward(base: np.ndarray, target: np.ndarray, theta: float) -> np.ndarray:
+    """The ``(S, A)`` scheme ``theta base + (1 - theta) target`` in recommendation form, each
+    row clipped at zero and renormalised (``theta < 0`` pushes past ``target``); ``base``
+    itself at ``theta = 1``."""
+    if theta == 1.0:
+        return base
+    mixed = np.maximum(theta * base + (1.0 - theta) * target, 0.0)
+    return mixed / mixed.sum(axis=1, keepdims=True)
 
 
 class PushSearch:

@@ -108,7 +108,7 @@ from agents.senders._disclosure import (
 )
 from agents.senders._grid_search import THETAS, GridSearch
 from agents.senders._phases import Phases
-from agents.senders._push_search import PushSearch
+from agents.senders._push_search import PushSearch, mix_toward
 from agents.senders._response_model import fit_logit_response, model_lp_scheme
 from agents.senders._safe_floor import SafeFloor
 from agents.senders._short_horizon import ShortHorizon
@@ -581,12 +581,8 @@ class MarginAdaptiveSender(
         n_states, n_actions = self.u1.shape[1:]
         schemes = np.zeros((self.runs, n_states, n_messages))
         for b in range(self.runs):
-            theta = self.theta[b]
-            target = self.disclosure[b]
-            if theta != 1.0:
-                target = theta * target + (1.0 - theta) * self._target[b]
-                target = np.maximum(target, 0.0)  # rounding at the push's upper end
-                target /= target.sum(axis=1, keepdims=True)
+            # (the clip at zero: rounding at the push's upper end)
+            target = mix_toward(self.disclosure[b], self._target[b], self.theta[b])
             if self.silent[b]:
                 schemes[b, :, self._silent[b]] = 1.0
             else:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.senders._push_search import mix_toward
 from agents.senders._short_horizon import value_from_counts
 from persuasion_env.engine import TAIL_FRACTION
 
@@ -119,13 +120,7 @@ class PlanChallenge:
         ``theta base + (1 - theta) L``, past the plan clipped at zero and renormalised."""
         out = np.empty_like(self._base_scheme)
         for b in range(self.runs):
-            theta = self.theta[b]
-            scheme = self._base_scheme[b]
-            if theta != 1.0:
-                scheme = theta * scheme + (1.0 - theta) * self._target[b]
-                scheme = np.maximum(scheme, 0.0)
-                scheme /= scheme.sum(axis=1, keepdims=True)
-            out[b] = scheme
+            out[b] = mix_toward(self._base_scheme[b], self._target[b], self.theta[b])
         return out
 
     def _next_schemes(self) -> np.ndarray:

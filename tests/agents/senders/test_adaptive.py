@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from agents import make_receiver, make_sender
+from agents.senders._push_search import mix_toward
 from agents.senders.adaptive import MarginAdaptiveSender, fit_logit_response, model_lp_scheme
 from persuasion_env import PersuasionGame, simulate
 from persuasion_env.protocols import BLACK_BOX, GameView, information_class
@@ -135,3 +136,14 @@ def test_metadata_survives_reset_and_plays_explicit_receivers():
     assert sender.level == "scheme"
     # Against an exact best response a scheme never earns more than the LP (0.6).
     assert 0.0 <= result.run_tail_sender_utility.max() <= 0.6 + 1e-12
+
+
+def test_mix_toward_by_hand():
+    """Disclosure F = I on two states, target L = [[1, 0], [0.5, 0.5]]: halfway
+    [[1, 0], [0.25, 0.75]]; past L at theta = -2 the bad state's row is -2 (0, 1) + 3 (0.5,
+    0.5) = (1.5, -0.5), clipped to (1.5, 0) and renormalised to (1, 0); F itself at 1."""
+    disclosure = np.eye(2)
+    target = np.array([[1.0, 0.0], [0.5, 0.5]])
+    np.testing.assert_allclose(mix_toward(disclosure, target, 0.5), [[1, 0], [0.25, 0.75]])
+    np.testing.assert_allclose(mix_toward(disclosure, target, -2.0), [[1, 0], [1, 0]])
+    assert mix_toward(disclosure, target, 1.0) is disclosure
